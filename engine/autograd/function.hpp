@@ -1,0 +1,74 @@
+#pragma once
+// How an op records its backward rule, right beside its forward:
+//
+//   Tensor out = <compute forward>;
+//   if (needs_grad(a, b))
+//     record("MulBackward", out, {a, b}, [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor&
+//     g) {
+//       return TensorList{g * sb.unpack(), g * sa.unpack()};
+//     });
+//
+// The rule returns one gradient per input (undefined = none). It may return a gradient
+// in the broadcast shape of the output: the engine sums it down to the input's shape.
+// Rules are written in Tensor ops, so with create_graph they are differentiated too.
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include <paragrad/engine/autograd/grad_mode.hpp>
+#include <paragrad/engine/autograd/node.hpp>
+#include <paragrad/engine/autograd/saved_tensor.hpp>
+
+namespace paragrad::autograd {
+
+inline bool needs_grad(const Tensor& a) { return a.requires_grad() && is_grad_enabled(); }
+template <class... Ts>
+bool needs_grad(const Tensor& a, const Ts&... rest) {
+  return is_grad_enabled() && (a.requires_grad() || (rest.requires_grad() || ...));
+}
+bool any_requires_grad(const TensorList& ts);  // grad mode on and some ts requires grad
+
+[[noreturn]] void throw_released(const char* name);
+
+template <class F>
+class LambdaNode final : public Node {
+ public:
+  LambdaNode(const char* name, F&& f) : name_(name), fn_(std::move(f)) {}
+  const char* name() const override { return name_; }
+  TensorList apply(TensorList&& grads) override {
+    if (!fn_) throw_released(name_);
+    if constexpr (std::is_invocable_v<F&, const Tensor&>)
+      return (*fn_)(grads[0]);
+    else
+      return (*fn_)(grads);
+  }
+  void release_saved() override { fn_.reset(); }
+
+ private:
+  const char* name_;
+  std::optional<F> fn_;
+};
+
+// Wires a new node into the graph: edges to the inputs, outputs' grad_fn to the node.
+void connect(Node* node, const Tensor* inputs, size_t n_inputs, Tensor* outputs, size_t n_outputs);
+
+// Single output; backward(const Tensor& grad) -> TensorList (one per input).
+template <class F>
+void record(const char* name, Tensor& out, std::initializer_list<Tensor> inputs, F&& backward) {
+  auto* node = new LambdaNode<std::decay_t<F>>(name, std::forward<F>(backward));
+  connect(node, inputs.begin(), inputs.size(), &out, 1);
+}
+template <class F>
+void record(const char* name, Tensor& out, const TensorList& inputs, F&& backward) {
+  auto* node = new LambdaNode<std::decay_t<F>>(name, std::forward<F>(backward));
+  connect(node, inputs.data(), inputs.size(), &out, 1);
+}
+// Several outputs; backward(const TensorList& grads) -> TensorList. Undefined entries
+// in grads are outputs that received no gradient: treat them as zero.
+template <class F>
+void record_multi(const char* name, TensorList& outs, const TensorList& inputs, F&& backward) {
+  auto* node = new LambdaNode<std::decay_t<F>>(name, std::forward<F>(backward));
+  connect(node, inputs.data(), inputs.size(), outs.data(), outs.size());
+}
+
+}  // namespace paragrad::autograd

@@ -1,0 +1,130 @@
+// gradcheck: compares the Jacobian that backward computes with central finite
+// differences, element by element, in float64. With check_grad_grad it then checks the
+// gradient of the gradient the same way: the function x -> grad(f(x), x, v) for a fixed
+// random v must itself pass gradcheck (PyTorch's gradgradcheck).
+#include <cmath>
+#include <sstream>
+
+#include <paragrad/engine/autograd/engine.hpp>
+#include <paragrad/engine/autograd/grad_mode.hpp>
+
+namespace paragrad::autograd {
+
+namespace {
+
+using Fn = std::function<Tensor(const TensorList&)>;
+
+std::vector<double> flat_output(const Fn& f, const TensorList& xs) {
+  NoGradGuard ng;
+  return f(xs).tolist();
+}
+
+bool first_order(const Fn& f, const TensorList& inputs, double eps, double atol, double rtol) {
+  for (size_t i = 0; i < inputs.size(); ++i)
+    check<DtypeError>(!inputs[i].requires_grad() || inputs[i].dtype() == kFloat64,
+                      "gradcheck: input ", i, " is ", dtype_name(inputs[i].dtype()),
+                      "; gradcheck needs float64 inputs");
+  Tensor out = f(inputs);
+  check<AutogradError>(out.defined(), "gradcheck: the function returned an undefined tensor");
+  const int64_t n_out = out.numel();
+  TensorList diff;
+  std::vector<size_t> which;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].requires_grad()) {
+      diff.push_back(inputs[i]);
+      which.push_back(i);
+    }
+  check<AutogradError>(!diff.empty(), "gradcheck: no input requires grad");
+
+  // Analytical Jacobian, one backward per output element: jac[k][j] is d out_j / d x_k (flat).
+  std::vector<std::vector<std::vector<double>>> jac(diff.size());
+  for (size_t k = 0; k < diff.size(); ++k)
+    jac[k].assign(size_t(n_out), std::vector<double>(size_t(diff[k].numel()), 0.0));
+  if (out.requires_grad()) {
+    for (int64_t j = 0; j < n_out; ++j) {
+      Tensor onehot = zeros(out.shape(), out.dtype());
+      onehot.data_ptr<double>()[j] = 1.0;
+      TensorList gs =
+          grad({out}, diff, {onehot}, /*retain_graph=*/true, false, /*allow_unused=*/true);
+      for (size_t k = 0; k < diff.size(); ++k)
+        if (gs[k].defined()) jac[k][size_t(j)] = gs[k].tolist();
+    }
+  }
+
+  // Numerical Jacobian, by central differences on each input element.
+  for (size_t k = 0; k < diff.size(); ++k) {
+    Tensor x = diff[k];
+    double worst = -1, worst_num = 0, worst_ana = 0;
+    int64_t worst_in = -1, worst_out = -1;
+    for (int64_t e = 0; e < x.numel(); ++e) {
+      // Address element e of x (row-major) through its strides.
+      int64_t rem = e, off = 0;
+      for (size_t d = x.sizes().size(); d-- > 0;) {
+        off += (rem % x.sizes()[d]) * x.strides()[d];
+        rem /= x.sizes()[d];
+      }
+      double* p = x.data_ptr<double>() + off;
+      const double orig = *p;
+      *p = orig + eps;
+      std::vector<double> plus = flat_output(f, inputs);
+      *p = orig - eps;
+      std::vector<double> minus = flat_output(f, inputs);
+      *p = orig;
+      for (int64_t j = 0; j < n_out; ++j) {
+        const double num = (plus[size_t(j)] - minus[size_t(j)]) / (2 * eps);
+        const double ana = jac[k][size_t(j)][size_t(e)];
+        const double err = std::abs(num - ana) - (atol + rtol * std::abs(num));
+        if (err > worst || std::isnan(ana) != std::isnan(num)) {
+          worst = std::isnan(ana) ? INFINITY : err;
+          worst_num = num;
+          worst_ana = ana;
+          worst_in = e;
+          worst_out = j;
+        }
+      }
+    }
+    if (worst > 0)
+      throw AutogradError(cat(
+          "gradcheck: Jacobian mismatch for input ", which[k], " (shape ", shape_str(x.sizes()),
+          ") at element ", worst_in, " and output element ", worst_out, ": numerical ", worst_num,
+          ", analytical ", worst_ana, ", difference ", std::abs(worst_num - worst_ana),
+          " exceeds atol ", atol, " + rtol ", rtol, " * |numerical|"));
+  }
+  return true;
+}
+
+}  // namespace
+
+bool gradcheck(const Fn& f, const TensorList& inputs, double eps, double atol, double rtol,
+               bool check_grad_grad) {
+  first_order(f, inputs, eps, atol, rtol);
+  if (!check_grad_grad) return true;
+  // A fixed random direction v for the output's gradient.
+  Tensor v;
+  {
+    NoGradGuard ng;
+    v = randn(f(inputs).shape(), kFloat64);
+  }
+  TensorList diff;
+  for (const Tensor& x : inputs)
+    if (x.requires_grad()) diff.push_back(x);
+  Fn grad_of_f = [&](const TensorList& xs) {
+    Tensor out = f(xs);
+    TensorList parts;
+    if (out.requires_grad()) {
+      TensorList gs = grad({out}, diff, {v}, true, /*create_graph=*/true, /*allow_unused=*/true);
+      for (size_t k = 0; k < gs.size(); ++k)
+        parts.push_back((gs[k].defined() ? gs[k] : zeros_like(diff[k])).reshape({-1}));
+    } else {
+      for (const Tensor& d : diff) parts.push_back(zeros_like(d).reshape({-1}));
+    }
+    return paragrad::cat(parts, 0);
+  };
+  try {
+    return first_order(grad_of_f, inputs, eps, atol, rtol);
+  } catch (const AutogradError& e) {
+    throw AutogradError(cat("gradcheck (second order): ", e.what()));
+  }
+}
+
+}  // namespace paragrad::autograd

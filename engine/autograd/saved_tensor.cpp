@@ -1,0 +1,35 @@
+#include <paragrad/engine/autograd/saved_tensor.hpp>
+
+#include <paragrad/engine/autograd/node.hpp>
+
+namespace paragrad::autograd {
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
+  if (!t.defined()) return;
+  version_ = t.version();
+  requires_grad_ = t.requires_grad();
+  output_nr_ = t.output_nr();
+  // An output keeps only its data (its grad_fn would point back at the saving node).
+  data_ = is_output ? t.detach() : t;
+}
+
+Tensor SavedTensor::unpack() const {
+  if (!data_.defined()) return {};
+  if (data_.version() != version_) {
+    Node* n = current_node();
+    throw AutogradError(cat(n ? n->name() : "backward", ": a tensor saved for backward (shape ",
+                            shape_str(data_.sizes()),
+                            ") was modified by an in-place operation: it is at version ",
+                            data_.version(), ", expected version ", version_));
+  }
+  if (!is_output_ || !requires_grad_) return data_;
+  // Re-attach the saving node as the output's grad_fn, so the rule stays differentiable.
+  Tensor alias = data_.detach();
+  TensorImpl* impl = alias.impl();
+  impl->requires_grad = true;
+  impl->grad_fn = NodePtr(current_node());
+  impl->output_nr = output_nr_;
+  return alias;
+}
+
+}  // namespace paragrad::autograd

@@ -1,0 +1,69 @@
+#pragma once
+// Strided loops shared by the kernels. `for_each_run` walks an n-d index space in
+// row-major order and hands the body whole innermost runs, so the inner loop is a
+// plain strided (often unit-stride) loop the compiler can vectorize.
+#include <array>
+#include <cstdint>
+
+#include <paragrad/engine/tensor.hpp>
+
+namespace paragrad::detail {
+
+// Strides of t as seen from a broadcast shape `to` (0 where t is broadcast).
+Dims broadcast_strides(const Tensor& t, const Dims& to);
+
+// body(const std::array<int64_t, K>& offsets, int64_t n, const std::array<int64_t, K>& step)
+template <size_t K, class Body>
+void for_each_run(const Dims& shape, const std::array<const Dims*, K>& strides, Body&& body) {
+  const size_t nd = shape.size();
+  for (int64_t s : shape)
+    if (s == 0) return;
+  std::array<int64_t, K> off{};
+  std::array<int64_t, K> step{};
+  if (nd == 0) {
+    body(off, int64_t(1), step);
+    return;
+  }
+  const int64_t inner = shape[nd - 1];
+  for (size_t k = 0; k < K; ++k) step[k] = (*strides[k])[nd - 1];
+  if (nd == 1) {
+    body(off, inner, step);
+    return;
+  }
+  Dims idx(nd - 1, 0);
+  while (true) {
+    body(off, inner, step);
+    // Advance the outer index like an odometer.
+    int64_t d = int64_t(nd) - 2;
+    for (; d >= 0; --d) {
+      if (++idx[size_t(d)] < shape[size_t(d)]) {
+        for (size_t k = 0; k < K; ++k) off[k] += (*strides[k])[size_t(d)];
+        break;
+      }
+      for (size_t k = 0; k < K; ++k) off[k] -= (*strides[k])[size_t(d)] * (shape[size_t(d)] - 1);
+      idx[size_t(d)] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+// Calls f(T&) for every element of t (any layout).
+template <class T, class F>
+void for_each_element(const Tensor& t, F&& f) {
+  T* base = t.data_ptr<T>();
+  if (t.is_contiguous()) {
+    for (int64_t i = 0, n = t.numel(); i < n; ++i) f(base[i]);
+    return;
+  }
+  std::array<const Dims*, 1> st{&t.strides()};
+  for_each_run<1>(t.sizes(), st,
+                  [&](const std::array<int64_t, 1>& o, int64_t n, const std::array<int64_t, 1>& s) {
+                    T* p = base + o[0];
+                    for (int64_t i = 0; i < n; ++i) f(p[i * s[0]]);
+                  });
+}
+
+// Copies src (any layout, broadcast to dst's shape) into dst (any layout), converting types.
+void copy_into(const Tensor& dst, const Tensor& src);
+
+}  // namespace paragrad::detail

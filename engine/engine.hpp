@@ -1,0 +1,9 @@
+#pragma once
+// The engine layer: tensors, ops and reverse-mode autograd.
+#include <paragrad/engine/autograd/engine.hpp>
+#include <paragrad/engine/autograd/grad_mode.hpp>
+#include <paragrad/engine/dtype.hpp>
+#include <paragrad/engine/error.hpp>
+#include <paragrad/engine/indexing.hpp>
+#include <paragrad/engine/random.hpp>
+#include <paragrad/engine/tensor.hpp>

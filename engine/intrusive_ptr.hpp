@@ -1,0 +1,86 @@
+#pragma once
+// Reference counting that lives inside the object (one allocation per object,
+// not two as with std::shared_ptr). Tensors, storages and graph nodes use it.
+#include <atomic>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+namespace paragrad {
+
+class RefCounted {
+ public:
+  RefCounted() = default;
+  RefCounted(const RefCounted&) = delete;
+  RefCounted& operator=(const RefCounted&) = delete;
+  uint32_t use_count() const { return refs_.load(std::memory_order_relaxed); }
+
+ protected:
+  ~RefCounted() = default;
+
+ private:
+  template <class T>
+  friend class IntrusivePtr;
+  mutable std::atomic<uint32_t> refs_{0};
+};
+
+// T must derive from RefCounted and provide `static void destroy(T*)` or be deletable.
+template <class T>
+struct IntrusiveDeleter {
+  static void destroy(T* p) { delete p; }
+};
+
+template <class T>
+class IntrusivePtr {
+ public:
+  IntrusivePtr() = default;
+  IntrusivePtr(std::nullptr_t) {}
+  explicit IntrusivePtr(T* p) : p_(p) { retain(); }
+  IntrusivePtr(const IntrusivePtr& o) : p_(o.p_) { retain(); }
+  IntrusivePtr(IntrusivePtr&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+  template <class U, class = std::enable_if_t<std::is_convertible<U*, T*>::value>>
+  IntrusivePtr(IntrusivePtr<U> o) : p_(o.release()) {}
+  IntrusivePtr& operator=(IntrusivePtr o) noexcept {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+  ~IntrusivePtr() { reset(); }
+
+  void reset() {
+    T* p = p_;
+    p_ = nullptr;
+    if (p && p->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) IntrusiveDeleter<T>::destroy(p);
+  }
+  // Gives up ownership without decrementing.
+  T* release() {
+    T* p = p_;
+    p_ = nullptr;
+    return p;
+  }
+  static IntrusivePtr adopt(T* p) {
+    IntrusivePtr r;
+    r.p_ = p;
+    return r;
+  }
+  T* get() const { return p_; }
+  T* operator->() const { return p_; }
+  T& operator*() const { return *p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+  friend bool operator==(const IntrusivePtr& a, const IntrusivePtr& b) { return a.p_ == b.p_; }
+  friend bool operator!=(const IntrusivePtr& a, const IntrusivePtr& b) { return a.p_ != b.p_; }
+
+ private:
+  template <class U>
+  friend class IntrusivePtr;
+  void retain() {
+    if (p_) p_->refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  T* p_ = nullptr;
+};
+
+template <class T, class... A>
+IntrusivePtr<T> make_intrusive(A&&... a) {
+  return IntrusivePtr<T>(new T(std::forward<A>(a)...));
+}
+
+}  // namespace paragrad

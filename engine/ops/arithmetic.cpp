@@ -1,0 +1,190 @@
+// Binary arithmetic with broadcasting: + - * / with tensors and with scalars, maximum,
+// minimum, atan2, pow. Each forward is followed by its backward rule. Gradients may be
+// returned in the broadcast shape; the engine sums them down to each input's shape.
+#include <cmath>
+
+#include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/elementwise.hpp>
+
+namespace paragrad {
+
+using autograd::needs_grad;
+using autograd::record;
+using autograd::SavedTensor;
+
+namespace {
+
+Dtype arith_type(const Tensor& a, const Tensor& b) { return promote(a.dtype(), b.dtype()); }
+Dtype float_type(Dtype d) { return is_floating(d) ? d : kFloat32; }
+
+// The dtype of tensor (op) double: a float tensor keeps its dtype; an integer tensor stays
+// integer for integral scalars and becomes float32 otherwise (PyTorch's wrapped numbers).
+Dtype scalar_result_type(const Tensor& a, double s) {
+  if (is_floating(a.dtype())) return a.dtype();
+  return std::floor(s) == s && std::isfinite(s) ? kInt64 : kFloat32;
+}
+
+template <class F>
+Tensor scalar_map(const Tensor& a, double s, Dtype out_dtype, F&& f) {
+  const Tensor x = detail::as_type(a, out_dtype);
+  return detail::unary_map<detail::Kinds::Numeric>(x, out_dtype, [&](auto v) {
+    using T = decltype(v);
+    return f(v, static_cast<T>(s));
+  });
+}
+
+}  // namespace
+
+Tensor operator+(const Tensor& a, const Tensor& b) {
+  Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
+                                  [](auto x, auto y) { return x + y; });
+  if (needs_grad(a, b))
+    record("AddBackward", out, {a, b}, [](const Tensor& g) { return TensorList{g, g}; });
+  return out;
+}
+
+Tensor operator-(const Tensor& a, const Tensor& b) {
+  Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
+                                  [](auto x, auto y) { return x - y; });
+  if (needs_grad(a, b))
+    record("SubBackward", out, {a, b}, [](const Tensor& g) { return TensorList{g, -g}; });
+  return out;
+}
+
+Tensor operator*(const Tensor& a, const Tensor& b) {
+  Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
+                                  [](auto x, auto y) { return x * y; });
+  if (needs_grad(a, b)) {
+    SavedTensor sa(a.requires_grad() ? b : Tensor()), sb(b.requires_grad() ? a : Tensor());
+    // d(ab)/da = b, d(ab)/db = a: each input's rule keeps the other input.
+    record("MulBackward", out, {a, b}, [sa, sb](const Tensor& g) {
+      Tensor ga = sa.defined() ? g * sa.unpack() : Tensor();
+      Tensor gb = sb.defined() ? g * sb.unpack() : Tensor();
+      return TensorList{ga, gb};
+    });
+  }
+  return out;
+}
+
+Tensor operator/(const Tensor& a, const Tensor& b) {
+  const Dtype t = float_type(arith_type(a, b));
+  Tensor out = detail::binary_map(a, b, t, t, [](auto x, auto y) { return x / y; });
+  if (needs_grad(a, b)) {
+    const bool need_b = b.requires_grad();
+    record("DivBackward", out, {a, b},
+           [sa = SavedTensor(need_b ? a : Tensor()), sb = SavedTensor(b)](const Tensor& g) {
+             Tensor bb = sb.unpack();
+             Tensor ga = g / bb;
+             Tensor gb = sa.defined() ? -ga * sa.unpack() / bb : Tensor();
+             return TensorList{ga, gb};
+           });
+  }
+  return out;
+}
+
+Tensor operator+(const Tensor& a, double s) {
+  Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return x + y; });
+  if (needs_grad(a)) record("AddBackward", out, {a}, [](const Tensor& g) { return TensorList{g}; });
+  return out;
+}
+Tensor operator-(const Tensor& a, double s) { return a + (-s); }
+Tensor operator+(double s, const Tensor& a) { return a + s; }
+
+Tensor operator-(double s, const Tensor& a) {
+  Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return y - x; });
+  if (needs_grad(a))
+    record("RsubBackward", out, {a}, [](const Tensor& g) { return TensorList{-g}; });
+  return out;
+}
+
+Tensor operator*(const Tensor& a, double s) {
+  Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return x * y; });
+  if (needs_grad(a))
+    record("MulBackward", out, {a}, [s](const Tensor& g) { return TensorList{g * s}; });
+  return out;
+}
+Tensor operator*(double s, const Tensor& a) { return a * s; }
+
+Tensor operator/(const Tensor& a, double s) {
+  const Dtype t = float_type(a.dtype());
+  Tensor out = scalar_map(a, s, t, [](auto x, auto y) { return x / y; });
+  if (needs_grad(a))
+    record("DivBackward", out, {a}, [s](const Tensor& g) { return TensorList{g / s}; });
+  return out;
+}
+
+Tensor operator/(double s, const Tensor& a) {
+  const Dtype t = float_type(a.dtype());
+  Tensor out = scalar_map(a, s, t, [](auto x, auto y) { return y / x; });
+  if (needs_grad(a))
+    // d(s/a)/da = -s/a^2 = -out/a
+    record("RdivBackward", out, {a},
+           [sa = SavedTensor(a), so = SavedTensor(out, true)](const Tensor& g) {
+             return TensorList{-g * so.unpack() / sa.unpack()};
+           });
+  return out;
+}
+
+Tensor operator-(const Tensor& a) { return a.neg(); }
+
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  const Dtype t = arith_type(a, b);
+  Tensor out = detail::binary_map(a, b, t, t, [](auto x, auto y) {
+    return (x > y || x != x) ? x : y;  // NaN propagates
+  });
+  if (needs_grad(a, b))
+    // Ties split the gradient evenly, as PyTorch does.
+    record("MaximumBackward", out, {a, b},
+           [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
+             Tensor x = sa.unpack(), y = sb.unpack();
+             Tensor wa = (x > y).to(g.dtype()) + (x == y).to(g.dtype()) * 0.5;
+             return TensorList{g * wa, g * (1.0 - wa)};
+           });
+  return out;
+}
+
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  const Dtype t = arith_type(a, b);
+  Tensor out =
+      detail::binary_map(a, b, t, t, [](auto x, auto y) { return (x < y || x != x) ? x : y; });
+  if (needs_grad(a, b))
+    record("MinimumBackward", out, {a, b},
+           [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
+             Tensor x = sa.unpack(), y = sb.unpack();
+             Tensor wa = (x < y).to(g.dtype()) + (x == y).to(g.dtype()) * 0.5;
+             return TensorList{g * wa, g * (1.0 - wa)};
+           });
+  return out;
+}
+
+Tensor atan2(const Tensor& a, const Tensor& b) {
+  const Dtype t = float_type(arith_type(a, b));
+  Tensor out = detail::binary_map(a, b, t, t, [](auto y, auto x) { return std::atan2(y, x); });
+  if (needs_grad(a, b))
+    record("Atan2Backward", out, {a, b},
+           [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
+             Tensor y = sa.unpack(), x = sb.unpack();
+             Tensor r = g / (x * x + y * y);
+             return TensorList{r * x, -r * y};
+           });
+  return out;
+}
+
+Tensor Tensor::pow(const Tensor& e) const {
+  const Tensor& a = *this;
+  const Dtype t = float_type(arith_type(a, e));
+  Tensor out = detail::binary_map(a, e, t, t, [](auto x, auto y) { return std::pow(x, y); });
+  if (needs_grad(a, e))
+    record(
+        "PowBackward", out, {a, e},
+        [sa = SavedTensor(a), se = SavedTensor(e), so = SavedTensor(out, true)](const Tensor& g) {
+          Tensor x = sa.unpack(), y = se.unpack();
+          Tensor ga = g * y * x.pow(y - 1.0);
+          // d(x^y)/dy = x^y log x; taken as 0 where x == 0 (as PyTorch)
+          Tensor gb = where(x == zeros_like(x), zeros_like(g), g * so.unpack() * x.log());
+          return TensorList{ga, gb};
+        });
+  return out;
+}
+
+}  // namespace paragrad

@@ -1,0 +1,126 @@
+// Comparisons and logical ops (Bool results, no gradient) and where(), which routes
+// the gradient to whichever input each element came from.
+#include <cmath>
+
+#include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/elementwise.hpp>
+
+namespace paragrad {
+
+using autograd::needs_grad;
+using autograd::record;
+using autograd::SavedTensor;
+
+namespace {
+template <class F>
+Tensor compare(const Tensor& a, const Tensor& b, F&& f) {
+  return detail::binary_map(a, b, promote(a.dtype(), b.dtype()), kBool, std::forward<F>(f));
+}
+}  // namespace
+
+Tensor Tensor::lt(const Tensor& o) const {
+  return compare(*this, o, [](auto x, auto y) { return x < y; });
+}
+Tensor Tensor::le(const Tensor& o) const {
+  return compare(*this, o, [](auto x, auto y) { return x <= y; });
+}
+Tensor Tensor::gt(const Tensor& o) const {
+  return compare(*this, o, [](auto x, auto y) { return x > y; });
+}
+Tensor Tensor::ge(const Tensor& o) const {
+  return compare(*this, o, [](auto x, auto y) { return x >= y; });
+}
+Tensor Tensor::eq(const Tensor& o) const {
+  return compare(*this, o, [](auto x, auto y) { return x == y; });
+}
+Tensor Tensor::ne(const Tensor& o) const {
+  return compare(*this, o, [](auto x, auto y) { return x != y; });
+}
+
+Tensor operator<(const Tensor& a, const Tensor& b) { return a.lt(b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return a.le(b); }
+Tensor operator>(const Tensor& a, const Tensor& b) { return a.gt(b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return a.ge(b); }
+Tensor operator==(const Tensor& a, const Tensor& b) { return a.eq(b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return a.ne(b); }
+
+namespace {
+Tensor scalar_like(const Tensor& a, double s) {
+  return scalar(s, is_floating(a.dtype()) ? a.dtype() : kFloat64);
+}
+}  // namespace
+Tensor operator<(const Tensor& a, double s) { return a.lt(scalar_like(a, s)); }
+Tensor operator<=(const Tensor& a, double s) { return a.le(scalar_like(a, s)); }
+Tensor operator>(const Tensor& a, double s) { return a.gt(scalar_like(a, s)); }
+Tensor operator>=(const Tensor& a, double s) { return a.ge(scalar_like(a, s)); }
+
+Tensor operator&&(const Tensor& a, const Tensor& b) {
+  return detail::binary_map(a, b, kBool, kBool, [](auto x, auto y) { return x && y; });
+}
+Tensor operator||(const Tensor& a, const Tensor& b) {
+  return detail::binary_map(a, b, kBool, kBool, [](auto x, auto y) { return x || y; });
+}
+Tensor Tensor::logical_not() const {
+  return detail::unary_map(to(kBool), kBool, [](auto x) { return !x; });
+}
+Tensor Tensor::isnan() const {
+  return detail::unary_map(*this, kBool, [](auto x) { return x != x; });
+}
+Tensor Tensor::isfinite() const {
+  return detail::unary_map(*this, kBool, [](auto x) { return std::isfinite(double(x)); });
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  check<DtypeError>(cond.dtype() == kBool, "where: condition must be bool, got ",
+                    dtype_name(cond.dtype()));
+  const Dtype t = promote(a.dtype(), b.dtype());
+  const Dims shape = broadcast_shapes(cond.sizes(), broadcast_shapes(a.sizes(), b.sizes()));
+  Tensor out = empty(shape, t);
+  const Tensor x = detail::as_type(a, t), y = detail::as_type(b, t);
+  dispatch(t, [&](auto tag) {
+    using T = decltype(tag);
+    const Dims sc = detail::broadcast_strides(cond, shape),
+               sa = detail::broadcast_strides(x, shape), sb = detail::broadcast_strides(y, shape);
+    std::array<const Dims*, 4> st{&out.strides(), &sc, &sa, &sb};
+    T* po = out.data_ptr<T>();
+    const bool* pc = cond.data_ptr<bool>();
+    const T* pa = x.data_ptr<T>();
+    const T* pb = y.data_ptr<T>();
+    detail::for_each_run<4>(
+        shape, st,
+        [&](const std::array<int64_t, 4>& o, int64_t n, const std::array<int64_t, 4>& k) {
+          for (int64_t i = 0; i < n; ++i)
+            po[o[0] + i * k[0]] = pc[o[1] + i * k[1]] ? pa[o[2] + i * k[2]] : pb[o[3] + i * k[3]];
+        });
+  });
+  if (needs_grad(a, b))
+    record("WhereBackward", out, {a, b}, [c = cond](const Tensor& g) {
+      Tensor z = zeros_like(g);
+      return TensorList{where(c, g, z), where(c, z, g)};
+    });
+  return out;
+}
+
+}  // namespace paragrad
+
+namespace paragrad {
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  check<ShapeError>(a.defined() && b.defined(), "allclose: undefined tensor");
+  const Dims shape = broadcast_shapes(a.sizes(), b.sizes());
+  const Tensor x = broadcast_to(a.detach().to(kFloat64), shape).contiguous();
+  const Tensor y = broadcast_to(b.detach().to(kFloat64), shape).contiguous();
+  const double* px = x.data_ptr<double>();
+  const double* py = y.data_ptr<double>();
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    if (px[i] == py[i]) continue;  // equal infinities
+    if (!(std::abs(px[i] - py[i]) <= atol + rtol * std::abs(py[i]))) return false;
+  }
+  return true;
+}
+
+bool equal(const Tensor& a, const Tensor& b) {
+  return a.sizes() == b.sizes() && a.tolist() == b.tolist();
+}
+
+}  // namespace paragrad

@@ -1,0 +1,73 @@
+// Copies and conversions: to(dtype), clone, contiguous, and the strided copy kernel
+// every layout change goes through.
+#include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/loops.hpp>
+
+namespace paragrad {
+
+using autograd::needs_grad;
+using autograd::record;
+
+namespace detail {
+
+Dims broadcast_strides(const Tensor& t, const Dims& to) {
+  const Dims& s = t.sizes();
+  const Dims& st = t.strides();
+  Dims out(to.size(), 0);
+  const size_t lead = to.size() - s.size();
+  for (size_t i = 0; i < s.size(); ++i) out[lead + i] = s[i] == 1 ? 0 : st[i];
+  return out;
+}
+
+void copy_into(const Tensor& dst, const Tensor& src) {
+  dispatch(dst.dtype(), [&](auto dtag) {
+    using D = decltype(dtag);
+    dispatch(src.dtype(), [&](auto stag) {
+      using S = decltype(stag);
+      D* d = dst.data_ptr<D>();
+      const S* s = src.data_ptr<S>();
+      if (dst.is_contiguous() && src.is_contiguous() && dst.sizes() == src.sizes()) {
+        for (int64_t i = 0, n = dst.numel(); i < n; ++i) d[i] = static_cast<D>(s[i]);
+        return;
+      }
+      Dims sst = broadcast_strides(src, dst.sizes());
+      std::array<const Dims*, 2> st{&dst.strides(), &sst};
+      for_each_run<2>(
+          dst.sizes(), st,
+          [&](const std::array<int64_t, 2>& o, int64_t n, const std::array<int64_t, 2>& k) {
+            D* dp = d + o[0];
+            const S* sp = s + o[1];
+            for (int64_t i = 0; i < n; ++i) dp[i * k[0]] = static_cast<D>(sp[i * k[1]]);
+          });
+    });
+  });
+}
+
+}  // namespace detail
+
+Tensor Tensor::to(Dtype dtype) const {
+  if (dtype == this->dtype()) return *this;
+  Tensor out = empty(sizes(), dtype);
+  detail::copy_into(out, *this);
+  if (is_floating(dtype) && needs_grad(*this)) {
+    const Dtype from = this->dtype();
+    record("ToCopyBackward", out, {*this},
+           [from](const Tensor& g) { return TensorList{g.to(from)}; });
+  }
+  return out;
+}
+
+Tensor Tensor::clone() const {
+  Tensor out = empty(sizes(), dtype());
+  detail::copy_into(out, *this);
+  if (needs_grad(*this))
+    record("CloneBackward", out, {*this}, [](const Tensor& g) { return TensorList{g}; });
+  return out;
+}
+
+Tensor Tensor::contiguous() const {
+  if (is_contiguous()) return *this;
+  return clone();
+}
+
+}  // namespace paragrad

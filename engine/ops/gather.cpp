@@ -1,0 +1,129 @@
+// Integer-indexed ops: gather and its adjoint scatter_add (each is the other's
+// gradient, so second order works), and index_select, masked_fill and diag_embed built
+// on them.
+#include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/loops.hpp>
+
+namespace paragrad {
+
+using autograd::needs_grad;
+using autograd::record;
+
+namespace {
+
+int64_t wrap(int64_t d, int64_t n, const char* op, const Dims& shape) {
+  const int64_t m = std::max<int64_t>(n, 1);
+  check<IndexError>(d >= -m && d < m, op, ": dimension ", d, " out of range for a tensor of shape ",
+                    shape_str(shape));
+  return d < 0 ? d + m : d;
+}
+
+// For every element of index (row-major), the flat row-major offset into a tensor of
+// shape `sizes` that it addresses: the element's own coordinates, with coordinate `d`
+// replaced by the index value. Raises on any out-of-range index.
+std::vector<int64_t> positions(const Dims& sizes, const Tensor& index, int64_t d, const char* op) {
+  check<DtypeError>(index.dtype() == kInt64, op, ": index must be int64, got ",
+                    dtype_name(index.dtype()));
+  check<ShapeError>(index.dim() == int64_t(sizes.size()), op, ": index (shape ",
+                    shape_str(index.sizes()), ") must have as many dims as input (shape ",
+                    shape_str(sizes), ")");
+  for (size_t i = 0; i < sizes.size(); ++i)
+    check<ShapeError>(int64_t(i) == d || index.sizes()[i] <= sizes[i], op, ": index shape ",
+                      shape_str(index.sizes()), " exceeds input shape ", shape_str(sizes),
+                      " outside dimension ", d);
+  const Tensor idx = index.contiguous();
+  const Dims xs = contiguous_strides(sizes), is = contiguous_strides(idx.sizes());
+  const int64_t n = sizes.empty() ? 1 : sizes[size_t(d)];
+  const int64_t* pi = idx.data_ptr<int64_t>();
+  std::vector<int64_t> pos(size_t(idx.numel()));
+  for (int64_t flat = 0; flat < idx.numel(); ++flat) {
+    int64_t rem = flat, off = 0;
+    for (size_t k = 0; k < is.size(); ++k) {
+      int64_t c = rem / is[k];
+      rem %= is[k];
+      if (int64_t(k) == d) {
+        c = pi[flat];
+        check<IndexError>(c >= -n && c < n, op, ": index ", c, " is out of bounds for dimension ",
+                          d, " with size ", n, " (shape ", shape_str(sizes), ")");
+        if (c < 0) c += n;
+      }
+      off += c * xs[k];
+    }
+    pos[size_t(flat)] = off;
+  }
+  return pos;
+}
+
+}  // namespace
+
+Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
+  const int64_t d = wrap(dim, this->dim(), "gather", sizes());
+  const std::vector<int64_t> pos = positions(sizes(), index, d, "gather");
+  const Tensor x = detach().contiguous();
+  Tensor out = empty(index.sizes(), dtype());
+  dispatch(dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data_ptr<T>();
+    T* po = out.data_ptr<T>();
+    for (size_t i = 0; i < pos.size(); ++i) po[i] = px[pos[i]];
+  });
+  if (needs_grad(*this)) {
+    Dims in = sizes();
+    record("GatherBackward", out, {*this}, [in, d, index](const Tensor& g) {
+      return TensorList{scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, index, g)};
+    });
+  }
+  return out;
+}
+
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  const int64_t d = wrap(dim, self.dim(), "scatter_add", self.sizes());
+  check<ShapeError>(src.sizes() == index.sizes(), "scatter_add: src shape ", shape_str(src.sizes()),
+                    " must equal index shape ", shape_str(index.sizes()));
+  const std::vector<int64_t> pos = positions(self.sizes(), index, d, "scatter_add");
+  const Dtype t = promote(self.dtype(), src.dtype());
+  Tensor out = self.detach().to(t).clone();
+  const Tensor s = src.detach().to(t).contiguous();
+  dispatch(t, [&](auto tag) {
+    using T = decltype(tag);
+    const T* ps = s.data_ptr<T>();
+    T* po = out.data_ptr<T>();
+    for (size_t i = 0; i < pos.size(); ++i) po[pos[i]] = static_cast<T>(po[pos[i]] + ps[i]);
+  });
+  if (needs_grad(self, src))
+    record("ScatterAddBackward", out, {self, src}, [d, index](const Tensor& g) {
+      return TensorList{g, g.gather(d, index)};
+    });
+  return out;
+}
+
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
+  check<ShapeError>(index.dim() <= 1, "index_select: index must be 0-d or 1-d, got shape ",
+                    shape_str(index.sizes()));
+  check<DtypeError>(index.dtype() == kInt64, "index_select: index must be int64, got ",
+                    dtype_name(index.dtype()));
+  if (this->dim() == 0) return reshape({1}).index_select(0, index).reshape({});
+  const int64_t d = wrap(dim, this->dim(), "index_select", sizes());
+  // Spread the 1-d index along dim and broadcast it over the other dims, then gather.
+  Shape along(size_t(this->dim()), 1);
+  along[size_t(d)] = index.numel();
+  Shape out_shape = shape();
+  out_shape[size_t(d)] = index.numel();
+  Tensor idx = index.reshape(along).expand(out_shape).contiguous();
+  return gather(d, idx);
+}
+
+Tensor Tensor::masked_fill(const Tensor& mask, double value) const {
+  check<DtypeError>(mask.dtype() == kBool, "masked_fill: mask must be bool, got ",
+                    dtype_name(mask.dtype()));
+  return where(mask, scalar(value, dtype()), *this);
+}
+
+Tensor diag_embed(const Tensor& v) {
+  check<ShapeError>(v.dim() >= 1, "diag_embed: expects at least 1 dimension, got shape ",
+                    shape_str(v.sizes()));
+  const int64_t n = v.sizes().back();
+  return v.unsqueeze(-1) * eye(n, v.dtype());
+}
+
+}  // namespace paragrad

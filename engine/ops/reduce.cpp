@@ -1,0 +1,333 @@
+// Reductions. Sums accumulate in double (float64 for float32 inputs, like a careful
+// BLAS) and each rule below its forward sends the gradient back by broadcasting.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/loops.hpp>
+
+namespace paragrad {
+
+using autograd::needs_grad;
+using autograd::record;
+using autograd::SavedTensor;
+
+namespace {
+
+// Which dims are reduced (empty dims list: all of them).
+SmallVec<bool, 8> reduced_mask(const Tensor& x, const Shape& dims, const char* op) {
+  const int64_t n = x.dim();
+  SmallVec<bool, 8> mask(size_t(n), dims.empty());
+  for (int64_t d : dims) {
+    const int64_t m = std::max<int64_t>(n, 1);
+    check<IndexError>(d >= -m && d < m, op, ": dimension ", d,
+                      " out of range for a tensor of shape ", shape_str(x.sizes()));
+    if (n == 0) continue;
+    const int64_t w = d < 0 ? d + n : d;
+    check<IndexError>(!mask[size_t(w)] || dims.empty(), op, ": dim ", w, " appears twice");
+    mask[size_t(w)] = true;
+  }
+  return mask;
+}
+
+Dims kept_shape(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdim) {
+  Dims out;
+  for (size_t i = 0; i < x.sizes().size(); ++i) {
+    if (!mask[i])
+      out.push_back(x.sizes()[i]);
+    else if (keepdim)
+      out.push_back(1);
+  }
+  return out;
+}
+
+// out[j] = combine over the reduced elements, in accumulator type A, starting at init.
+template <class F>
+Tensor reduce_kernel(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdim, Dtype out_dtype,
+                     double init, F&& combine) {
+  Dims keep = kept_shape(x, mask, true);
+  Tensor out = empty(keep, out_dtype);
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    dispatch(out_dtype, [&](auto otag) {
+      using O = decltype(otag);
+      // (never bool: std::vector<bool> has no addressable elements)
+      using A = std::conditional_t<std::is_floating_point<O>::value, double, int64_t>;
+      std::vector<A> acc(size_t(out.numel()), static_cast<A>(init));
+      const T* px = x.data_ptr<T>();
+      if (x.is_contiguous() && out.numel() == 1) {
+        A a = acc[0];
+        for (int64_t i = 0, n = x.numel(); i < n; ++i) a = combine(a, static_cast<A>(px[i]));
+        acc[0] = a;
+      } else {
+        Dims ost = contiguous_strides(keep);
+        for (size_t i = 0; i < keep.size(); ++i)
+          if (mask[i]) ost[i] = 0;
+        std::array<const Dims*, 2> st{&x.strides(), &ost};
+        detail::for_each_run<2>(
+            x.sizes(), st,
+            [&](const std::array<int64_t, 2>& o, int64_t n, const std::array<int64_t, 2>& k) {
+              for (int64_t i = 0; i < n; ++i) {
+                A& a = acc[size_t(o[1] + i * k[1])];
+                a = combine(a, static_cast<A>(px[o[0] + i * k[0]]));
+              }
+            });
+      }
+      O* po = out.data_ptr<O>();
+      for (size_t i = 0; i < acc.size(); ++i) po[i] = static_cast<O>(acc[i]);
+    });
+  });
+  if (!keepdim) {
+    const Dims kept = kept_shape(x, mask, false);
+    out = out.reshape(Shape(kept.begin(), kept.end()));
+  }
+  return out;
+}
+
+// Puts g (shaped like a reduction's output) back to x's rank, ready to broadcast.
+Tensor unreduce(const Tensor& g, const Dims& in_sizes, const SmallVec<bool, 8>& mask,
+                bool keepdim) {
+  if (keepdim) return g;
+  Shape s;
+  for (size_t i = 0; i < in_sizes.size(); ++i) s.push_back(mask[i] ? 1 : in_sizes[i]);
+  return g.reshape(s);
+}
+
+Dtype sum_type(Dtype d) { return is_floating(d) ? d : kInt64; }
+
+}  // namespace
+
+Tensor Tensor::sum(Shape dims, bool keepdim) const {
+  auto mask = reduced_mask(*this, dims, "sum");
+  Tensor out = reduce_kernel(*this, mask, keepdim, sum_type(dtype()), 0.0,
+                             [](auto a, auto b) { return a + b; });
+  if (needs_grad(*this)) {
+    Dims in = sizes();
+    record("SumBackward", out, {*this}, [in, mask, keepdim](const Tensor& g) {
+      return TensorList{broadcast_to(unreduce(g, in, mask, keepdim), in)};
+    });
+  }
+  return out;
+}
+Tensor Tensor::sum() const { return sum({}, false); }
+
+Tensor Tensor::mean(Shape dims, bool keepdim) const {
+  check<DtypeError>(is_floating_point(), "mean: expected a floating tensor, got ",
+                    dtype_name(dtype()));
+  auto mask = reduced_mask(*this, dims, "mean");
+  int64_t count = 1;
+  for (size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) count *= sizes()[i];
+  return sum(dims, keepdim) / double(count);
+}
+Tensor Tensor::mean() const { return mean({}, false); }
+
+Tensor Tensor::sum_to(const Dims& shape) const {
+  if (sizes() == shape) return *this;
+  const size_t lead = sizes().size() - std::min(sizes().size(), shape.size());
+  check<ShapeError>(shape.size() <= sizes().size(), "sum_to: cannot sum shape ", shape_str(sizes()),
+                    " to ", shape_str(shape));
+  Shape dims;
+  for (size_t i = 0; i < sizes().size(); ++i) {
+    if (i < lead) {
+      dims.push_back(int64_t(i));
+    } else if (shape[i - lead] == 1 && sizes()[i] != 1) {
+      dims.push_back(int64_t(i));
+    } else {
+      check<ShapeError>(shape[i - lead] == sizes()[i], "sum_to: cannot sum shape ",
+                        shape_str(sizes()), " to ", shape_str(shape));
+    }
+  }
+  Tensor r = dims.empty() ? *this : sum(dims, true);
+  return r.reshape(Shape(shape.begin(), shape.end()));
+}
+
+Tensor Tensor::prod() const {
+  Tensor out = reduce_kernel(*this, reduced_mask(*this, {}, "prod"), false, sum_type(dtype()), 1.0,
+                             [](auto a, auto b) { return a * b; });
+  if (needs_grad(*this))
+    // d(prod)/dx_i = prod of the others; computed without dividing (zeros are fine).
+    record("ProdBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
+      Tensor x = sx.unpack().flatten();
+      const int64_t n = x.numel();
+      TensorList parts;
+      for (int64_t i = 0; i < n; ++i) {
+        Tensor others = cat({slice(x, 0, 0, i), slice(x, 0, i + 1, n)}, 0);
+        parts.push_back(others.prod());
+      }
+      Tensor d = n ? stack(parts, 0) : x;
+      return TensorList{(g * d).reshape(sx.unpack().shape())};
+    });
+  return out;
+}
+
+Tensor Tensor::amax(Shape dims, bool keepdim) const {
+  check<ValueError>(numel() > 0, "amax: cannot reduce an empty tensor of shape ",
+                    shape_str(sizes()));
+  auto mask = reduced_mask(*this, dims, "amax");
+  Tensor out =
+      reduce_kernel(*this, mask, keepdim, dtype(), -std::numeric_limits<double>::infinity(),
+                    [](auto a, auto b) { return (b > a || b != b) ? b : a; });
+  if (needs_grad(*this)) {
+    Dims in = sizes();
+    // The gradient is shared evenly among the elements equal to the maximum.
+    record(
+        "AmaxBackward", out, {*this},
+        [in, mask, keepdim, sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
+          Tensor hit = (sx.unpack() == unreduce(so.unpack(), in, mask, keepdim)).to(g.dtype());
+          Shape dims;
+          for (size_t i = 0; i < mask.size(); ++i)
+            if (mask[i]) dims.push_back(int64_t(i));
+          Tensor count = dims.empty() ? hit : hit.sum(dims, true);
+          return TensorList{unreduce(g, in, mask, keepdim) * hit / count};
+        });
+  }
+  return out;
+}
+Tensor Tensor::max() const { return amax({}, false); }
+Tensor Tensor::min() const { return -(-*this).amax({}, false); }
+
+Tensor Tensor::movedim(int64_t from, int64_t to) const {
+  const int64_t n = dim();
+  check<IndexError>(from >= -n && from < n && to >= -n && to < n, "movedim: dims ", from, ", ", to,
+                    " out of range for shape ", shape_str(sizes()));
+  if (from < 0) from += n;
+  if (to < 0) to += n;
+  Shape perm;
+  for (int64_t i = 0; i < n; ++i)
+    if (i != from) perm.push_back(i);
+  perm.insert(perm.begin() + to, from);
+  return permute(perm);
+}
+
+namespace {
+// values and indices of the max (is_max) or min along dim.
+std::tuple<Tensor, Tensor> extreme_along(const Tensor& x, int64_t dim, bool keepdim, bool is_max,
+                                         const char* op) {
+  check<IndexError>(x.dim() > 0 || dim == 0 || dim == -1, op, ": dim ", dim,
+                    " out of range for a 0-d tensor");
+  const int64_t n = std::max<int64_t>(x.dim(), 1);
+  check<IndexError>(dim >= -n && dim < n, op, ": dimension ", dim,
+                    " out of range for a tensor of shape ", shape_str(x.sizes()));
+  const int64_t d = x.dim() == 0 ? 0 : (dim < 0 ? dim + n : dim);
+  Tensor xm = x.dim() == 0 ? x.reshape({1}) : x;
+  const int64_t len = xm.sizes()[size_t(d)];
+  check<ValueError>(len > 0, op, ": cannot reduce over a zero-size dimension (shape ",
+                    shape_str(x.sizes()), ")");
+  Tensor rows = xm.detach().movedim(d, -1).contiguous();
+  Dims out_shape = rows.sizes();
+  out_shape.pop_back();
+  Tensor values = empty(out_shape, x.dtype()), indices = empty(out_shape, kInt64);
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = rows.data_ptr<T>();
+    T* pv = values.data_ptr<T>();
+    int64_t* pi = indices.data_ptr<int64_t>();
+    for (int64_t r = 0, m = values.numel(); r < m; ++r) {
+      const T* row = p + r * len;
+      int64_t best = 0;
+      for (int64_t j = 1; j < len; ++j) {
+        if (row[best] != row[best]) break;  // NaN wins
+        const bool better = is_max ? (row[j] > row[best] || row[j] != row[j])
+                                   : (row[j] < row[best] || row[j] != row[j]);
+        if (better) best = j;
+      }
+      pv[r] = row[best];
+      pi[r] = best;
+    }
+  });
+  if (keepdim && x.dim() > 0) {
+    values = values.unsqueeze(d);
+    indices = indices.unsqueeze(d);
+  }
+  if (needs_grad(x)) {
+    Dims in = x.sizes();
+    const bool kd = keepdim && x.dim() > 0;
+    record(is_max ? "MaxBackward" : "MinBackward", values, {x},
+           [in, d, kd, indices](const Tensor& g) {
+             if (in.empty()) return TensorList{g.reshape({})};
+             Tensor idx = kd ? indices : indices.unsqueeze(d);
+             Tensor gk = kd ? g : g.unsqueeze(d);
+             Shape pos(in.size(), 1);
+             pos[size_t(d)] = in[size_t(d)];
+             Tensor onehot =
+                 (arange(0, double(in[size_t(d)]), 1, kInt64).reshape(pos) == idx).to(g.dtype());
+             return TensorList{onehot * gk};
+           });
+  }
+  return {values, indices};
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool keepdim) const {
+  return extreme_along(*this, dim, keepdim, true, "max");
+}
+std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool keepdim) const {
+  return extreme_along(*this, dim, keepdim, false, "min");
+}
+Tensor Tensor::argmax(int64_t dim, bool keepdim) const {
+  NoGradGuard ng;
+  return std::get<1>(extreme_along(*this, dim, keepdim, true, "argmax"));
+}
+Tensor Tensor::argmin(int64_t dim, bool keepdim) const {
+  NoGradGuard ng;
+  return std::get<1>(extreme_along(*this, dim, keepdim, false, "argmin"));
+}
+
+Tensor Tensor::logsumexp(Shape dims, bool keepdim) const {
+  Tensor m = amax(dims, true).detach();
+  m = where(m.isfinite(), m, zeros_like(m));  // all -inf rows give -inf, not NaN
+  Tensor r = (*this - m).exp().sum(dims, true).log() + m;
+  if (keepdim) return r;
+  auto mask = reduced_mask(*this, dims, "logsumexp");
+  const Dims kept = kept_shape(*this, mask, false);
+  return r.reshape(Shape(kept.begin(), kept.end()));
+}
+
+Tensor Tensor::softmax(int64_t dim) const {
+  Tensor m = amax({dim}, true).detach();
+  Tensor e = (*this - m).exp();
+  return e / e.sum({dim}, true);
+}
+
+Tensor Tensor::log_softmax(int64_t dim) const { return *this - logsumexp({dim}, true); }
+
+Tensor Tensor::norm() const {
+  check<DtypeError>(is_floating_point(), "norm: expected a floating tensor, got ",
+                    dtype_name(dtype()));
+  Tensor out = reduce_kernel(*this, reduced_mask(*this, {}, "norm"), false, dtype(), 0.0,
+                             [](auto a, auto b) { return a + b * b; })
+                   .sqrt();
+  if (needs_grad(*this))
+    // d|x|/dx = x/|x|; 0 at x = 0 (the subgradient PyTorch picks)
+    record("NormBackward", out, {*this},
+           [sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
+             Tensor n = so.unpack();
+             Tensor safe = where(n == zeros_like(n), ones_like(n), n);
+             return TensorList{sx.unpack() * (g / safe)};
+           });
+  return out;
+}
+
+Tensor Tensor::var(Shape dims, bool unbiased, bool keepdim) const {
+  auto mask = reduced_mask(*this, dims, "var");
+  int64_t count = 1;
+  for (size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) count *= sizes()[i];
+  Tensor c = *this - mean(dims, true);
+  return c.square().sum(dims, keepdim) / double(std::max<int64_t>(count - (unbiased ? 1 : 0), 0));
+}
+
+bool Tensor::all() const {
+  return reduce_kernel(to(kBool), reduced_mask(*this, {}, "all"), false, kBool, 1.0,
+                       [](auto a, auto b) { return a && b; })
+      .item<bool>();
+}
+bool Tensor::any() const {
+  return reduce_kernel(to(kBool), reduced_mask(*this, {}, "any"), false, kBool, 0.0,
+                       [](auto a, auto b) { return a || b; })
+      .item<bool>();
+}
+
+}  // namespace paragrad

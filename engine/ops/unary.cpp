@@ -1,0 +1,225 @@
+// Unary elementwise math. Each op: the forward kernel, then its derivative rule.
+// Integer inputs are promoted to float32 (as torch.exp(int_tensor) is).
+#include <cmath>
+
+#include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/elementwise.hpp>
+
+namespace paragrad {
+
+using autograd::needs_grad;
+using autograd::record;
+using autograd::SavedTensor;
+
+namespace {
+// Runs f on a (as float if a is integral), result in the same floating dtype.
+template <class F>
+Tensor float_map(const Tensor& a, F&& f) {
+  const Tensor x = is_floating(a.dtype()) ? a : detail::as_type(a, kFloat32);
+  return detail::unary_map<detail::Kinds::Floating>(x, x.dtype(), std::forward<F>(f));
+}
+// Ops that also make sense on integers (not on bools).
+template <class F>
+Tensor numeric_map(const Tensor& a, const char* op, F&& f) {
+  return detail::unary_map<detail::Kinds::Numeric>(a, a.dtype(), std::forward<F>(f), op);
+}
+template <class T>
+T sigmoid_of(T x) {
+  return x >= 0 ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
+}
+}  // namespace
+
+Tensor Tensor::neg() const {
+  Tensor out = numeric_map(*this, "neg", [](auto x) { return -x; });
+  if (needs_grad(*this))
+    record("NegBackward", out, {*this}, [](const Tensor& g) { return TensorList{-g}; });
+  return out;
+}
+
+Tensor Tensor::exp() const {
+  Tensor out = float_map(*this, [](auto x) { return std::exp(x); });
+  if (needs_grad(*this))
+    record("ExpBackward", out, {*this},
+           [so = SavedTensor(out, true)](const Tensor& g) { return TensorList{g * so.unpack()}; });
+  return out;
+}
+
+Tensor Tensor::expm1() const {
+  Tensor out = float_map(*this, [](auto x) { return std::expm1(x); });
+  if (needs_grad(*this))
+    record("Expm1Backward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+      return TensorList{g * (so.unpack() + 1.0)};
+    });
+  return out;
+}
+
+Tensor Tensor::log() const {
+  Tensor out = float_map(*this, [](auto x) { return std::log(x); });
+  if (needs_grad(*this))
+    record("LogBackward", out, {*this},
+           [sx = SavedTensor(*this)](const Tensor& g) { return TensorList{g / sx.unpack()}; });
+  return out;
+}
+
+Tensor Tensor::log1p() const {
+  Tensor out = float_map(*this, [](auto x) { return std::log1p(x); });
+  if (needs_grad(*this))
+    record("Log1pBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
+      return TensorList{g / (sx.unpack() + 1.0)};
+    });
+  return out;
+}
+
+Tensor Tensor::sqrt() const {
+  Tensor out = float_map(*this, [](auto x) { return std::sqrt(x); });
+  if (needs_grad(*this))
+    record("SqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+      return TensorList{g / (so.unpack() * 2.0)};
+    });
+  return out;
+}
+
+Tensor Tensor::rsqrt() const {
+  Tensor out = float_map(*this, [](auto x) { return decltype(x)(1) / std::sqrt(x); });
+  if (needs_grad(*this))
+    record("RsqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+      Tensor y = so.unpack();
+      return TensorList{g * y * y * y * -0.5};
+    });
+  return out;
+}
+
+Tensor Tensor::abs() const {
+  Tensor out = numeric_map(*this, "abs", [](auto x) { return x < 0 ? -x : x; });
+  if (needs_grad(*this))
+    record("AbsBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
+      return TensorList{g * sx.unpack().sign()};
+    });
+  return out;
+}
+
+Tensor Tensor::sign() const {
+  Tensor out = numeric_map(*this, "sign", [](auto x) {
+    using T = decltype(x);
+    return T((T(0) < x) - (x < T(0)));
+  });
+  if (needs_grad(*this))
+    record("SignBackward", out, {*this}, [](const Tensor& g) { return TensorList{zeros_like(g)}; });
+  return out;
+}
+
+Tensor Tensor::sin() const {
+  Tensor out = float_map(*this, [](auto x) { return std::sin(x); });
+  if (needs_grad(*this))
+    record("SinBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
+      return TensorList{g * sx.unpack().cos()};
+    });
+  return out;
+}
+
+Tensor Tensor::cos() const {
+  Tensor out = float_map(*this, [](auto x) { return std::cos(x); });
+  if (needs_grad(*this))
+    record("CosBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
+      return TensorList{-g * sx.unpack().sin()};
+    });
+  return out;
+}
+
+Tensor Tensor::tanh() const {
+  Tensor out = float_map(*this, [](auto x) { return std::tanh(x); });
+  if (needs_grad(*this))
+    record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+      Tensor y = so.unpack();
+      return TensorList{g * (1.0 - y * y)};
+    });
+  return out;
+}
+
+Tensor Tensor::sigmoid() const {
+  Tensor out = float_map(*this, [](auto x) { return sigmoid_of(x); });
+  if (needs_grad(*this))
+    record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+      Tensor y = so.unpack();
+      return TensorList{g * y * (1.0 - y)};
+    });
+  return out;
+}
+
+Tensor Tensor::softplus() const {
+  // log(1 + e^x), computed without overflow
+  Tensor out = float_map(*this, [](auto x) {
+    using T = decltype(x);
+    return x > T(20) ? x : std::log1p(std::exp(x));
+  });
+  if (needs_grad(*this))
+    record("SoftplusBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
+      return TensorList{g * sx.unpack().sigmoid()};
+    });
+  return out;
+}
+
+Tensor Tensor::relu() const {
+  Tensor out = numeric_map(*this, "relu", [](auto x) { return x > 0 ? x : decltype(x)(0); });
+  if (needs_grad(*this))
+    record("ReluBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+      return TensorList{g * (so.unpack() > 0.0).to(g.dtype())};
+    });
+  return out;
+}
+
+Tensor Tensor::square() const {
+  Tensor out = numeric_map(*this, "square", [](auto x) { return x * x; });
+  if (needs_grad(*this))
+    record("SquareBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
+      return TensorList{g * sx.unpack() * 2.0};
+    });
+  return out;
+}
+
+Tensor Tensor::reciprocal() const {
+  Tensor out = float_map(*this, [](auto x) { return decltype(x)(1) / x; });
+  if (needs_grad(*this))
+    record("ReciprocalBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+      Tensor y = so.unpack();
+      return TensorList{-g * y * y};
+    });
+  return out;
+}
+
+Tensor Tensor::pow(double p) const {
+  Tensor out = is_floating(dtype()) || (p >= 0 && std::floor(p) == p)
+                   ? numeric_map(*this, "pow",
+                                 [p](auto x) {
+                                   using T = decltype(x);
+                                   return static_cast<T>(std::pow(x, static_cast<T>(p)));
+                                 })
+                   : float_map(*this, [p](auto x) { return std::pow(x, decltype(x)(p)); });
+  if (needs_grad(*this))
+    record("PowBackward", out, {*this}, [p, sx = SavedTensor(*this)](const Tensor& g) {
+      if (p == 0) return TensorList{zeros_like(g)};
+      return TensorList{g * sx.unpack().pow(p - 1) * p};
+    });
+  return out;
+}
+
+Tensor Tensor::clamp(double lo, double hi) const {
+  check<ValueError>(!(lo > hi), "clamp: min ", lo, " is greater than max ", hi);
+  Tensor out = numeric_map(*this, "clamp", [lo, hi](auto x) {
+    using T = decltype(x);
+    if (x != x) return x;
+    // compare as double: an infinite bound must never be cast to an integer type
+    return double(x) < lo ? T(lo) : (double(x) > hi ? T(hi) : x);
+  });
+  if (needs_grad(*this))
+    // The gradient passes where lo <= x <= hi (PyTorch's convention at the bounds).
+    record("ClampBackward", out, {*this}, [lo, hi, sx = SavedTensor(*this)](const Tensor& g) {
+      Tensor x = sx.unpack();
+      return TensorList{g * ((x >= lo) && (x <= hi)).to(g.dtype())};
+    });
+  return out;
+}
+Tensor Tensor::clamp_min(double lo) const { return clamp(lo, INFINITY); }
+Tensor Tensor::clamp_max(double hi) const { return clamp(-INFINITY, hi); }
+
+}  // namespace paragrad

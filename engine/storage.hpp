@@ -1,0 +1,35 @@
+#pragma once
+// A Storage is one block of elements shared by a tensor and all its views. It also
+// holds the version counter: every in-place write bumps it, and a tensor saved for
+// backward remembers the version it saw (see autograd/saved_tensor.hpp).
+#include <cstddef>
+#include <cstdint>
+
+#include <paragrad/engine/intrusive_ptr.hpp>
+
+namespace paragrad {
+
+class Storage : public RefCounted {
+ public:
+  // One allocation holds this header and the data, 64-byte aligned.
+  static IntrusivePtr<Storage> allocate(size_t nbytes);
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  uint32_t version() const { return version_; }
+  void bump_version() { ++version_; }
+
+ private:
+  friend struct IntrusiveDeleter<Storage>;
+  Storage(void* data, size_t nbytes) : data_(data), nbytes_(nbytes) {}
+  void* data_;
+  size_t nbytes_;
+  uint32_t version_ = 0;
+};
+
+template <>
+struct IntrusiveDeleter<Storage> {
+  static void destroy(Storage* s);
+};
+
+}  // namespace paragrad

@@ -1,0 +1,145 @@
+// Tensor basics: layout bookkeeping, metadata, conversions, autograd entry points.
+#include <paragrad/engine/tensor.hpp>
+
+#include <cstring>
+#include <sstream>
+
+#include <paragrad/engine/autograd/engine.hpp>
+#include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/loops.hpp>
+
+namespace paragrad {
+
+Dims contiguous_strides(const Dims& sizes) {
+  Dims st(sizes.size(), 1);
+  int64_t acc = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    st[i] = acc;
+    acc *= sizes[i] > 0 ? sizes[i] : 1;
+  }
+  return st;
+}
+
+TensorImpl::TensorImpl(IntrusivePtr<Storage> storage, Dims sizes, Dims strides, int64_t offset,
+                       Dtype dtype)
+    : storage(std::move(storage)),
+      sizes(std::move(sizes)),
+      strides(std::move(strides)),
+      offset(offset),
+      dtype(dtype) {
+  recompute_layout();
+}
+
+TensorImpl::~TensorImpl() = default;
+
+void TensorImpl::recompute_layout() {
+  numel = 1;
+  for (int64_t s : sizes) numel *= s;
+  contiguous = true;
+  int64_t expected = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    if (sizes[i] == 1) continue;
+    if (strides[i] != expected) {
+      contiguous = false;
+      break;
+    }
+    expected *= sizes[i];
+  }
+  if (numel == 0) contiguous = true;
+}
+
+std::string shape_str(const Dims& d) {
+  std::ostringstream os;
+  os << d;
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Dims& d) {
+  os << '[';
+  for (size_t i = 0; i < d.size(); ++i) os << (i ? ", " : "") << d[i];
+  return os << ']';
+}
+
+Shape Tensor::shape() const { return Shape(impl_->sizes.begin(), impl_->sizes.end()); }
+
+int64_t Tensor::size(int64_t d) const {
+  const int64_t n = dim();
+  check<IndexError>(d >= -n && d < n, "size: dimension ", d, " out of range for a tensor of shape ",
+                    shape_str(sizes()));
+  return impl_->sizes[size_t(d < 0 ? d + n : d)];
+}
+
+template <class T>
+T* Tensor::data_ptr() const {
+  check<DtypeError>(dtype_of<T>::value == dtype(), "data_ptr: tensor is ", dtype_name(dtype()),
+                    ", asked for ", dtype_name(dtype_of<T>::value));
+  return impl_->data<T>();
+}
+template float* Tensor::data_ptr<float>() const;
+template double* Tensor::data_ptr<double>() const;
+template int64_t* Tensor::data_ptr<int64_t>() const;
+template bool* Tensor::data_ptr<bool>() const;
+
+template <class T>
+T Tensor::item() const {
+  check<ValueError>(defined(), "item: undefined tensor");
+  check<ValueError>(numel() == 1, "item: only one-element tensors can be converted, got shape ",
+                    shape_str(sizes()));
+  return dispatch(dtype(), [&](auto tag) {
+    using S = decltype(tag);
+    return static_cast<T>(*impl_->data<S>());
+  });
+}
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+template int64_t Tensor::item<int64_t>() const;
+template bool Tensor::item<bool>() const;
+template int Tensor::item<int>() const;
+
+std::vector<double> Tensor::tolist() const {
+  std::vector<double> out;
+  out.reserve(size_t(numel()));
+  dispatch(dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    detail::for_each_element<T>(*this, [&](T v) { out.push_back(double(v)); });
+  });
+  return out;
+}
+
+Eigen::MatrixXd Tensor::to_eigen() const {
+  check<ShapeError>(dim() == 1 || dim() == 2, "to_eigen: expected a 1-d or 2-d tensor, got shape ",
+                    shape_str(sizes()));
+  const int64_t rows = sizes()[0], cols = dim() == 2 ? sizes()[1] : 1;
+  std::vector<double> v = tolist();
+  Eigen::MatrixXd m(rows, cols);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) m(i, j) = v[size_t(i * cols + j)];
+  return m;
+}
+
+Tensor Tensor::detach() const {
+  auto impl = make_intrusive<TensorImpl>(impl_->storage, impl_->sizes, impl_->strides,
+                                         impl_->offset, impl_->dtype);
+  return Tensor(std::move(impl));
+}
+
+Tensor& Tensor::requires_grad_(bool on) {
+  check<AutogradError>(!on || is_floating_point(), "requires_grad_: only floating tensors can ",
+                       "require gradients, got ", dtype_name(dtype()));
+  check<AutogradError>(on || is_leaf(), "requires_grad_: can only change requires_grad of a leaf; ",
+                       "use detach() for a non-leaf");
+  impl_->requires_grad = on;
+  return *this;
+}
+
+Tensor Tensor::grad() const { return Tensor(impl_->grad); }
+void Tensor::zero_grad() { impl_->grad.reset(); }
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
+  autograd::run_backward({*this}, {gradient}, retain_graph || create_graph, create_graph, {},
+                         false);
+}
+
+std::string Tensor::grad_fn_name() const { return impl_->grad_fn ? impl_->grad_fn->name() : ""; }
+
+}  // namespace paragrad

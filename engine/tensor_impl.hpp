@@ -1,0 +1,60 @@
+#pragma once
+// What a Tensor handle points to: a strided window (sizes, strides, offset) onto a
+// Storage, plus autograd state. Views are TensorImpls that share one Storage.
+#include <cstdint>
+
+#include <paragrad/engine/dtype.hpp>
+#include <paragrad/engine/intrusive_ptr.hpp>
+#include <paragrad/engine/small_vector.hpp>
+#include <paragrad/engine/storage.hpp>
+
+namespace paragrad {
+
+using Dims = SmallVec<int64_t, 5>;  // sizes and strides; inline up to 5 dims
+
+namespace autograd {
+class Node;
+}
+// Graph nodes are freed through a trampoline (see autograd/node.cpp), so dropping the
+// last reference to a chain of a million nodes does not recurse a million deep.
+template <>
+struct IntrusiveDeleter<autograd::Node> {
+  static void destroy(autograd::Node* n);
+};
+using NodePtr = IntrusivePtr<autograd::Node>;
+
+class TensorImpl : public RefCounted {
+ public:
+  TensorImpl(IntrusivePtr<Storage> storage, Dims sizes, Dims strides, int64_t offset, Dtype dtype);
+  ~TensorImpl();
+
+  // Strides are in elements. numel and contiguity are computed once, here.
+  IntrusivePtr<Storage> storage;
+  Dims sizes;
+  Dims strides;
+  int64_t offset;
+  int64_t numel;
+  Dtype dtype;
+  bool contiguous;
+
+  // autograd
+  bool requires_grad = false;
+  uint32_t output_nr = 0;                      // which output of grad_fn this tensor is
+  NodePtr grad_fn;                             // set for results of recorded ops
+  autograd::Node* grad_accumulator = nullptr;  // leaves: weak; cleared by the accumulator
+  IntrusivePtr<TensorImpl> grad;               // accumulated .grad() of a leaf
+
+  template <class T>
+  T* data() const {
+    return static_cast<T*>(storage->data()) + offset;
+  }
+  void* raw_data() const {
+    return static_cast<unsigned char*>(storage->data()) + offset * int64_t(element_size(dtype));
+  }
+  void recompute_layout();  // after editing sizes/strides: numel and contiguous
+};
+
+// Contiguous (row-major) strides for sizes.
+Dims contiguous_strides(const Dims& sizes);
+
+}  // namespace paragrad

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Make sure the Debian packages paragrad needs are installed.
+#
+#   scripts/deps.sh [package...]        check (and, as root, install) the given packages;
+#                                       with none: the packages needed to build and test paragrad
+#   source scripts/deps.sh; paragrad_deps [package...]     the same, from another script
+#
+# As root, missing packages are installed with apt-get. Otherwise the exact apt-get command is
+# printed and the status is 1. PARAGRAD_SKIP_DEPS=1 skips the check (e.g. on a non-Debian system
+# whose packages are already in place).
+
+PARAGRAD_BUILD_PACKAGES=(cmake make g++ libeigen3-dev)
+PARAGRAD_TEST_PACKAGES=(catch2 pkgconf)
+
+paragrad_deps() {
+  local packages=("$@") missing=() pkg
+  [ ${#packages[@]} -gt 0 ] || packages=("${PARAGRAD_BUILD_PACKAGES[@]}" "${PARAGRAD_TEST_PACKAGES[@]}")
+  if [ "${PARAGRAD_SKIP_DEPS:-0}" = 1 ]; then
+    return 0
+  fi
+  if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "deps: not a Debian-based system; make sure these are installed: ${packages[*]}" >&2
+    return 0
+  fi
+  for pkg in "${packages[@]}"; do
+    if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" != "install ok installed" ]; then
+      missing+=("$pkg")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: missing Debian packages: ${missing[*]}" >&2
+    echo "deps: install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    return 1
+  fi
+  echo "deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }; then
+    echo "deps: apt-get could not install: ${missing[*]}" >&2
+    return 1
+  fi
+}
+
+# Executed (not sourced): check the packages named on the command line.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  paragrad_deps "$@"
+  exit $?
+fi
