@@ -7,8 +7,12 @@
 namespace paragrad {
 
 namespace {
+// 64-byte alignment suits SIMD loads; malloc's 16-byte alignment is enough (and faster to
+// get) for small tensors, which matter for per-op overhead.
 constexpr size_t kAlign = 64;
 constexpr size_t kHeader = (sizeof(Storage) + kAlign - 1) / kAlign * kAlign;
+constexpr size_t kSmall = 1024;
+constexpr size_t kSmallHeader = (sizeof(Storage) + 15) / 16 * 16;
 // No tensor may claim more than this (2^46 bytes): a corrupt shape fails cleanly.
 constexpr size_t kMaxBytes = size_t(1) << 46;
 }  // namespace
@@ -16,14 +20,20 @@ constexpr size_t kMaxBytes = size_t(1) << 46;
 IntrusivePtr<Storage> Storage::allocate(size_t nbytes) {
   check<ValueError>(nbytes <= kMaxBytes, "allocate: ", nbytes,
                     " bytes is more than any tensor may hold");
-  void* block = ::operator new(kHeader + nbytes, std::align_val_t(kAlign));
-  auto* data = static_cast<unsigned char*>(block) + kHeader;
+  const bool small = nbytes <= kSmall;
+  void* block = small ? ::operator new(kSmallHeader + nbytes)
+                      : ::operator new(kHeader + nbytes, std::align_val_t(kAlign));
+  auto* data = static_cast<unsigned char*>(block) + (small ? kSmallHeader : kHeader);
   return IntrusivePtr<Storage>(new (block) Storage(data, nbytes));
 }
 
 void IntrusiveDeleter<Storage>::destroy(Storage* s) {
+  const bool small = s->nbytes() <= kSmall;
   s->~Storage();
-  ::operator delete(static_cast<void*>(s), std::align_val_t(kAlign));
+  if (small)
+    ::operator delete(static_cast<void*>(s));
+  else
+    ::operator delete(static_cast<void*>(s), std::align_val_t(kAlign));
 }
 
 }  // namespace paragrad

@@ -48,11 +48,12 @@ void TensorImpl::recompute_layout() {
   if (numel == 0) contiguous = true;
 }
 
-std::string shape_str(const Dims& d) {
+ShapeStr::operator std::string() const {
   std::ostringstream os;
-  os << d;
+  os << *dims;
   return os.str();
 }
+std::ostream& operator<<(std::ostream& os, const ShapeStr& s) { return os << *s.dims; }
 
 std::ostream& operator<<(std::ostream& os, const Dims& d) {
   os << '[';

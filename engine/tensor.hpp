@@ -218,6 +218,8 @@ Tensor operator||(const Tensor&, const Tensor&);
 Tensor maximum(const Tensor&, const Tensor&);
 Tensor minimum(const Tensor&, const Tensor&);
 Tensor atan2(const Tensor&, const Tensor&);
+Tensor tanh_backward(const Tensor& grad, const Tensor& output);     // grad * (1 - output^2)
+Tensor sigmoid_backward(const Tensor& grad, const Tensor& output);  // grad * output * (1 - output)
 
 Tensor matmul(const Tensor&, const Tensor&);  // 1-d/2-d/batched, broadcasting batch dims
 Tensor outer(const Tensor&, const Tensor&);
@@ -236,6 +238,14 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol 
 bool equal(const Tensor& a, const Tensor& b);  // same shape and values
 std::ostream& operator<<(std::ostream&, const Tensor&);
 std::ostream& operator<<(std::ostream&, const Dims&);  // "[2, 3]"
-std::string shape_str(const Dims&);
+// "[2, 3]" for error messages. Formatting is deferred until the message is built, so
+// passing shape_str(...) to check() costs nothing when the check passes. (The result
+// refers to its argument: use it within the same expression, or convert to std::string.)
+struct ShapeStr {
+  const Dims* dims;
+  operator std::string() const;
+};
+inline ShapeStr shape_str(const Dims& d) { return ShapeStr{&d}; }
+std::ostream& operator<<(std::ostream&, const ShapeStr&);
 
 }  // namespace paragrad

@@ -132,6 +132,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     no_grad = std::make_unique<NoGradGuard>();
 
   std::vector<Node*> ready;
+  TensorList grads;  // reused for every node
   for (const Edge& e : roots)
     if (e.fn->dependencies == 0 && e.fn->task_id == id) {
       e.fn->dependencies = -1;  // queued
@@ -140,7 +141,8 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   while (!ready.empty()) {
     Node* n = ready.back();
     ready.pop_back();
-    TensorList grads(n->buffer.size());
+    grads.clear();
+    grads.resize(n->buffer.size());
     bool any = false;
     for (size_t i = 0; i < n->buffer.size(); ++i) {
       if (n->buffer[i].defined()) {

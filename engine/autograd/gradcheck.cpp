@@ -14,10 +14,9 @@ namespace {
 
 using Fn = std::function<Tensor(const TensorList&)>;
 
-std::vector<double> flat_output(const Fn& f, const TensorList& xs) {
-  NoGradGuard ng;
-  return f(xs).tolist();
-}
+// f's output, flattened. Grad mode stays on: for the second-order check, f itself takes
+// a gradient.
+std::vector<double> flat_output(const Fn& f, const TensorList& xs) { return f(xs).tolist(); }
 
 bool first_order(const Fn& f, const TensorList& inputs, double eps, double atol, double rtol) {
   for (size_t i = 0; i < inputs.size(); ++i)

@@ -4,11 +4,13 @@
 
 namespace paragrad::autograd {
 
-SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
+SavedTensor::SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr)
+    : output_nr_(output_nr), is_output_(is_output) {
   if (!t.defined()) return;
   version_ = t.version();
-  requires_grad_ = t.requires_grad();
-  output_nr_ = t.output_nr();
+  // An output is saved before record() attaches it to the node, so its requires_grad is
+  // not set yet: every floating output of a recorded op will require grad.
+  requires_grad_ = is_output ? is_floating(t.dtype()) : t.requires_grad();
   // An output keeps only its data (its grad_fn would point back at the saving node).
   data_ = is_output ? t.detach() : t;
 }
@@ -24,10 +26,12 @@ Tensor SavedTensor::unpack() const {
   }
   if (!is_output_ || !requires_grad_) return data_;
   // Re-attach the saving node as the output's grad_fn, so the rule stays differentiable.
+  Node* node = current_node();
+  if (!node) return data_;
   Tensor alias = data_.detach();
   TensorImpl* impl = alias.impl();
   impl->requires_grad = true;
-  impl->grad_fn = NodePtr(current_node());
+  impl->grad_fn = NodePtr(node);
   impl->output_nr = output_nr_;
   return alias;
 }

@@ -13,7 +13,8 @@ namespace paragrad::autograd {
 class SavedTensor {
  public:
   SavedTensor() = default;
-  SavedTensor(const Tensor& t, bool is_output = false);
+  // is_output: t is the recording op's own output number output_nr.
+  SavedTensor(const Tensor& t, bool is_output = false, uint32_t output_nr = 0);
   Tensor unpack() const;
   bool defined() const { return data_.defined(); }
 

@@ -36,6 +36,12 @@ std::vector<int64_t> positions(const Dims& sizes, const Tensor& index, int64_t d
   const int64_t n = sizes.empty() ? 1 : sizes[size_t(d)];
   const int64_t* pi = idx.data_ptr<int64_t>();
   std::vector<int64_t> pos(size_t(idx.numel()));
+  if (sizes.empty()) {  // 0-d input and index: the index must still address element 0
+    check<IndexError>(pi[0] >= -1 && pi[0] < 1, op, ": index ", pi[0],
+                      " is out of bounds for dimension 0 with size 1 (shape [])");
+    pos[0] = 0;
+    return pos;
+  }
   for (int64_t flat = 0; flat < idx.numel(); ++flat) {
     int64_t rem = flat, off = 0;
     for (size_t k = 0; k < is.size(); ++k) {
@@ -54,26 +60,31 @@ std::vector<int64_t> positions(const Dims& sizes, const Tensor& index, int64_t d
   return pos;
 }
 
-}  // namespace
-
-Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
-  const int64_t d = wrap(dim, this->dim(), "gather", sizes());
-  const std::vector<int64_t> pos = positions(sizes(), index, d, "gather");
-  const Tensor x = detach().contiguous();
-  Tensor out = empty(index.sizes(), dtype());
-  dispatch(dtype(), [&](auto tag) {
+// torch.gather; `op` names the public op in errors (gather, index_select).
+Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index, const char* op) {
+  const int64_t d = wrap(dim, self.dim(), op, self.sizes());
+  const std::vector<int64_t> pos = positions(self.sizes(), index, d, op);
+  const Tensor x = self.detach().contiguous();
+  Tensor out = empty(index.sizes(), self.dtype());
+  dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data_ptr<T>();
     T* po = out.data_ptr<T>();
     for (size_t i = 0; i < pos.size(); ++i) po[i] = px[pos[i]];
   });
-  if (needs_grad(*this)) {
-    Dims in = sizes();
-    record("GatherBackward", out, {*this}, [in, d, index](const Tensor& g) {
+  if (needs_grad(self)) {
+    Dims in = self.sizes();
+    record("GatherBackward", out, {self}, [in, d, index](const Tensor& g) {
       return TensorList{scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, index, g)};
     });
   }
   return out;
+}
+
+}  // namespace
+
+Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
+  return gather_impl(*this, dim, index, "gather");
 }
 
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
@@ -110,7 +121,7 @@ Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
   Shape out_shape = shape();
   out_shape[size_t(d)] = index.numel();
   Tensor idx = index.reshape(along).expand(out_shape).contiguous();
-  return gather(d, idx);
+  return gather_impl(*this, d, idx, "index_select");
 }
 
 Tensor Tensor::masked_fill(const Tensor& mask, double value) const {

@@ -1,6 +1,8 @@
 // In-place ops. They write through the tensor's view into its storage and bump the
 // storage's version counter, so a backward that saved this tensor notices. On a tensor
 // that requires grad they are refused unless grad mode is off (as for a leaf in PyTorch).
+#include <cmath>
+
 #include <paragrad/engine/autograd/grad_mode.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
 
@@ -13,12 +15,37 @@ void check_writable(const Tensor& t, const char* op) {
                        ": a tensor that requires grad (shape ", shape_str(t.sizes()),
                        ") cannot be modified in place; use NoGradGuard or detach()");
 }
-// dst[...] = f(dst[...], src broadcast) elementwise, in dst's dtype.
+
+// Whether a tensor of shape src broadcasts to dst without changing dst's shape.
+bool broadcasts_to(const Dims& src, const Dims& dst) {
+  const size_t n = dst.size(), m = src.size();
+  for (size_t i = 0; i < m; ++i) {
+    const int64_t s = src[m - 1 - i];
+    if (s != 1 && (i >= n || s != dst[n - 1 - i])) return false;
+  }
+  return true;
+}
+
+// A double as a 0-d operand: integral values keep an integer tensor's dtype, fractional
+// ones are float64 (so that mul_(2.5) on an int64 tensor is refused, not truncated).
+Tensor scalar_operand(const Tensor& dst, double v) {
+  if (dst.is_floating_point() || (std::isfinite(v) && std::floor(v) == v))
+    return scalar(v, dst.dtype());
+  return scalar(v, kFloat64);
+}
+
+// dst[...] = f(dst[...], src broadcast) elementwise, in dst's dtype. Unless `casting`
+// (copy_, fill_), a src whose type would promote dst's is refused, as PyTorch refuses to
+// cast a float result into an integer tensor.
 template <class F>
-void update(Tensor& dst, const Tensor& src_in, const char* op, F&& f) {
+void update(Tensor& dst, const Tensor& src_in, const char* op, F&& f, bool casting = false) {
   check_writable(dst, op);
-  check<ShapeError>(broadcast_shapes(dst.sizes(), src_in.sizes()) == dst.sizes(), op, ": shape ",
+  check<ValueError>(src_in.defined(), op, ": undefined source tensor");
+  check<ShapeError>(broadcasts_to(src_in.sizes(), dst.sizes()), op, ": shape ",
                     shape_str(src_in.sizes()), " cannot be broadcast to ", shape_str(dst.sizes()));
+  const Dtype result = promote(dst.dtype(), src_in.dtype());
+  check<DtypeError>(casting || result == dst.dtype(), op, ": result type ", dtype_name(result),
+                    " cannot be cast to the ", dtype_name(dst.dtype()), " tensor written in place");
   Tensor src = detail::as_type(src_in, dst.dtype());
   // Writing from an overlapping view of the same storage: read a private copy first.
   if (src.impl()->storage == dst.impl()->storage) src = src.detach().clone();
@@ -42,10 +69,14 @@ void update(Tensor& dst, const Tensor& src_in, const char* op, F&& f) {
 }  // namespace
 
 Tensor& Tensor::copy_(const Tensor& src) {
-  update(*this, src, "copy_", [](auto, auto s) { return s; });
+  update(
+      *this, src, "copy_", [](auto, auto s) { return s; }, /*casting=*/true);
   return *this;
 }
 Tensor& Tensor::add_(const Tensor& o, double alpha) {
+  check_writable(*this, "add_");
+  check<DtypeError>(is_floating_point() || std::floor(alpha) == alpha, "add_: alpha ", alpha,
+                    " must be integral for a ", dtype_name(dtype()), " tensor");
   update(*this, o, "add_", [alpha](auto d, auto s) {
     using T = decltype(d);
     return d + static_cast<T>(alpha) * s;
@@ -56,18 +87,30 @@ Tensor& Tensor::mul_(const Tensor& o) {
   update(*this, o, "mul_", [](auto d, auto s) { return d * s; });
   return *this;
 }
-Tensor& Tensor::mul_(double v) { return mul_(scalar(v, dtype())); }
-Tensor& Tensor::div_(double v) {
-  check<DtypeError>(is_floating_point(), "div_: expected a floating tensor, got ",
-                    dtype_name(dtype()));
-  return mul_(scalar(1.0 / v, dtype()));
-}
-Tensor& Tensor::fill_(double v) {
-  update(*this, scalar(v, dtype()), "fill_", [](auto, auto s) { return s; });
+Tensor& Tensor::mul_(double v) {
+  check_writable(*this, "mul_");
+  update(*this, scalar_operand(*this, v), "mul_", [](auto d, auto s) { return d * s; });
   return *this;
 }
-Tensor& Tensor::zero_() { return fill_(0.0); }
+Tensor& Tensor::div_(double v) {
+  check_writable(*this, "div_");
+  check<DtypeError>(is_floating_point(), "div_: expected a floating tensor, got ",
+                    dtype_name(dtype()));
+  update(*this, scalar(1.0 / v, dtype()), "div_", [](auto d, auto s) { return d * s; });
+  return *this;
+}
+Tensor& Tensor::fill_(double v) {
+  check_writable(*this, "fill_");
+  update(
+      *this, scalar(v, dtype()), "fill_", [](auto, auto s) { return s; }, /*casting=*/true);
+  return *this;
+}
+Tensor& Tensor::zero_() {
+  check_writable(*this, "zero_");
+  return fill_(0.0);
+}
 Tensor& Tensor::clamp_(double lo, double hi) {
+  check_writable(*this, "clamp_");
   check<ValueError>(!(lo > hi), "clamp_: min ", lo, " is greater than max ", hi);
   update(*this, scalar(0.0, dtype()), "clamp_", [lo, hi](auto d, auto) {
     using T = decltype(d);

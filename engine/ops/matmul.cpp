@@ -107,16 +107,13 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   check<ShapeError>(a.dim() >= 1 && b.dim() >= 1,
                     "matmul: both arguments need at least 1 dimension, got shapes ",
                     shape_str(a.sizes()), " and ", shape_str(b.sizes()));
-  if (a.dim() == 1 && b.dim() == 1) {
-    check<ShapeError>(a.sizes()[0] == b.sizes()[0], "matmul: shapes ", shape_str(a.sizes()),
-                      " and ", shape_str(b.sizes()), " cannot be multiplied");
-    return matmul(a.unsqueeze(0), b.unsqueeze(1)).reshape({});
-  }
-  if (a.dim() == 1) return matmul(a.unsqueeze(0), b).squeeze(-2);
-  if (b.dim() == 1) return matmul(a, b.unsqueeze(1)).squeeze(-1);
-  const int64_t ka = a.sizes()[a.dim() - 1], kb = b.sizes()[b.dim() - 2];
+  // The inner sizes, checked here so the message names the shapes the caller passed.
+  const int64_t ka = a.sizes()[a.dim() - 1], kb = b.sizes()[b.dim() == 1 ? 0 : b.dim() - 2];
   check<ShapeError>(ka == kb, "matmul: shapes ", shape_str(a.sizes()), " and ",
                     shape_str(b.sizes()), " cannot be multiplied");
+  if (a.dim() == 1 && b.dim() == 1) return matmul(a.unsqueeze(0), b.unsqueeze(1)).reshape({});
+  if (a.dim() == 1) return matmul(a.unsqueeze(0), b).squeeze(-2);
+  if (b.dim() == 1) return matmul(a, b.unsqueeze(1)).squeeze(-1);
   Tensor out;
   try {
     out = mm_forward(a, b);

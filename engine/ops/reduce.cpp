@@ -42,6 +42,15 @@ Dims kept_shape(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdim) {
   return out;
 }
 
+// The accumulator's start value; an infinite init (max/min) is the integer type's extreme
+// for integer accumulators (casting infinity to an integer is undefined behaviour).
+template <class A>
+A initial(double init) {
+  if (std::is_integral<A>::value && std::isinf(init))
+    return init > 0 ? std::numeric_limits<A>::max() : std::numeric_limits<A>::lowest();
+  return static_cast<A>(init);
+}
+
 // out[j] = combine over the reduced elements, in accumulator type A, starting at init.
 template <class F>
 Tensor reduce_kernel(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdim, Dtype out_dtype,
@@ -54,7 +63,7 @@ Tensor reduce_kernel(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdi
       using O = decltype(otag);
       // (never bool: std::vector<bool> has no addressable elements)
       using A = std::conditional_t<std::is_floating_point<O>::value, double, int64_t>;
-      std::vector<A> acc(size_t(out.numel()), static_cast<A>(init));
+      std::vector<A> acc(size_t(out.numel()), initial<A>(init));
       const T* px = x.data_ptr<T>();
       if (x.is_contiguous() && out.numel() == 1) {
         A a = acc[0];
@@ -276,22 +285,26 @@ Tensor Tensor::argmin(int64_t dim, bool keepdim) const {
 }
 
 Tensor Tensor::logsumexp(Shape dims, bool keepdim) const {
+  const auto mask = reduced_mask(*this, dims, "logsumexp");
   Tensor m = amax(dims, true).detach();
   m = where(m.isfinite(), m, zeros_like(m));  // all -inf rows give -inf, not NaN
   Tensor r = (*this - m).exp().sum(dims, true).log() + m;
   if (keepdim) return r;
-  auto mask = reduced_mask(*this, dims, "logsumexp");
   const Dims kept = kept_shape(*this, mask, false);
   return r.reshape(Shape(kept.begin(), kept.end()));
 }
 
 Tensor Tensor::softmax(int64_t dim) const {
+  reduced_mask(*this, {dim}, "softmax");  // checks dim, naming softmax
   Tensor m = amax({dim}, true).detach();
   Tensor e = (*this - m).exp();
   return e / e.sum({dim}, true);
 }
 
-Tensor Tensor::log_softmax(int64_t dim) const { return *this - logsumexp({dim}, true); }
+Tensor Tensor::log_softmax(int64_t dim) const {
+  reduced_mask(*this, {dim}, "log_softmax");  // checks dim, naming log_softmax
+  return *this - logsumexp({dim}, true);
+}
 
 Tensor Tensor::norm() const {
   check<DtypeError>(is_floating_point(), "norm: expected a floating tensor, got ",
@@ -311,6 +324,8 @@ Tensor Tensor::norm() const {
 }
 
 Tensor Tensor::var(Shape dims, bool unbiased, bool keepdim) const {
+  check<DtypeError>(is_floating_point(), "var: expected a floating tensor, got ",
+                    dtype_name(dtype()));
   auto mask = reduced_mask(*this, dims, "var");
   int64_t count = 1;
   for (size_t i = 0; i < mask.size(); ++i)

@@ -44,7 +44,8 @@ bool view_strides(const Tensor& t, const Dims& shape, Dims& out) {
   const Dims& old_sizes = t.sizes();
   const Dims& old_strides = t.strides();
   out.assign(shape.size(), 1);
-  if (t.numel() == 0) {
+  // No elements, or one element of a 0-d tensor: any strides address the data.
+  if (t.numel() == 0 || old_sizes.empty()) {
     out = contiguous_strides(shape);
     return true;
   }
@@ -290,7 +291,7 @@ Tensor slice(const Tensor& t, int64_t d, int64_t start, int64_t stop, int64_t st
   stop = std::max(clampi(stop), start);
   Dims sz = t.sizes(), st = t.strides();
   const int64_t offset = t.impl()->offset + start * st[size_t(d)];
-  sz[size_t(d)] = (stop - start + step - 1) / step;
+  sz[size_t(d)] = stop == start ? 0 : (stop - start - 1) / step + 1;  // no overflow for huge steps
   st[size_t(d)] *= step;
   Tensor out = make_view(t, sz, st, offset);
   if (needs_grad(t)) {
