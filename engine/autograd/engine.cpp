@@ -171,8 +171,11 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
       if (!e.fn) continue;
       Node* c = e.fn.get();
       if (k < input_grads.size() && input_grads[k].defined()) {
+        // Bring each gradient to the input's shape before adding: a broadcast gradient
+        // and a plain one must not be added in the broadcast shape.
+        Tensor gk = conform(input_grads[k], c->outputs[e.input_nr], c);
         Tensor& slot = c->buffer[e.input_nr];
-        slot = slot.defined() ? slot + input_grads[k] : std::move(input_grads[k]);
+        slot = slot.defined() ? slot + gk : std::move(gk);
       }
       if (--c->dependencies == 0) ready.push_back(c);
     }

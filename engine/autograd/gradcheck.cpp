@@ -99,11 +99,7 @@ bool gradcheck(const Fn& f, const TensorList& inputs, double eps, double atol, d
   first_order(f, inputs, eps, atol, rtol);
   if (!check_grad_grad) return true;
   // A fixed random direction v for the output's gradient.
-  Tensor v;
-  {
-    NoGradGuard ng;
-    v = randn(f(inputs).shape(), kFloat64);
-  }
+  const Tensor v = randn(f(inputs).shape(), kFloat64);
   TensorList diff;
   for (const Tensor& x : inputs)
     if (x.requires_grad()) diff.push_back(x);

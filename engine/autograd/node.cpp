@@ -45,8 +45,11 @@ AccumulateGrad::~AccumulateGrad() { variable_.impl()->grad_accumulator = nullptr
 TensorList AccumulateGrad::apply(TensorList&& grads) {
   Tensor& g = grads[0];
   TensorImpl* leaf = variable_.impl();
-  // Without create_graph the stored gradient is a plain tensor with no history.
-  Tensor incoming = is_grad_enabled() ? g : g.detach();
+  // Without create_graph the stored gradient is a plain tensor with no history, and never
+  // an alias of a tensor someone else holds (a seed, or the same g sent to two inputs):
+  // an in-place update of one .grad() must not change another.
+  const bool shared = g.impl()->use_count() > 1 || g.impl()->storage->use_count() > 1;
+  Tensor incoming = !is_grad_enabled() && (shared || g.requires_grad()) ? g.detach().clone() : g;
   if (!leaf->grad) {
     leaf->grad = incoming.impl_ptr();
   } else {

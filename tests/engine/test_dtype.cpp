@@ -1,0 +1,120 @@
+// Dtypes and PyTorch's type promotion: float32 with float64 gives float64, int with float
+// gives float, a double scalar does not promote a float32 tensor, int / int gives float32.
+#include <cmath>
+
+#include "engine/engine_test_util.hpp"
+
+using namespace paragrad;
+
+TEST_CASE("float32 with float64 promotes to float64", "[dtype]") {
+  Tensor a = ones({2}, kFloat32), b = ones({2}, kFloat64);
+  CHECK((a + b).dtype() == kFloat64);
+  CHECK((b - a).dtype() == kFloat64);
+  CHECK((a * b).dtype() == kFloat64);
+  CHECK((a / b).dtype() == kFloat64);
+  CHECK(maximum(a, b).dtype() == kFloat64);
+  CHECK(matmul(a, b).dtype() == kFloat64);
+}
+
+TEST_CASE("int with float promotes to the float type", "[dtype]") {
+  Tensor i = tensor({1, 2}, kInt64);
+  CHECK((i + ones({2}, kFloat32)).dtype() == kFloat32);
+  CHECK((ones({2}, kFloat64) * i).dtype() == kFloat64);
+  CHECK((i + tensor({1, 0}, kBool)).dtype() == kInt64);
+  CHECK((i + i).dtype() == kInt64);
+  CHECK((i + i).tolist() == std::vector<double>{2, 4});
+}
+
+TEST_CASE("a double scalar does not promote a float32 tensor", "[dtype]") {
+  Tensor f = ones({2}, kFloat32);
+  CHECK((f + 2.5).dtype() == kFloat32);
+  CHECK((2.5 * f).dtype() == kFloat32);
+  CHECK((f / 3.0).dtype() == kFloat32);
+  CHECK((1.0 - f).dtype() == kFloat32);
+  CHECK((f + 1e-300).dtype() == kFloat32);
+  CHECK(f.pow(2.5).dtype() == kFloat32);
+  CHECK(f.clamp(0.5, 1e300).dtype() == kFloat32);
+}
+
+TEST_CASE(
+    "an int tensor with a fractional scalar becomes float32, with an integral one stays int64",
+    "[dtype]") {
+  // A C++ double cannot tell 2 from 2.0, so integral values keep the integer type (as
+  // PyTorch does for Python ints) and fractional values promote (as for Python floats).
+  Tensor i = tensor({1, 2}, kInt64);
+  CHECK((i * 2.5).dtype() == kFloat32);
+  CHECK((i * 2.5).tolist() == std::vector<double>{2.5, 5});
+  CHECK((i + 1.0).dtype() == kInt64);
+  CHECK((i * 2.0).tolist() == std::vector<double>{2, 4});
+}
+
+TEST_CASE("int / int gives float32 true division", "[dtype]") {
+  Tensor a = tensor({1, 3}, kInt64), b = tensor({2, 2}, kInt64);
+  CHECK((a / b).dtype() == kFloat32);
+  CHECK((a / b).tolist() == std::vector<double>{0.5, 1.5});
+  CHECK((a / 2.0).dtype() == kFloat32);
+  CHECK((a / 2.0).tolist() == std::vector<double>{0.5, 1.5});
+  CHECK((1.0 / b).dtype() == kFloat32);
+}
+
+TEST_CASE("floating math on integer tensors gives float32", "[dtype]") {
+  Tensor i = tensor({1, 4}, kInt64);
+  CHECK(i.sqrt().dtype() == kFloat32);
+  CHECK(i.sqrt().tolist() == std::vector<double>{1, 2});
+  CHECK(i.exp().dtype() == kFloat32);
+  CHECK(i.sigmoid().dtype() == kFloat32);
+  CHECK(i.abs().dtype() == kInt64);
+  CHECK(i.neg().dtype() == kInt64);
+  CHECK(i.pow(2.0).dtype() == kInt64);
+  CHECK(i.pow(0.5).dtype() == kFloat32);
+}
+
+TEST_CASE("comparisons give bool tensors and compare across dtypes", "[dtype]") {
+  Tensor i = tensor({1, 2, 3}, kInt64);
+  Tensor f = tensor({1.5, 2.0, 2.5});
+  CHECK((i < f).dtype() == kBool);
+  CHECK((i < f).tolist() == std::vector<double>{1, 0, 0});
+  CHECK((i == f).tolist() == std::vector<double>{0, 1, 0});
+  CHECK((i >= 2.5).tolist() == std::vector<double>{0, 0, 1});
+  CHECK((f > 2.0).tolist() == std::vector<double>{0, 0, 1});
+  CHECK((f <= 2.0).tolist() == std::vector<double>{1, 1, 0});
+  CHECK((i != i).any() == false);
+  CHECK(((i > 1.0) && (f < 2.5)).tolist() == std::vector<double>{0, 1, 0});
+  CHECK(((i > 2.0) || (f < 2.0)).tolist() == std::vector<double>{1, 0, 1});
+  CHECK((i > 1.0).logical_not().tolist() == std::vector<double>{1, 0, 0});
+}
+
+TEST_CASE("to() converts between dtypes and item() reads one element", "[dtype]") {
+  Tensor f = tensor({1.7, -2.7, 0.0});
+  CHECK(f.to(kInt64).tolist() == std::vector<double>{1, -2, 0});
+  CHECK(f.to(kBool).tolist() == std::vector<double>{1, 1, 0});
+  CHECK(f.to(kFloat64).dtype() == kFloat64);
+  CHECK(f.to(kFloat32).is_same(f));
+  CHECK(scalar(2.5, kFloat64).item<double>() == 2.5);
+  CHECK(scalar(2.5, kFloat64).item<float>() == 2.5f);
+  CHECK(scalar(3, kInt64).item<int64_t>() == 3);
+  CHECK(scalar(1, kBool).item<bool>());
+  CHECK(ones({1, 1}).item<float>() == 1.0f);
+  REQUIRE_THROWS_WITH(ones({2}).item<float>(), Catch::StartsWith("item") && Catch::Contains("[2]"));
+}
+
+TEST_CASE("float32 values round to float32 precision", "[dtype]") {
+  CHECK(tensor({0.1}).item<double>() == double(0.1f));
+  CHECK(tensor({0.1}, kFloat64).item<double>() == 0.1);
+}
+
+TEST_CASE("isnan and isfinite flag non-finite values", "[dtype]") {
+  Tensor x = tensor({1.0, NAN, INFINITY, -INFINITY});
+  CHECK(x.isnan().tolist() == std::vector<double>{0, 1, 0, 0});
+  CHECK(x.isfinite().tolist() == std::vector<double>{1, 0, 0, 0});
+  CHECK(tensor({1, 2}, kInt64).isfinite().all());
+}
+
+TEST_CASE("dtype names and data_ptr type checks", "[dtype][errors]") {
+  CHECK(std::string(dtype_name(kFloat32)) == "float32");
+  CHECK(std::string(dtype_name(kFloat64)) == "float64");
+  CHECK(std::string(dtype_name(kInt64)) == "int64");
+  CHECK(std::string(dtype_name(kBool)) == "bool");
+  REQUIRE_THROWS_WITH(ones({2}).data_ptr<double>(),
+                      Catch::StartsWith("data_ptr") && Catch::Contains("float32"));
+}

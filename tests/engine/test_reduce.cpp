@@ -1,0 +1,204 @@
+// Reductions: sum/mean over all or some dims (keepdim), prod, max/min (all and along a
+// dim), argmax/argmin, amax, logsumexp, norm, var, softmax and log_softmax.
+#include <cmath>
+
+#include "engine/engine_test_util.hpp"
+
+using namespace paragrad;
+using paragrad::test::gradcheck2;
+using paragrad::test::leaf;
+using paragrad::test::positive_leaf;
+
+TEST_CASE("sum and mean over all elements and over dims pass gradcheck", "[reduce]") {
+  Tensor x = leaf({2, 3, 4});
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].sum(); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].mean(); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].sum({1}); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].sum({0, 2}, true); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].sum({-1}); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].mean({0, -1}); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].mean({1}, true); }, {x}));
+  // non-contiguous input
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].transpose(0, 2).sum({0}); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return (in[0] * in[0]).sum({1}).sum(); }, {x}));
+}
+
+TEST_CASE("sum and mean give the right shapes and values with keepdim", "[reduce]") {
+  Tensor x = arange(0, 24).reshape({2, 3, 4});
+  CHECK(x.sum().item<float>() == 276.0f);
+  CHECK(x.sum({1}).shape() == Shape{2, 4});
+  CHECK(x.sum({1}, true).shape() == Shape{2, 1, 4});
+  CHECK(x.sum({0, 2}).tolist() == std::vector<double>{60, 92, 124});
+  CHECK(x.mean({2}).tolist() == std::vector<double>{1.5, 5.5, 9.5, 13.5, 17.5, 21.5});
+  CHECK(x.transpose(0, 2).sum({2}).tolist() == x.sum({0}).t().contiguous().tolist());
+}
+
+TEST_CASE("sum of integer and bool tensors gives int64", "[reduce][dtype]") {
+  CHECK(arange(0, 5, 1, kInt64).sum().dtype() == kInt64);
+  CHECK(arange(0, 5, 1, kInt64).sum().item<int64_t>() == 10);
+  Tensor b = tensor({1, 0, 1}, kBool);
+  CHECK(b.sum().dtype() == kInt64);
+  CHECK(b.sum().item<int64_t>() == 2);
+}
+
+TEST_CASE("reductions of zero-size tensors give the identity", "[reduce][edge]") {
+  Tensor e = zeros({0, 3});
+  CHECK(e.sum().item<float>() == 0.0f);
+  CHECK(e.sum({0}).tolist() == std::vector<double>{0, 0, 0});
+  CHECK(e.prod().item<float>() == 1.0f);
+  CHECK(std::isnan(e.mean().item<float>()));
+  REQUIRE_THROWS_WITH(e.max(), Catch::Contains("amax") || Catch::Contains("max"));
+}
+
+TEST_CASE("reductions of 0-d tensors return 0-d tensors", "[reduce][edge]") {
+  Tensor s = scalar(3.0, kFloat64);
+  CHECK(s.sum().dim() == 0);
+  CHECK(s.sum({0}).dim() == 0);
+  CHECK(s.mean().item<double>() == 3.0);
+  CHECK(s.max().item<double>() == 3.0);
+  auto [v, i] = s.max(0);
+  CHECK(v.item<double>() == 3.0);
+  CHECK(i.item<int64_t>() == 0);
+  Tensor x = leaf({});
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].sum() * in[0].mean(); }, {x}));
+}
+
+TEST_CASE("prod passes gradcheck, including with a zero element", "[reduce]") {
+  Tensor x = leaf({2, 3});
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].prod(); }, {x}));
+  Tensor z = tensor({2.0, 0.0, 3.0}, kFloat64).requires_grad_();
+  z.prod().backward();
+  CHECK(z.grad().tolist() == std::vector<double>{0, 6, 0});
+}
+
+TEST_CASE("max and min of all elements pass gradcheck and split ties", "[reduce]") {
+  Tensor x = leaf({3, 4});
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].max(); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].min(); }, {x}));
+  Tensor t = tensor({1.0, 3.0, 3.0}, kFloat64).requires_grad_();
+  t.max().backward();
+  CHECK(t.grad().tolist() == std::vector<double>{0, 0.5, 0.5});
+}
+
+TEST_CASE("max, min, argmax and argmin along a dim return values and indices", "[reduce]") {
+  Tensor x = tensor({{1, 5, 3}, {7, 2, 9}});
+  auto [mv, mi] = x.max(1);
+  CHECK(mv.tolist() == std::vector<double>{5, 9});
+  CHECK(mi.tolist() == std::vector<double>{1, 2});
+  CHECK(mi.dtype() == kInt64);
+  auto [nv, ni] = x.min(0, true);
+  CHECK(nv.shape() == Shape{1, 3});
+  CHECK(nv.tolist() == std::vector<double>{1, 2, 3});
+  CHECK(ni.tolist() == std::vector<double>{0, 1, 0});
+  CHECK(x.argmax(1).tolist() == std::vector<double>{1, 2});
+  CHECK(x.argmin(-1).tolist() == std::vector<double>{0, 1});
+  CHECK(x.argmax(0, true).shape() == Shape{1, 3});
+  CHECK(x.t().argmax(0).tolist() == std::vector<double>{1, 2});
+}
+
+TEST_CASE("max and min along a dim pass gradcheck with and without keepdim", "[reduce]") {
+  Tensor x = leaf({3, 4, 2});
+  CHECK(gradcheck2([](const TensorList& in) { return std::get<0>(in[0].max(1)); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return std::get<0>(in[0].max(-1, true)); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return std::get<0>(in[0].min(0)); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return std::get<0>(in[0].transpose(0, 2).min(2)); },
+                   {x}));
+}
+
+TEST_CASE("amax and logsumexp pass gradcheck", "[reduce]") {
+  Tensor x = leaf({3, 4});
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].amax({1}); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].amax({0}, true); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].logsumexp({1}); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].logsumexp({0, 1}); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].t().logsumexp({0}, true); }, {x}));
+}
+
+TEST_CASE("logsumexp is stable for large and for all -inf inputs", "[reduce]") {
+  Tensor x = tensor({1000.0, 1000.0}, kFloat64);
+  CHECK(x.logsumexp({0}).item<double>() == Approx(1000.0 + std::log(2.0)));
+  Tensor m = full({3}, -INFINITY, kFloat64);
+  CHECK(m.logsumexp({0}).item<double>() == -INFINITY);
+}
+
+TEST_CASE("softmax and log_softmax pass gradcheck along each dim", "[reduce]") {
+  Tensor x = leaf({3, 4});
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].softmax(1); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].softmax(0); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].log_softmax(-1); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].t().log_softmax(0); }, {x}));
+}
+
+TEST_CASE("softmax and log_softmax are numerically stable for large inputs", "[reduce]") {
+  Tensor x = tensor({{1000.0, 1000.0, 999.0}, {-1000.0, 0.0, 1000.0}});
+  Tensor s = x.softmax(1);
+  Tensor ls = x.log_softmax(1);
+  CHECK_FALSE(s.isnan().any());
+  CHECK_FALSE(ls.isnan().any());
+  CHECK(ls.isfinite().tolist()[0]);
+  // Expected values: PyTorch 1.13 (float32).
+  CHECK(allclose(s, tensor({{0.42231879, 0.42231879, 0.15536241}, {0.0, 0.0, 1.0}}), 1e-5, 1e-7));
+  CHECK(allclose(ls.index({0}), tensor({-0.86199480, -0.86199480, -1.86199480}), 1e-5, 1e-6));
+  CHECK(ls.index({1, 2}).item<float>() == 0.0f);
+  CHECK(ls.index({1, 0}).item<float>() == -2000.0f);
+  Tensor big = tensor({1000.0, 1001.0}, kFloat64).requires_grad_();
+  big.log_softmax(0).index({0}).backward();
+  CHECK_FALSE(big.grad().isnan().any());
+}
+
+TEST_CASE("softmax rows sum to one", "[reduce]") {
+  manual_seed(3);
+  Tensor s = randn({4, 5}).softmax(-1);
+  CHECK(allclose(s.sum({1}), ones({4}), 1e-5, 1e-6));
+}
+
+TEST_CASE("norm passes gradcheck and has gradient 0 at the origin", "[reduce]") {
+  Tensor x = leaf({3, 4});
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].norm(); }, {x}));
+  Tensor z = zeros({3}, kFloat64).requires_grad_();
+  z.norm().backward();
+  CHECK(z.grad().tolist() == std::vector<double>{0, 0, 0});
+  CHECK(tensor({3.0, 4.0}).norm().item<float>() == 5.0f);
+}
+
+TEST_CASE("var passes gradcheck, unbiased and biased", "[reduce]") {
+  Tensor x = leaf({3, 4});
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].var({1}); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].var({0}, false, true); }, {x}));
+  CHECK(tensor({1.0, 2.0, 3.0, 4.0}).var({0}).item<float>() == Approx(1.6666666));
+  CHECK(tensor({1.0, 2.0, 3.0, 4.0}).var({0}, false).item<float>() == Approx(1.25));
+}
+
+TEST_CASE("all and any", "[reduce]") {
+  CHECK(tensor({1, 1}, kBool).all());
+  CHECK_FALSE(tensor({1, 0}, kBool).all());
+  CHECK(tensor({0, 1}, kBool).any());
+  CHECK_FALSE(zeros({3}).any());
+  CHECK(zeros({0}).all());
+}
+
+TEST_CASE("max of an integer tensor is exact", "[reduce][dtype]") {
+  Tensor i = tensor({-5, 3, 2}, kInt64);
+  CHECK(i.max().item<int64_t>() == 3);
+  CHECK(i.min().item<int64_t>() == -5);
+  CHECK(i.max().dtype() == kInt64);
+  Tensor big = tensor({-9e18, -8e18}, kInt64);
+  CHECK(big.max().item<int64_t>() == int64_t(-8e18));
+}
+
+TEST_CASE("reductions reject out-of-range and repeated dims naming the op", "[reduce][errors]") {
+  Tensor x = ones({2, 3});
+  REQUIRE_THROWS_WITH(x.sum({2}), Catch::Contains("sum") && Catch::Contains("[2, 3]"));
+  REQUIRE_THROWS_WITH(x.sum({-3}), Catch::Contains("sum"));
+  REQUIRE_THROWS_WITH(x.sum({1, -1}), Catch::Contains("sum") && Catch::Contains("twice"));
+  REQUIRE_THROWS_WITH(x.mean({5}), Catch::Contains("mean"));
+  REQUIRE_THROWS_WITH(x.max(2), Catch::Contains("max"));
+  REQUIRE_THROWS_WITH(x.argmax(-3), Catch::Contains("argmax"));
+  REQUIRE_THROWS_WITH(x.softmax(2), Catch::Contains("softmax"));
+  REQUIRE_THROWS_WITH(x.log_softmax(-3), Catch::Contains("log_softmax"));
+  REQUIRE_THROWS_WITH(x.logsumexp({4}), Catch::Contains("logsumexp"));
+  REQUIRE_THROWS_WITH(zeros({2, 0}).max(1), Catch::Contains("max") && Catch::Contains("[2, 0]"));
+  REQUIRE_THROWS_WITH(ones({2}, kInt64).mean(),
+                      Catch::Contains("mean") && Catch::Contains("int64"));
+  REQUIRE_THROWS_WITH(ones({2}, kInt64).norm(), Catch::Contains("norm"));
+}
