@@ -1,0 +1,20 @@
+#pragma once
+// Sequential: children "0", "1", ... applied in order.
+#include <initializer_list>
+
+#include <paragrad/nn/module.hpp>
+
+namespace paragrad::nn {
+
+class Sequential : public Module {
+ public:
+  Sequential() = default;
+  Sequential(std::initializer_list<std::shared_ptr<Module>> modules);
+  void push_back(std::shared_ptr<Module> module);
+  Tensor forward(const Tensor& x) override;
+  size_t size() const { return named_children().size(); }
+  std::shared_ptr<Module> operator[](size_t i) const;  // Error if out of range
+  std::string class_name() const override { return "Sequential"; }
+};
+
+}  // namespace paragrad::nn

@@ -1,0 +1,130 @@
+#include <paragrad/nn/init.hpp>
+
+#include <cmath>
+
+#include <Eigen/QR>
+
+#include <paragrad/engine/autograd/grad_mode.hpp>
+
+namespace paragrad::nn::init {
+
+namespace {
+void check_floating(const Tensor& t, const char* op) {
+  check<ValueError>(t.defined(), op, ": undefined tensor");
+  check<DtypeError>(t.is_floating_point(), op, ": expected a floating tensor, got ",
+                    dtype_name(t.dtype()));
+}
+
+int64_t fan(const Tensor& t, const std::string& mode, const char* op) {
+  auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
+  check<ValueError>(mode == "fan_in" || mode == "fan_out", op,
+                    ": mode must be 'fan_in' or 'fan_out', got '", mode, "'");
+  return mode == "fan_in" ? fan_in : fan_out;
+}
+}  // namespace
+
+std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& t) {
+  check<ValueError>(t.dim() >= 2,
+                    "calculate_fan_in_and_fan_out: fan in and fan out can not be computed for "
+                    "tensor with fewer than 2 dimensions, got shape ",
+                    shape_str(t.sizes()));
+  int64_t receptive = 1;
+  for (int64_t d = 2; d < t.dim(); ++d) receptive *= t.size(d);
+  return {t.size(1) * receptive, t.size(0) * receptive};
+}
+
+double calculate_gain(const std::string& nonlinearity, double param) {
+  if (nonlinearity == "linear" || nonlinearity == "sigmoid" || nonlinearity.rfind("conv", 0) == 0)
+    return 1;
+  if (nonlinearity == "tanh") return 5.0 / 3;
+  if (nonlinearity == "relu") return std::sqrt(2.0);
+  if (nonlinearity == "leaky_relu") return std::sqrt(2.0 / (1 + param * param));
+  if (nonlinearity == "selu") return 3.0 / 4;
+  throw ValueError(cat("calculate_gain: unsupported nonlinearity '", nonlinearity, "'"));
+}
+
+void uniform_(Tensor& t, double a, double b) {
+  check_floating(t, "uniform_");
+  NoGradGuard guard;
+  t.copy_(rand(t.shape(), kFloat64) * (b - a) + a);
+}
+
+void normal_(Tensor& t, double mean, double std) {
+  check_floating(t, "normal_");
+  check<ValueError>(std >= 0, "normal_: std must be non-negative, got ", std);
+  NoGradGuard guard;
+  t.copy_(randn(t.shape(), kFloat64) * std + mean);
+}
+
+void constant_(Tensor& t, double value) {
+  check<ValueError>(t.defined(), "constant_: undefined tensor");
+  NoGradGuard guard;
+  t.fill_(value);
+}
+void zeros_(Tensor& t) { constant_(t, 0); }
+void ones_(Tensor& t) { constant_(t, 1); }
+
+void eye_(Tensor& t) {
+  check<ValueError>(t.defined() && t.dim() == 2, "eye_: only 2-d tensors are supported, got shape ",
+                    t.defined() ? shape_str(t.sizes()) : std::string("undefined"));
+  NoGradGuard guard;
+  t.copy_(eye(t.size(0), t.size(1), t.dtype()));
+}
+
+void xavier_uniform_(Tensor& t, double gain) {
+  check_floating(t, "xavier_uniform_");
+  auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
+  const double a = std::sqrt(3.0) * gain * std::sqrt(2.0 / double(fan_in + fan_out));
+  uniform_(t, -a, a);
+}
+
+void xavier_normal_(Tensor& t, double gain) {
+  check_floating(t, "xavier_normal_");
+  auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
+  normal_(t, 0, gain * std::sqrt(2.0 / double(fan_in + fan_out)));
+}
+
+void kaiming_uniform_(Tensor& t, double a, const std::string& mode,
+                      const std::string& nonlinearity) {
+  check_floating(t, "kaiming_uniform_");
+  const int64_t f = fan(t, mode, "kaiming_uniform_");
+  check<ValueError>(f > 0, "kaiming_uniform_: cannot initialize a tensor with zero fan, shape ",
+                    shape_str(t.sizes()));
+  const double bound = std::sqrt(3.0) * calculate_gain(nonlinearity, a) / std::sqrt(double(f));
+  uniform_(t, -bound, bound);
+}
+
+void kaiming_normal_(Tensor& t, double a, const std::string& mode,
+                     const std::string& nonlinearity) {
+  check_floating(t, "kaiming_normal_");
+  const int64_t f = fan(t, mode, "kaiming_normal_");
+  check<ValueError>(f > 0, "kaiming_normal_: cannot initialize a tensor with zero fan, shape ",
+                    shape_str(t.sizes()));
+  normal_(t, 0, calculate_gain(nonlinearity, a) / std::sqrt(double(f)));
+}
+
+void orthogonal_(Tensor& t, double gain) {
+  check_floating(t, "orthogonal_");
+  check<ValueError>(t.dim() >= 2,
+                    "orthogonal_: only tensors with 2 or more dimensions are "
+                    "supported, got shape ",
+                    shape_str(t.sizes()));
+  if (t.numel() == 0) return;
+  const int64_t rows = t.size(0), cols = t.numel() / rows;
+  Eigen::MatrixXd flat = randn({rows, cols}, kFloat64).to_eigen();
+  if (rows < cols) flat.transposeInPlace();
+  // Reduced QR; Q's columns signed so that R's diagonal is positive (the unique QR).
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(flat);
+  const Eigen::Index k = std::min(flat.rows(), flat.cols());
+  Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(flat.rows(), k);
+  const Eigen::MatrixXd r = qr.matrixQR().topRows(k).triangularView<Eigen::Upper>();
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const double d = r(j, j);
+    q.col(j) *= d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0);
+  }
+  if (rows < cols) q.transposeInPlace();
+  NoGradGuard guard;
+  t.copy_(from_eigen(q).reshape(t.shape()) * gain);
+}
+
+}  // namespace paragrad::nn::init
