@@ -1,0 +1,186 @@
+#pragma once
+// Shared by every side of the benchmarks (paragrad, raw Eigen, LibTorch): the workloads' sizes,
+// the seeded inputs (a private generator, so every side and every build sees bit-identical
+// data), thread pinning and the /proc/self/status memory probes. Depends on Eigen only.
+#include <benchmark/benchmark.h>
+
+#include <Eigen/Core>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace bench {
+
+// ---- workload sizes, as issue 7 lists them ------------------------------------------------------
+inline constexpr int kOpChainLen = 4, kOpChainReps = 33;
+inline constexpr int kOpChainOps = 3 * kOpChainReps + 1;  // 33 × (mul, add, tanh) + sum
+inline constexpr int kSmallIn = 8, kSmallHidden = 32, kSmallBatch = 16;
+inline constexpr int kMlpIn = 784, kMlpHidden = 256, kMlpOut = 10, kMlpBatch = 128;
+inline constexpr double kMlpLr = 0.01, kMlpMomentum = 0.9, kAdamLr = 1e-3;
+inline constexpr int kMatmulN = 512;
+inline constexpr double kMatmulFlops = 6.0 * kMatmulN * kMatmulN * kMatmulN;  // fwd + 2 bwd GEMMs
+inline constexpr int kParamN = 64, kParamBatch = 32;
+inline constexpr double kOrthoScale = 0.02;  // the orthogonal map's original: 0.02·randn(64, 64)
+inline constexpr int kDeepChainOps = 1000000, kDeepChainShortOps = 250000;
+inline constexpr int kMemorySteps = 10000, kMemoryFirstProbe = 1000;
+
+// ---- seeds: one per input, shared by all sides --------------------------------------------------
+enum Seed : uint64_t {
+  kSeedOpChain = 1,
+  kSeedSmallMlp = 2,
+  kSeedMlp = 3,
+  kSeedMatmul = 4,
+  kSeedSvd = 5,
+  kSeedParam = 6,
+};
+
+// splitmix64: tiny, portable and identical everywhere (std:: distributions are not).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {}
+  uint64_t next() {
+    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return double(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double normal() {                                              // Box–Muller
+    const double u1 = 1.0 - uniform(), u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+ private:
+  uint64_t s_;
+};
+
+// Row-major so that LibTorch can copy the buffer as is; paragrad takes it through from_eigen.
+using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+inline RowMatrixXd randn(Rng& rng, int rows, int cols, double scale = 1.0) {
+  RowMatrixXd m(rows, cols);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) m(i, j) = scale * rng.normal();
+  return m;
+}
+inline RowMatrixXd uniform(Rng& rng, int rows, int cols, double lo, double hi) {
+  RowMatrixXd m(rows, cols);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) m(i, j) = lo + (hi - lo) * rng.uniform();
+  return m;
+}
+// Class labels in [0, classes) as a column.
+inline RowMatrixXd labels(Rng& rng, int n, int classes) {
+  RowMatrixXd m(n, 1);
+  for (int i = 0; i < n; ++i) m(i, 0) = double(rng.next() % uint64_t(classes));
+  return m;
+}
+
+// The weights of a Linear(in, out) layer, PyTorch's default init range (±1/√in).
+struct LinearInit {
+  RowMatrixXd weight;  // [out, in]
+  RowMatrixXd bias;    // [out, 1]
+};
+inline LinearInit linear_init(Rng& rng, int in, int out) {
+  const double bound = 1.0 / std::sqrt(double(in));
+  LinearInit l;
+  l.weight = uniform(rng, out, in, -bound, bound);
+  l.bias = uniform(rng, out, 1, -bound, bound);
+  return l;
+}
+
+// Inputs of the two MLP workloads, generated in one fixed order.
+struct MlpData {
+  LinearInit l1, l2;
+  RowMatrixXd x, y;  // y: Int64 labels (mlp_sgd) or float targets (small_mlp_adam)
+};
+inline MlpData mlp_sgd_data() {
+  Rng rng(kSeedMlp);
+  MlpData d;
+  d.l1 = linear_init(rng, kMlpIn, kMlpHidden);
+  d.l2 = linear_init(rng, kMlpHidden, kMlpOut);
+  d.x = randn(rng, kMlpBatch, kMlpIn);
+  d.y = labels(rng, kMlpBatch, kMlpOut);
+  return d;
+}
+inline MlpData small_mlp_data() {
+  Rng rng(kSeedSmallMlp);
+  MlpData d;
+  d.l1 = linear_init(rng, kSmallIn, kSmallHidden);
+  d.l2 = linear_init(rng, kSmallHidden, 1);
+  d.x = randn(rng, kSmallBatch, kSmallIn);
+  d.y = randn(rng, kSmallBatch, 1);
+  return d;
+}
+inline RowMatrixXd svd_input(int n) {
+  Rng rng(kSeedSvd + uint64_t(n) * 1000);
+  return randn(rng, n, n);
+}
+inline RowMatrixXd matmul_input(int which) {
+  Rng rng(kSeedMatmul + uint64_t(which) * 1000);
+  return randn(rng, kMatmulN, kMatmulN);
+}
+struct ParamData {
+  LinearInit lin;
+  RowMatrixXd x, ortho_original;
+};
+inline ParamData param_data() {
+  Rng rng(kSeedParam);
+  ParamData d;
+  d.lin = linear_init(rng, kParamN, kParamN);
+  d.x = randn(rng, kParamBatch, kParamN);
+  d.ortho_original = randn(rng, kParamN, kParamN, kOrthoScale);
+  return d;
+}
+
+// ---- memory probes ------------------------------------------------------------------------------
+// A field of /proc/self/status ("VmRSS", "VmHWM") in bytes; -1 where there is no procfs.
+inline double proc_status_bytes(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::string key = std::string(field) + ":";
+  while (std::getline(in, line)) {
+    if (line.compare(0, key.size(), key) == 0) return 1024.0 * std::atof(line.c_str() + key.size());
+  }
+  return -1;
+}
+inline double rss_bytes() { return proc_status_bytes("VmRSS"); }
+inline double peak_rss_bytes() { return proc_status_bytes("VmHWM"); }
+// Returns freed heap to the OS and resets VmHWM to the current RSS (Linux ≥ 4.0); false when the
+// peak could not be reset.
+inline bool reset_peak_rss() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  clear.flush();
+  return bool(clear);
+}
+
+// Single-threaded Eigen, recorded in the JSON context; OPENBLAS_NUM_THREADS must be set before
+// the process starts (scripts/bench does), OpenBLAS reads it when it is loaded.
+inline void pin_one_thread() {
+  Eigen::setNbThreads(1);
+  benchmark::AddCustomContext("eigen_threads", std::to_string(Eigen::nbThreads()));
+  const char* ob = std::getenv("OPENBLAS_NUM_THREADS");
+  benchmark::AddCustomContext("OPENBLAS_NUM_THREADS", ob ? ob : "unset");
+}
+
+// The statistic scripts/bench reports: the fastest repetition, the least disturbed by the other
+// processes on a shared machine.
+inline double min_of(const std::vector<double>& v) {
+  double m = v.empty() ? 0.0 : v.front();
+  for (double x : v) m = x < m ? x : m;
+  return m;
+}
+inline void configure(benchmark::internal::Benchmark* b) { b->ComputeStatistics("min", min_of); }
+
+}  // namespace bench
