@@ -119,8 +119,10 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
 
   // 2. Seed.
   for (size_t i = 0; i < roots.size(); ++i) {
-    Tensor& slot = roots[i].fn->buffer[roots[i].input_nr];
-    slot = slot.defined() ? slot + root_grads[i] : root_grads[i];
+    Node* n = roots[i].fn.get();
+    Tensor g = conform(root_grads[i], n->outputs[roots[i].input_nr], n);
+    Tensor& slot = n->buffer[roots[i].input_nr];
+    slot = slot.defined() ? slot + g : g;
   }
 
   // 3. Execute.
@@ -145,8 +147,8 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     grads.resize(n->buffer.size());
     bool any = false;
     for (size_t i = 0; i < n->buffer.size(); ++i) {
-      if (n->buffer[i].defined()) {
-        grads[i] = conform(n->buffer[i], n->outputs[i], n);
+      if (n->buffer[i].defined()) {  // already conformed when it was added (below)
+        grads[i] = std::move(n->buffer[i]);
         any = true;
       }
     }
