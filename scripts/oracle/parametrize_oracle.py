@@ -95,7 +95,12 @@ w = m.weight
 emit("sn_train1", w)
 emit("sn_train1_u", m.parametrizations.weight[0]._u)
 emit("sn_train1_v", m.parametrizations.weight[0]._v)
-# gradient of sum(weight * R) w.r.t. the original, in eval mode (fixed u, v)
+# gradient of sum(weight * R) w.r.t. the original, in eval mode (fixed u, v), on a fresh module
+m = holder(W234[0].clone())
+parametrizations.spectral_norm(m)
+with torch.no_grad():
+    m.parametrizations.weight[0]._u.copy_(U3)
+    m.parametrizations.weight[0]._v.copy_(V4)
 m.eval()
 R = torch.arange(12.).reshape(3, 4) / 10
 (m.weight * R).sum().backward()
