@@ -31,7 +31,8 @@ TEST_CASE("index with Slice supports steps and negative and open bounds", "[inde
   CHECK(x.index({Slice(0, 10, int64_t(1) << 62)}).tolist() == std::vector<double>{0});
 }
 
-TEST_CASE("index with Ellipsis and None like U[..., :, 0] and x[None, ..., 1]", "[indexing]") {
+TEST_CASE("index with Ellipsis and None like PyTorch U of ..., :, 0 and x of None, ..., 1",
+          "[indexing]") {
   Tensor x = arange(0, 24).reshape({2, 3, 4});
   Tensor a = x.index({Ellipsis, Slice(), 0});
   CHECK(a.shape() == Shape{2, 3});

@@ -41,7 +41,8 @@ TEST_CASE("the generator gives the same stream on every platform", "[random]") {
   }
 }
 
-TEST_CASE("rand is uniform on [0, 1) and randn is standard normal", "[random]") {
+TEST_CASE("rand is uniform on the half-open unit interval and randn is standard normal",
+          "[random]") {
   manual_seed(7);
   Tensor u = rand({20000}, kFloat64);
   CHECK(u.min().item<double>() >= 0.0);
@@ -52,7 +53,7 @@ TEST_CASE("rand is uniform on [0, 1) and randn is standard normal", "[random]") 
   CHECK(n.var({0}).item<double>() == Approx(1.0).margin(0.03));
 }
 
-TEST_CASE("randint stays in [low, high) and reaches both ends", "[random]") {
+TEST_CASE("randint stays in low to high-1 and reaches both ends", "[random]") {
   manual_seed(9);
   Tensor r = randint(-2, 3, {1000});
   CHECK(r.dtype() == kInt64);

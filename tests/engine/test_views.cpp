@@ -199,7 +199,7 @@ TEST_CASE("clone, contiguous, expand_as and dtype round trips pass gradcheck", "
   CHECK(z.grad().tolist() == std::vector<double>{3, 3});
 }
 
-TEST_CASE("clone copies the data; contiguous of a contiguous tensor is the tensor", "[views]") {
+TEST_CASE("clone copies the data, and contiguous of a contiguous tensor is the tensor", "[views]") {
   Tensor x = arange(0, 4);
   Tensor c = x.clone();
   c.fill_(0.0);

@@ -66,7 +66,7 @@ TEST_CASE("det gradient at a singular matrix is the cofactor matrix") {
   CHECK(max_diff(Z.grad(), zeros({3, 3}, kFloat64)) < 1e-12);
 }
 
-TEST_CASE("slogdet of a singular matrix is sign 0 and log -inf; its backward raises") {
+TEST_CASE("slogdet of a singular matrix is sign 0 and log -inf, and its backward raises") {
   const Tensor A = leaf(zeros({2, 2}, kFloat64));
   auto [sign, logabs] = linalg::slogdet(A);
   CHECK(sign.item<double>() == 0.0);

@@ -96,7 +96,7 @@ TEST_CASE("cross_entropy is stable for huge logits") {
             .item<double>() == Approx(800.0));
 }
 
-TEST_CASE("cross_entropy handles an unbatched [C] input with a 0-d target") {
+TEST_CASE("cross_entropy handles an unbatched 1-d input of C logits with a 0-d target") {
   Tensor x = tensor({0.5, -1.2, 2.0}, kFloat64);
   Tensor one = F::cross_entropy(x, scalar(2, kInt64));
   Tensor batched = F::cross_entropy(x.unsqueeze(0), tensor({2}, kInt64));

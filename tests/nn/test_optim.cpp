@@ -147,7 +147,7 @@ TEST_CASE("LBFGS needs a closure and a single parameter group") {
   CHECK_THROWS_AS(optim::LBFGS({a}, 1, 20, 0, 1e-7, 1e-9, 100, "backtracking"), ValueError);
 }
 
-TEST_CASE("param groups keep their own options; add_param_group takes the defaults") {
+TEST_CASE("param groups keep their own options, and add_param_group takes the defaults") {
   Tensor w1 = ones({1}).requires_grad_(), w2 = ones({1}).requires_grad_();
   Tensor w3 = ones({1}).requires_grad_();
   optim::SGD opt({w1}, 0.1);
