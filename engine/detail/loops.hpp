@@ -9,6 +9,15 @@
 
 namespace paragrad::detail {
 
+// d as an index into ndim dims (negative counts from the end; a 0-d tensor accepts 0 and
+// -1); an IndexError naming op and shape otherwise.
+inline int64_t wrap_dim(int64_t d, int64_t ndim, const char* op, const Dims& shape) {
+  const int64_t n = ndim > 1 ? ndim : 1;
+  check<IndexError>(d >= -n && d < n, op, ": dimension ", d, " out of range for a tensor of shape ",
+                    shape_str(shape));
+  return d < 0 ? d + n : d;
+}
+
 // Strides of t as seen from a broadcast shape `to` (0 where t is broadcast).
 Dims broadcast_strides(const Tensor& t, const Dims& to);
 

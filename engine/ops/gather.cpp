@@ -11,13 +11,6 @@ using autograd::record;
 
 namespace {
 
-int64_t wrap(int64_t d, int64_t n, const char* op, const Dims& shape) {
-  const int64_t m = std::max<int64_t>(n, 1);
-  check<IndexError>(d >= -m && d < m, op, ": dimension ", d, " out of range for a tensor of shape ",
-                    shape_str(shape));
-  return d < 0 ? d + m : d;
-}
-
 // For every element of index (row-major), the flat row-major offset into a tensor of
 // shape `sizes` that it addresses: the element's own coordinates, with coordinate `d`
 // replaced by the index value. Raises on any out-of-range index.
@@ -62,7 +55,7 @@ std::vector<int64_t> positions(const Dims& sizes, const Tensor& index, int64_t d
 
 // torch.gather; `op` names the public op in errors (gather, index_select).
 Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index, const char* op) {
-  const int64_t d = wrap(dim, self.dim(), op, self.sizes());
+  const int64_t d = detail::wrap_dim(dim, self.dim(), op, self.sizes());
   const std::vector<int64_t> pos = positions(self.sizes(), index, d, op);
   const Tensor x = self.detach().contiguous();
   Tensor out = empty(index.sizes(), self.dtype());
@@ -88,7 +81,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
 }
 
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
-  const int64_t d = wrap(dim, self.dim(), "scatter_add", self.sizes());
+  const int64_t d = detail::wrap_dim(dim, self.dim(), "scatter_add", self.sizes());
   check<ShapeError>(src.sizes() == index.sizes(), "scatter_add: src shape ", shape_str(src.sizes()),
                     " must equal index shape ", shape_str(index.sizes()));
   const std::vector<int64_t> pos = positions(self.sizes(), index, d, "scatter_add");
@@ -114,7 +107,7 @@ Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
   check<DtypeError>(index.dtype() == kInt64, "index_select: index must be int64, got ",
                     dtype_name(index.dtype()));
   if (this->dim() == 0) return reshape({1}).index_select(0, index).reshape({});
-  const int64_t d = wrap(dim, this->dim(), "index_select", sizes());
+  const int64_t d = detail::wrap_dim(dim, this->dim(), "index_select", sizes());
   // Spread the 1-d index along dim and broadcast it over the other dims, then gather.
   Shape along(size_t(this->dim()), 1);
   along[size_t(d)] = index.numel();

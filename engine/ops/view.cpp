@@ -12,15 +12,9 @@ namespace paragrad {
 
 using autograd::needs_grad;
 using autograd::record;
+using detail::wrap_dim;
 
 namespace {
-
-int64_t wrap_dim(int64_t d, int64_t ndim, const char* op, const Dims& shape) {
-  const int64_t n = std::max<int64_t>(ndim, 1);
-  check<IndexError>(d >= -n && d < n, op, ": dimension ", d, " out of range for a tensor of shape ",
-                    shape_str(shape));
-  return d < 0 ? d + n : d;
-}
 
 Tensor make_view(const Tensor& base, Dims sizes, Dims strides, int64_t offset) {
   return Tensor(make_intrusive<TensorImpl>(base.impl()->storage, std::move(sizes),
