@@ -13,12 +13,13 @@ namespace {
 constexpr const char* kRegister = "register_parametrization: ";
 
 // Restores a parametrization's training mode when registration fails.
+// Holds its own reference: on failure the registration's other owners may be gone first.
 struct TrainingRestore {
-  Parametrization& p;
+  std::shared_ptr<Parametrization> p;
   bool was;
   bool committed = false;
   ~TrainingRestore() {
-    if (!committed) p.train(was);
+    if (!committed) p->train(was);
   }
 };
 
@@ -206,7 +207,7 @@ nn::Module& register_parametrization(nn::Module& module, const std::string& tens
   auto provider = provider_of(module);
   check<ValueError>(provider || !module.tensor_provider(), kRegister, "module '",
                     module.type_name(), "' already has another TensorProvider");
-  TrainingRestore restore{*p, p->is_training()};
+  TrainingRestore restore{p, p->is_training()};
   p->train(module.is_training());
   if (const auto* list = provider ? provider->find(tensor_name) : nullptr) {
     append_checked(**list, tensor_name, std::move(p), unsafe);
