@@ -318,13 +318,13 @@ nn::Module& transfer_parametrizations_and_params(nn::Module& from, nn::Module& t
                       " does not have a parametrization on ", tensor_name);
     return to;  // nothing to transfer, as PyTorch
   }
-  std::vector<std::shared_ptr<ParametrizationList>> todo;
+  std::vector<std::shared_ptr<ParametrizationList>> to_transfer;
   if (tensor_name.empty()) {
-    for (const auto& e : from_provider->lists) todo.push_back(e.second);
+    for (const auto& e : from_provider->lists) to_transfer.push_back(e.second);
   } else {
-    todo.push_back(list_or_throw(from, tensor_name, op));
+    to_transfer.push_back(list_or_throw(from, tensor_name, op));
   }
-  for (const auto& from_list : todo) {
+  for (const auto& from_list : to_transfer) {
     const std::string& name = from_list->tensor_name();
     if (!to.has(name)) {
       NoGradGuard no_grad;

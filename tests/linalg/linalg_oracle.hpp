@@ -5,22 +5,45 @@
 
 namespace paragrad::linalg_oracle {
 
-inline const std::vector<double> svd_S = {4.511634923459691, 3.5122667956218274, 2.1929733864758254};
-inline const std::vector<double> svd_U_abs = {0.09504054253768782, 0.19979144526314718, 0.9752182697600597, 0.5030296468028798, 0.8357367309892695, 0.22023916752644035, 0.8590276303539439, 0.5114953517628801, 0.021072147813063977};
-inline const std::vector<double> eigvalsh = {0.9999999999999993, 2.267949192431123, 5.732050807568877};
+inline const std::vector<double> svd_S = {4.511634923459691, 3.5122667956218274,
+                                          2.1929733864758254};
+inline const std::vector<double> svd_U_abs = {
+    0.09504054253768782, 0.19979144526314718, 0.9752182697600597,
+    0.5030296468028798,  0.8357367309892695,  0.22023916752644035,
+    0.8590276303539439,  0.5114953517628801,  0.021072147813063977};
+inline const std::vector<double> eigvalsh = {0.9999999999999993, 2.267949192431123,
+                                             5.732050807568877};
 inline const std::vector<double> det = {12.499999999999998};
-inline const std::vector<double> det_grad = {-1.25, 7.499999999999999, -2.5, -2.5, 2.3684757858670006e-16, 4.999999999999999, 3.75, -2.5, 2.5};
+inline const std::vector<double> det_grad = {
+    -1.25, 7.499999999999999, -2.5, -2.5, 2.3684757858670006e-16, 4.999999999999999, 3.75, -2.5,
+    2.5};
 inline const std::vector<double> slogdet_sign = {1.0};
 inline const std::vector<double> slogdet_logabs = {2.525728644308255};
-inline const std::vector<double> slogdet_grad = {-0.1, 0.6, -0.2, -0.20000000000000004, 0.0, 0.4, 0.30000000000000004, -0.2, 0.2};
-inline const std::vector<double> qr_Q = {-0.16903085094570325, 0.8970852271450607, -0.50709255283711, 0.27602622373694136, -0.8451542547285166, -0.34503277967117696};
-inline const std::vector<double> qr_R = {-5.916079783099616, -7.437357441610946, 0.0, 0.828078671210825};
-inline const std::vector<double> matrix_exp = {1.4440350207124268, -1.300721952119143, -0.1665462304012414, 0.2487593689491708, 1.1857899363497308, 0.7099143952803102, -0.3741936226303779, 0.810579791221083, 1.0239919711013217};
-inline const std::vector<double> matrix_norms = {5.5901699437494745, 7.359543360479589, 5.123475382979799, 2.23606797749979, 6.0, 1.5, 6.0, 5.5};
-inline const std::vector<double> vector_norm_ords = {2.0, 1.0, 3.0, 0.5, 0.0, std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
-inline const std::vector<double> vector_norms = {5.220153254455275, 8.5, 4.552874245617287, 24.56982340296115, 3.0, 4.0, 0.0};
+inline const std::vector<double> slogdet_grad = {
+    -0.1, 0.6, -0.2, -0.20000000000000004, 0.0, 0.4, 0.30000000000000004, -0.2, 0.2};
+inline const std::vector<double> qr_Q = {-0.16903085094570325, 0.8970852271450607,
+                                         -0.50709255283711,    0.27602622373694136,
+                                         -0.8451542547285166,  -0.34503277967117696};
+inline const std::vector<double> qr_R = {-5.916079783099616, -7.437357441610946, 0.0,
+                                         0.828078671210825};
+inline const std::vector<double> matrix_exp = {
+    1.4440350207124268,  -1.300721952119143, -0.1665462304012414,
+    0.2487593689491708,  1.1857899363497308, 0.7099143952803102,
+    -0.3741936226303779, 0.810579791221083,  1.0239919711013217};
+inline const std::vector<double> matrix_norms = {
+    5.5901699437494745, 7.359543360479589, 5.123475382979799, 2.23606797749979, 6.0, 1.5, 6.0, 5.5};
+inline const std::vector<double> vector_norm_ords = {2.0,
+                                                     1.0,
+                                                     3.0,
+                                                     0.5,
+                                                     0.0,
+                                                     std::numeric_limits<double>::infinity(),
+                                                     -std::numeric_limits<double>::infinity()};
+inline const std::vector<double> vector_norms = {
+    5.220153254455275, 8.5, 4.552874245617287, 24.56982340296115, 3.0, 4.0, 0.0};
 inline const std::vector<double> rank64 = {2.0};
 inline const std::vector<double> rank32 = {2.0};
-inline const std::vector<double> householder = {-0.19999999999999996, -0.5184, -0.36, 0.44448, 0.84, 0.002879999999999938};
+inline const std::vector<double> householder = {-0.19999999999999996, -0.5184, -0.36, 0.44448, 0.84,
+                                                0.002879999999999938};
 
 }  // namespace paragrad::linalg_oracle
