@@ -57,6 +57,12 @@ class IntrusivePtr {
     p_ = nullptr;
     return p;
   }
+  // Takes the first reference to a freshly constructed object (count 0): a plain store, no
+  // atomic read-modify-write, since no other thread can see the object yet.
+  static IntrusivePtr from_new(T* p) {
+    p->refs_.store(1, std::memory_order_relaxed);
+    return adopt(p);
+  }
   static IntrusivePtr adopt(T* p) {
     IntrusivePtr r;
     r.p_ = p;
@@ -80,7 +86,7 @@ class IntrusivePtr {
 
 template <class T, class... A>
 IntrusivePtr<T> make_intrusive(A&&... a) {
-  return IntrusivePtr<T>(new T(std::forward<A>(a)...));
+  return IntrusivePtr<T>::from_new(new T(std::forward<A>(a)...));
 }
 
 }  // namespace paragrad

@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include <paragrad/engine/detail/small_alloc.hpp>
 #include <paragrad/engine/error.hpp>
 
 namespace paragrad {
@@ -21,17 +22,17 @@ IntrusivePtr<Storage> Storage::allocate(size_t nbytes) {
   check<ValueError>(nbytes <= kMaxBytes, "allocate: ", nbytes,
                     " bytes is more than any tensor may hold");
   const bool small = nbytes <= kSmall;
-  void* block = small ? ::operator new(kSmallHeader + nbytes)
+  void* block = small ? detail::small_alloc(kSmallHeader + nbytes)
                       : ::operator new(kHeader + nbytes, std::align_val_t(kAlign));
   auto* data = static_cast<unsigned char*>(block) + (small ? kSmallHeader : kHeader);
-  return IntrusivePtr<Storage>(new (block) Storage(data, nbytes));
+  return IntrusivePtr<Storage>::from_new(new (block) Storage(data, nbytes));
 }
 
 void IntrusiveDeleter<Storage>::destroy(Storage* s) {
-  const bool small = s->nbytes() <= kSmall;
+  const size_t nbytes = s->nbytes();
   s->~Storage();
-  if (small)
-    ::operator delete(static_cast<void*>(s));
+  if (nbytes <= kSmall)
+    detail::small_free(static_cast<void*>(s), kSmallHeader + nbytes);
   else
     ::operator delete(static_cast<void*>(s), std::align_val_t(kAlign));
 }

@@ -3,6 +3,7 @@
 // Storage, plus autograd state. Views are TensorImpls that share one Storage.
 #include <cstdint>
 
+#include <paragrad/engine/detail/small_alloc.hpp>
 #include <paragrad/engine/dtype.hpp>
 #include <paragrad/engine/intrusive_ptr.hpp>
 #include <paragrad/engine/small_vector.hpp>
@@ -23,7 +24,7 @@ struct IntrusiveDeleter<autograd::Node> {
 };
 using NodePtr = IntrusivePtr<autograd::Node>;
 
-class TensorImpl : public RefCounted {
+class TensorImpl : public RefCounted, public detail::SmallObject {
  public:
   TensorImpl(IntrusivePtr<Storage> storage, Dims sizes, Dims strides, int64_t offset, Dtype dtype);
   ~TensorImpl();

@@ -7,6 +7,7 @@
 
 namespace paragrad::linalg {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -46,7 +47,7 @@ Tensor cholesky(const Tensor& A) {
       phi = 0.5 * (phi + phi.tril(-1).mT());
       // L⁻ᵀ Φ L⁻¹ = (L⁻ᵀ (L⁻ᵀ Φ)ᵀ)ᵀ
       const Tensor left = solve(lt, phi);
-      return TensorList{solve(lt, left.mT()).mT()};
+      return grad_list(solve(lt, left.mT()).mT());
     });
   return L;
 }

@@ -7,6 +7,7 @@
 
 namespace paragrad::linalg {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -95,8 +96,8 @@ Tensor det(const Tensor& A) {
              const Tensor a = sA.unpack();
              const Tensor gd = (g * sdet.unpack()).unsqueeze(-1).unsqueeze(-1);
              if (any_singular(a))
-               return TensorList{g.unsqueeze(-1).unsqueeze(-1) * cofactor_matrix(a)};
-             return TensorList{gd * inv(a).mT()};
+               return grad_list(g.unsqueeze(-1).unsqueeze(-1) * cofactor_matrix(a));
+             return grad_list(gd * inv(a).mT());
            });
   return out;
 }
@@ -110,7 +111,7 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A) {
       const Tensor a = sA.unpack();
       check<ValueError>(!any_singular(a), "linalg.slogdet: backward through a singular matrix ",
                         "of shape ", shape_str(a.sizes()), " (log|det| = -inf has no gradient)");
-      return TensorList{g.unsqueeze(-1).unsqueeze(-1) * inv(a).mT()};
+      return grad_list(g.unsqueeze(-1).unsqueeze(-1) * inv(a).mT());
     });
   return {sign, logabs};
 }

@@ -7,6 +7,7 @@
 
 namespace paragrad::linalg {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record_multi;
 using autograd::SavedTensor;
@@ -75,7 +76,7 @@ std::tuple<Tensor, Tensor> eigh(const Tensor& A) {
     record_multi(
         "LinalgEighBackward", outs, {A},
         [sL = SavedTensor(outs[0], true), sV = SavedTensor(outs[1], true, 1)](const TensorList& g) {
-          return TensorList{eigh_backward(g[0], g[1], sL.unpack(), sV.unpack())};
+          return grad_list(eigh_backward(g[0], g[1], sL.unpack(), sV.unpack()));
         });
     return {outs[0], outs[1]};
   }

@@ -7,6 +7,7 @@
 
 namespace paragrad::linalg {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -45,7 +46,7 @@ Tensor matrix_exp(const Tensor& A) {
       const Tensor top = cat({at, G}, -1);
       const Tensor bottom = cat({zeros_like(at), at}, -1);
       const Tensor big = matrix_exp(cat({top, bottom}, -2));
-      return TensorList{big.narrow(-2, 0, n).narrow(-1, n, n)};
+      return grad_list(big.narrow(-2, 0, n).narrow(-1, n, n));
     });
   return out;
 }

@@ -7,6 +7,7 @@
 
 namespace paragrad::linalg {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -54,7 +55,7 @@ Tensor pnorm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
                const Tensor ratio = where(xnz, xv.abs(), ones_like(xv)) / nsafe;
                d = where(xnz, xv.sign() * ratio.pow(p - 1), zeros_like(xv));
              }
-             return TensorList{where(nz, d, zeros_like(d)) * gk};
+             return grad_list(where(nz, d, zeros_like(d)) * gk);
            });
   }
   return out;
@@ -80,7 +81,7 @@ Tensor vector_norm(const Tensor& x, double ord, Shape dims, bool keepdim) {
     if (needs_grad(x))
       record("LinalgVectorNormBackward", out, {x},
              [shape = x.shape(), dt = x.dtype()](const Tensor&) {
-               return TensorList{zeros(shape, dt)};
+               return grad_list(zeros(shape, dt));
              });
     return out;
   }

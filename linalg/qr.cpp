@@ -7,6 +7,7 @@
 
 namespace paragrad::linalg {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record_multi;
 using autograd::SavedTensor;
@@ -96,16 +97,15 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
   });
   if (needs_grad(A)) {
     TensorList outs{Q, R};
-    record_multi(
-        "LinalgQrBackward", outs, {A},
-        [sQ = SavedTensor(outs[0], true), sR = SavedTensor(outs[1], true, 1), sA = SavedTensor(A),
-         m, n, want_q, complete](const TensorList& g) {
-          check<ValueError>(want_q, "linalg.qr: the derivative of qr needs Q, which ",
-                            "mode='r' does not compute; use mode='reduced'");
-          check<ValueError>(!complete || m <= n, "linalg.qr: mode='complete' is not ",
-                            "differentiable when rows > cols (got ", m, "x", n, ")");
-          return TensorList{qr_backward(g[0], g[1], sQ.unpack(), sR.unpack(), sA.unpack())};
-        });
+    record_multi("LinalgQrBackward", outs, {A},
+                 [sQ = SavedTensor(outs[0], true), sR = SavedTensor(outs[1], true, 1),
+                  sA = SavedTensor(A), m, n, want_q, complete](const TensorList& g) {
+                   check<ValueError>(want_q, "linalg.qr: the derivative of qr needs Q, which ",
+                                     "mode='r' does not compute; use mode='reduced'");
+                   check<ValueError>(!complete || m <= n, "linalg.qr: mode='complete' is not ",
+                                     "differentiable when rows > cols (got ", m, "x", n, ")");
+                   return grad_list(qr_backward(g[0], g[1], sQ.unpack(), sR.unpack(), sA.unpack()));
+                 });
     return {outs[0], outs[1]};
   }
   return {Q, R};

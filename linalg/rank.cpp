@@ -6,6 +6,7 @@
 
 namespace paragrad::linalg {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -63,12 +64,12 @@ Tensor pinv(const Tensor& A) {
              const Tensor a = sA.unpack(), x = sX.unpack(), xt = x.mT(), gt = g.mT();
              if (m <= n) {
                const Tensor K = matmul(gt, x), Kxt = matmul(K, xt);
-               return TensorList{-matmul(x, K).mT() + Kxt - matmul(matmul(a, x), Kxt) +
-                                 matmul(matmul(xt, x), gt - matmul(K, a))};
+               return grad_list(-matmul(x, K).mT() + Kxt - matmul(matmul(a, x), Kxt) +
+                                matmul(matmul(xt, x), gt - matmul(K, a)));
              }
              const Tensor K = matmul(x, gt), xtK = matmul(xt, K);
-             return TensorList{-matmul(K, x).mT() + matmul(matmul(gt - matmul(a, K), x), xt) + xtK -
-                               matmul(matmul(xtK, x), a)};
+             return grad_list(-matmul(K, x).mT() + matmul(matmul(gt - matmul(a, K), x), xt) + xtK -
+                              matmul(matmul(xtK, x), a));
            });
   return X;
 }

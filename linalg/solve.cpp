@@ -9,6 +9,7 @@
 
 namespace paragrad::linalg {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -91,7 +92,7 @@ Tensor solve(const Tensor& A, const Tensor& B) {
     record("LinalgSolveBackward", X, {A, B},
            [sA = SavedTensor(A), sX = SavedTensor(X, true)](const Tensor& g) {
              const Tensor gB = solve(sA.unpack().mT(), g);
-             return TensorList{-matmul(gB, sX.unpack().mT()), gB};
+             return grad_list(-matmul(gB, sX.unpack().mT()), gB);
            });
   return X;
 }
@@ -119,7 +120,7 @@ Tensor inv(const Tensor& A) {
   if (needs_grad(A))
     record("LinalgInvBackward", X, {A}, [sX = SavedTensor(X, true)](const Tensor& g) {
       const Tensor Xt = sX.unpack().mT();
-      return TensorList{-matmul(Xt, matmul(g, Xt))};
+      return grad_list(-matmul(Xt, matmul(g, Xt)));
     });
   return X;
 }

@@ -6,6 +6,7 @@
 
 namespace paragrad::linalg {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record_multi;
 using autograd::SavedTensor;
@@ -132,9 +133,9 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices) {
                    auto first_k = [&](const Tensor& t, int64_t dim) {
                      return (full_matrices && t.defined()) ? t.narrow(dim, 0, k) : t;
                    };
-                   return TensorList{svd_backward(first_k(g[0], -1), g[1], first_k(g[2], -2),
-                                                  first_k(sU.unpack(), -1), sS.unpack(),
-                                                  first_k(sVh.unpack(), -2))};
+                   return grad_list(svd_backward(first_k(g[0], -1), g[1], first_k(g[2], -2),
+                                                 first_k(sU.unpack(), -1), sS.unpack(),
+                                                 first_k(sVh.unpack(), -2)));
                  });
     return {outs[0], outs[1], outs[2]};
   }

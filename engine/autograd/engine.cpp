@@ -29,13 +29,13 @@ void visit(Node* n, uint64_t id) {
 }
 
 // Brings a gradient to the shape and dtype the node's output had.
-Tensor conform(const Tensor& g, const OutputMeta& meta, const Node* n) {
-  Tensor r = g;
+Tensor conform(Tensor g, const OutputMeta& meta, const Node* n) {
+  Tensor r = std::move(g);
   if (r.sizes() != meta.shape) {
     try {
       r = r.sum_to(meta.shape);
     } catch (const Error&) {
-      throw AutogradError(cat(n->name(), ": got a gradient of shape ", shape_str(g.sizes()),
+      throw AutogradError(cat(n->name(), ": got a gradient of shape ", shape_str(r.sizes()),
                               " for an output of shape ", shape_str(meta.shape)));
     }
   }
@@ -175,7 +175,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
       if (k < input_grads.size() && input_grads[k].defined()) {
         // Bring each gradient to the input's shape before adding: a broadcast gradient
         // and a plain one must not be added in the broadcast shape.
-        Tensor gk = conform(input_grads[k], c->outputs[e.input_nr], c);
+        Tensor gk = conform(std::move(input_grads[k]), c->outputs[e.input_nr], c);
         Tensor& slot = c->buffer[e.input_nr];
         slot = slot.defined() ? slot + gk : std::move(gk);
       }

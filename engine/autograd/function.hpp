@@ -5,12 +5,13 @@
 //   if (needs_grad(a, b))
 //     record("MulBackward", out, {a, b}, [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor&
 //     g) {
-//       return TensorList{g * sb.unpack(), g * sa.unpack()};
+//       return grad_list(g * sb.unpack(), g * sa.unpack());
 //     });
 //
 // The rule returns one gradient per input (undefined = none). It may return a gradient
 // in the broadcast shape of the output: the engine sums it down to the input's shape.
 // Rules are written in Tensor ops, so with create_graph they are differentiated too.
+#include <functional>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -49,12 +50,17 @@ class LambdaNode final : public Node {
   std::optional<F> fn_;
 };
 
-// Wires a new node into the graph: edges to the inputs, outputs' grad_fn to the node.
+// Wires a new node (just allocated, no reference yet) into the graph: edges to the inputs,
+// outputs' grad_fn to the node.
+using TensorRef = std::reference_wrapper<const Tensor>;
+void connect(Node* node, const TensorRef* inputs, size_t n_inputs, Tensor* outputs,
+             size_t n_outputs);
 void connect(Node* node, const Tensor* inputs, size_t n_inputs, Tensor* outputs, size_t n_outputs);
 
-// Single output; backward(const Tensor& grad) -> TensorList (one per input).
+// Single output; backward(const Tensor& grad) -> TensorList (one per input). The inputs are
+// taken by reference: {a, b} copies no tensor handle.
 template <class F>
-void record(const char* name, Tensor& out, std::initializer_list<Tensor> inputs, F&& backward) {
+void record(const char* name, Tensor& out, std::initializer_list<TensorRef> inputs, F&& backward) {
   auto* node = new LambdaNode<std::decay_t<F>>(name, std::forward<F>(backward));
   connect(node, inputs.begin(), inputs.size(), &out, 1);
 }
@@ -63,6 +69,16 @@ void record(const char* name, Tensor& out, const TensorList& inputs, F&& backwar
   auto* node = new LambdaNode<std::decay_t<F>>(name, std::forward<F>(backward));
   connect(node, inputs.data(), inputs.size(), &out, 1);
 }
+// The gradients a rule returns, one per input: grad_list(ga, gb) moves temporaries into the
+// list where TensorList{ga, gb} would copy them.
+template <class... Ts>
+TensorList grad_list(Ts&&... grads) {
+  TensorList list;
+  list.reserve(sizeof...(Ts));
+  (list.emplace_back(std::forward<Ts>(grads)), ...);
+  return list;
+}
+
 // Several outputs; backward(const TensorList& grads) -> TensorList. Undefined entries
 // in grads are outputs that received no gradient: treat them as zero.
 template <class F>

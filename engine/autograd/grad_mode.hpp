@@ -1,10 +1,15 @@
 #pragma once
-// Grad mode is a thread-local switch: while it is off, ops record no graph.
+// Grad mode is a thread-local switch: while it is off, ops record no graph. Every op reads
+// it, so it is inline.
 
 namespace paragrad {
 
-bool is_grad_enabled();
-void set_grad_enabled(bool on);
+namespace detail {
+inline thread_local bool grad_enabled = true;
+}
+
+inline bool is_grad_enabled() { return detail::grad_enabled; }
+inline void set_grad_enabled(bool on) { detail::grad_enabled = on; }
 
 struct NoGradGuard {  // RAII: no graph is recorded in its scope
   NoGradGuard() : prev_(is_grad_enabled()) { set_grad_enabled(false); }

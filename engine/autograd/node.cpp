@@ -84,18 +84,34 @@ void throw_released(const char* name) {
                           "backward"));
 }
 
-void connect(Node* node, const Tensor* inputs, size_t n_inputs, Tensor* outputs, size_t n_outputs) {
-  NodePtr owner(node);
-  node->next_edges.reserve(n_inputs);
-  for (size_t i = 0; i < n_inputs; ++i) node->next_edges.push_back(edge_to(inputs[i]));
+namespace {
+// The node is freed here if no output takes it (all integer outputs).
+void connect_outputs(NodePtr owner, Tensor* outputs, size_t n_outputs) {
+  Node* node = owner.get();
   for (size_t i = 0; i < n_outputs; ++i) {
     TensorImpl* o = outputs[i].impl();
     node->outputs.push_back(OutputMeta{o->sizes, o->dtype});
     if (!is_floating(o->dtype)) continue;  // integer outputs (indices) carry no gradient
     o->requires_grad = true;
-    o->grad_fn = owner;
     o->output_nr = uint32_t(i);
+    o->grad_fn = i + 1 == n_outputs ? std::move(owner) : owner;
   }
+}
+}  // namespace
+
+void connect(Node* node, const TensorRef* inputs, size_t n_inputs, Tensor* outputs,
+             size_t n_outputs) {
+  NodePtr owner = NodePtr::from_new(node);
+  node->next_edges.reserve(n_inputs);
+  for (size_t i = 0; i < n_inputs; ++i) node->next_edges.push_back(edge_to(inputs[i].get()));
+  connect_outputs(std::move(owner), outputs, n_outputs);
+}
+
+void connect(Node* node, const Tensor* inputs, size_t n_inputs, Tensor* outputs, size_t n_outputs) {
+  NodePtr owner = NodePtr::from_new(node);
+  node->next_edges.reserve(n_inputs);
+  for (size_t i = 0; i < n_inputs; ++i) node->next_edges.push_back(edge_to(inputs[i]));
+  connect_outputs(std::move(owner), outputs, n_outputs);
 }
 
 }  // namespace autograd

@@ -18,7 +18,7 @@ struct OutputMeta {  // what a gradient flowing into this node must look like
   Dtype dtype;
 };
 
-class Node : public RefCounted {
+class Node : public RefCounted, public detail::SmallObject {
  public:
   virtual ~Node();
   virtual const char* name() const = 0;

@@ -1,5 +1,6 @@
 #include <paragrad/engine/autograd/saved_tensor.hpp>
 
+#include <paragrad/engine/autograd/grad_mode.hpp>
 #include <paragrad/engine/autograd/node.hpp>
 
 namespace paragrad::autograd {
@@ -24,8 +25,9 @@ Tensor SavedTensor::unpack() const {
                             ") was modified by an in-place operation: it is at version ",
                             data_.version(), ", expected version ", version_));
   }
-  if (!is_output_ || !requires_grad_) return data_;
-  // Re-attach the saving node as the output's grad_fn, so the rule stays differentiable.
+  // Re-attach the saving node as the output's grad_fn, so the rule stays differentiable, when
+  // the rule is being recorded (create_graph); a plain backward needs only the data.
+  if (!is_output_ || !requires_grad_ || !is_grad_enabled()) return data_;
   Node* node = current_node();
   if (!node) return data_;
   Tensor alias = data_.detach();

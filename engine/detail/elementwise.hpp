@@ -7,14 +7,20 @@
 
 namespace paragrad::detail {
 
-// t in dtype d, without recording a graph (kernels see plain data).
-inline Tensor as_type(const Tensor& t, Dtype d) { return t.dtype() == d ? t : t.detach().to(d); }
+// t in dtype d, without recording a graph (kernels see plain data). A converted copy is kept
+// in `holder`; when no conversion is needed, t itself is returned (no handle copy).
+inline const Tensor& as_type(const Tensor& t, Dtype d, Tensor& holder) {
+  if (t.dtype() == d) return t;
+  holder = t.detach().to(d);
+  return holder;
+}
 
 // out = f(a, b) elementwise, a and b converted to `compute`, the result stored as `out_dtype`.
 template <class F>
 Tensor binary_map(const Tensor& a_in, const Tensor& b_in, Dtype compute, Dtype out_dtype, F&& f) {
-  const Tensor a = as_type(a_in, compute);
-  const Tensor b = as_type(b_in, compute);
+  Tensor a_holder, b_holder;
+  const Tensor& a = as_type(a_in, compute, a_holder);
+  const Tensor& b = as_type(b_in, compute, b_holder);
   const Dims shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes());
   Tensor out = empty(shape, out_dtype);
   const int64_t n = out.numel();

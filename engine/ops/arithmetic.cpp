@@ -8,6 +8,7 @@
 
 namespace paragrad {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -26,7 +27,8 @@ Dtype scalar_result_type(const Tensor& a, double s) {
 
 template <class F>
 Tensor scalar_map(const Tensor& a, double s, Dtype out_dtype, F&& f) {
-  const Tensor x = detail::as_type(a, out_dtype);
+  Tensor holder;
+  const Tensor& x = detail::as_type(a, out_dtype, holder);
   return detail::unary_map<detail::Kinds::Numeric>(x, out_dtype, [&](auto v) {
     using T = decltype(v);
     return f(v, static_cast<T>(s));
@@ -39,7 +41,7 @@ Tensor operator+(const Tensor& a, const Tensor& b) {
   Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
                                   [](auto x, auto y) { return x + y; });
   if (needs_grad(a, b))
-    record("AddBackward", out, {a, b}, [](const Tensor& g) { return TensorList{g, g}; });
+    record("AddBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, g); });
   return out;
 }
 
@@ -47,7 +49,7 @@ Tensor operator-(const Tensor& a, const Tensor& b) {
   Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
                                   [](auto x, auto y) { return x - y; });
   if (needs_grad(a, b))
-    record("SubBackward", out, {a, b}, [](const Tensor& g) { return TensorList{g, -g}; });
+    record("SubBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, -g); });
   return out;
 }
 
@@ -60,7 +62,7 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
     record("MulBackward", out, {a, b}, [sa, sb](const Tensor& g) {
       Tensor ga = sa.defined() ? g * sa.unpack() : Tensor();
       Tensor gb = sb.defined() ? g * sb.unpack() : Tensor();
-      return TensorList{ga, gb};
+      return grad_list(ga, gb);
     });
   }
   return out;
@@ -76,7 +78,7 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
              Tensor bb = sb.unpack();
              Tensor ga = g / bb;
              Tensor gb = sa.defined() ? -ga * sa.unpack() / bb : Tensor();
-             return TensorList{ga, gb};
+             return grad_list(ga, gb);
            });
   }
   return out;
@@ -84,7 +86,7 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
 
 Tensor operator+(const Tensor& a, double s) {
   Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return x + y; });
-  if (needs_grad(a)) record("AddBackward", out, {a}, [](const Tensor& g) { return TensorList{g}; });
+  if (needs_grad(a)) record("AddBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
   return out;
 }
 Tensor operator-(const Tensor& a, double s) { return a + (-s); }
@@ -93,14 +95,14 @@ Tensor operator+(double s, const Tensor& a) { return a + s; }
 Tensor operator-(double s, const Tensor& a) {
   Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return y - x; });
   if (needs_grad(a))
-    record("RsubBackward", out, {a}, [](const Tensor& g) { return TensorList{-g}; });
+    record("RsubBackward", out, {a}, [](const Tensor& g) { return grad_list(-g); });
   return out;
 }
 
 Tensor operator*(const Tensor& a, double s) {
   Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return x * y; });
   if (needs_grad(a))
-    record("MulBackward", out, {a}, [s](const Tensor& g) { return TensorList{g * s}; });
+    record("MulBackward", out, {a}, [s](const Tensor& g) { return grad_list(g * s); });
   return out;
 }
 Tensor operator*(double s, const Tensor& a) { return a * s; }
@@ -109,7 +111,7 @@ Tensor operator/(const Tensor& a, double s) {
   const Dtype t = float_type(a.dtype());
   Tensor out = scalar_map(a, s, t, [](auto x, auto y) { return x / y; });
   if (needs_grad(a))
-    record("DivBackward", out, {a}, [s](const Tensor& g) { return TensorList{g / s}; });
+    record("DivBackward", out, {a}, [s](const Tensor& g) { return grad_list(g / s); });
   return out;
 }
 
@@ -120,7 +122,7 @@ Tensor operator/(double s, const Tensor& a) {
     // d(s/a)/da = -s/a^2 = -out/a
     record("RdivBackward", out, {a},
            [sa = SavedTensor(a), so = SavedTensor(out, true)](const Tensor& g) {
-             return TensorList{-g * so.unpack() / sa.unpack()};
+             return grad_list(-g * so.unpack() / sa.unpack());
            });
   return out;
 }
@@ -138,7 +140,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
              Tensor x = sa.unpack(), y = sb.unpack();
              Tensor wa = (x > y).to(g.dtype()) + (x == y).to(g.dtype()) * 0.5;
-             return TensorList{g * wa, g * (1.0 - wa)};
+             return grad_list(g * wa, g * (1.0 - wa));
            });
   return out;
 }
@@ -152,7 +154,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
              Tensor x = sa.unpack(), y = sb.unpack();
              Tensor wa = (x < y).to(g.dtype()) + (x == y).to(g.dtype()) * 0.5;
-             return TensorList{g * wa, g * (1.0 - wa)};
+             return grad_list(g * wa, g * (1.0 - wa));
            });
   return out;
 }
@@ -165,7 +167,7 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
              Tensor y = sa.unpack(), x = sb.unpack();
              Tensor r = g / (x * x + y * y);
-             return TensorList{r * x, -r * y};
+             return grad_list(r * x, -r * y);
            });
   return out;
 }
@@ -182,7 +184,7 @@ Tensor Tensor::pow(const Tensor& e) const {
           Tensor ga = g * y * x.pow(y - 1.0);
           // d(x^y)/dy = x^y log x; taken as 0 where x == 0 (as PyTorch)
           Tensor gb = where(x == zeros_like(x), zeros_like(g), g * so.unpack() * x.log());
-          return TensorList{ga, gb};
+          return grad_list(ga, gb);
         });
   return out;
 }

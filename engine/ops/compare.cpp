@@ -7,6 +7,7 @@
 
 namespace paragrad {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -76,7 +77,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   const Dtype t = promote(a.dtype(), b.dtype());
   const Dims shape = broadcast_shapes(cond.sizes(), broadcast_shapes(a.sizes(), b.sizes()));
   Tensor out = empty(shape, t);
-  const Tensor x = detail::as_type(a, t), y = detail::as_type(b, t);
+  Tensor x_holder, y_holder;
+  const Tensor &x = detail::as_type(a, t, x_holder), &y = detail::as_type(b, t, y_holder);
   dispatch(t, [&](auto tag) {
     using T = decltype(tag);
     const Dims sc = detail::broadcast_strides(cond, shape),
@@ -96,7 +98,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   if (needs_grad(a, b))
     record("WhereBackward", out, {a, b}, [c = cond](const Tensor& g) {
       Tensor z = zeros_like(g);
-      return TensorList{where(c, g, z), where(c, z, g)};
+      return grad_list(where(c, g, z), where(c, z, g));
     });
   return out;
 }

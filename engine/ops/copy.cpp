@@ -5,6 +5,7 @@
 
 namespace paragrad {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 
@@ -52,7 +53,7 @@ Tensor Tensor::to(Dtype dtype) const {
   if (is_floating(dtype) && needs_grad(*this)) {
     const Dtype from = this->dtype();
     record("ToCopyBackward", out, {*this},
-           [from](const Tensor& g) { return TensorList{g.to(from)}; });
+           [from](const Tensor& g) { return grad_list(g.to(from)); });
   }
   return out;
 }
@@ -61,7 +62,7 @@ Tensor Tensor::clone() const {
   Tensor out = empty(sizes(), dtype());
   detail::copy_into(out, *this);
   if (needs_grad(*this))
-    record("CloneBackward", out, {*this}, [](const Tensor& g) { return TensorList{g}; });
+    record("CloneBackward", out, {*this}, [](const Tensor& g) { return grad_list(g); });
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 namespace paragrad {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 
@@ -68,7 +69,7 @@ Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index, const c
   if (needs_grad(self)) {
     Dims in = self.sizes();
     record("GatherBackward", out, {self}, [in, d, index](const Tensor& g) {
-      return TensorList{scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, index, g)};
+      return grad_list(scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, index, g));
     });
   }
   return out;
@@ -95,9 +96,8 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
     for (size_t i = 0; i < pos.size(); ++i) po[pos[i]] = static_cast<T>(po[pos[i]] + ps[i]);
   });
   if (needs_grad(self, src))
-    record("ScatterAddBackward", out, {self, src}, [d, index](const Tensor& g) {
-      return TensorList{g, g.gather(d, index)};
-    });
+    record("ScatterAddBackward", out, {self, src},
+           [d, index](const Tensor& g) { return grad_list(g, g.gather(d, index)); });
   return out;
 }
 

@@ -46,9 +46,14 @@ void update(Tensor& dst, const Tensor& src_in, const char* op, F&& f, bool casti
   const Dtype result = promote(dst.dtype(), src_in.dtype());
   check<DtypeError>(casting || result == dst.dtype(), op, ": result type ", dtype_name(result),
                     " cannot be cast to the ", dtype_name(dst.dtype()), " tensor written in place");
-  Tensor src = detail::as_type(src_in, dst.dtype());
+  Tensor holder;
+  const Tensor* src_ptr = &detail::as_type(src_in, dst.dtype(), holder);
   // Writing from an overlapping view of the same storage: read a private copy first.
-  if (src.impl()->storage == dst.impl()->storage) src = src.detach().clone();
+  if (src_ptr->impl()->storage == dst.impl()->storage) {
+    holder = src_ptr->detach().clone();
+    src_ptr = &holder;
+  }
+  const Tensor& src = *src_ptr;
   dispatch(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* pd = dst.data_ptr<T>();

@@ -9,6 +9,7 @@
 
 namespace paragrad {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -126,7 +127,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     record("MatmulBackward", out, {a, b}, [sa, sb](const Tensor& g) {
       Tensor ga = sb.defined() ? matmul(g, sb.unpack().mT()) : Tensor();
       Tensor gb = sa.defined() ? matmul(sa.unpack().mT(), g) : Tensor();
-      return TensorList{ga, gb};
+      return grad_list(ga, gb);
     });
   }
   return out;

@@ -9,6 +9,7 @@
 
 namespace paragrad {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -114,7 +115,7 @@ Tensor Tensor::sum(Shape dims, bool keepdim) const {
   if (needs_grad(*this)) {
     Dims in = sizes();
     record("SumBackward", out, {*this}, [in, mask, keepdim](const Tensor& g) {
-      return TensorList{broadcast_to(unreduce(g, in, mask, keepdim), in)};
+      return grad_list(broadcast_to(unreduce(g, in, mask, keepdim), in));
     });
   }
   return out;
@@ -166,7 +167,7 @@ Tensor Tensor::prod() const {
         parts.push_back(others.prod());
       }
       Tensor d = n ? stack(parts, 0) : x;
-      return TensorList{(g * d).reshape(sx.unpack().shape())};
+      return grad_list((g * d).reshape(sx.unpack().shape()));
     });
   return out;
 }
@@ -189,7 +190,7 @@ Tensor Tensor::amax(Shape dims, bool keepdim) const {
           for (size_t i = 0; i < mask.size(); ++i)
             if (mask[i]) dims.push_back(int64_t(i));
           Tensor count = dims.empty() ? hit : hit.sum(dims, true);
-          return TensorList{unreduce(g, in, mask, keepdim) * hit / count};
+          return grad_list(unreduce(g, in, mask, keepdim) * hit / count);
         });
   }
   return out;
@@ -255,14 +256,14 @@ std::tuple<Tensor, Tensor> extreme_along(const Tensor& x, int64_t dim, bool keep
     const bool kd = keepdim && x.dim() > 0;
     record(is_max ? "MaxBackward" : "MinBackward", values, {x},
            [in, d, kd, indices](const Tensor& g) {
-             if (in.empty()) return TensorList{g.reshape({})};
+             if (in.empty()) return grad_list(g.reshape({}));
              Tensor idx = kd ? indices : indices.unsqueeze(d);
              Tensor gk = kd ? g : g.unsqueeze(d);
              Shape pos(in.size(), 1);
              pos[size_t(d)] = in[size_t(d)];
              Tensor onehot =
                  (arange(0, double(in[size_t(d)]), 1, kInt64).reshape(pos) == idx).to(g.dtype());
-             return TensorList{onehot * gk};
+             return grad_list(onehot * gk);
            });
   }
   return {values, indices};
@@ -318,7 +319,7 @@ Tensor Tensor::norm() const {
            [sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
              Tensor n = so.unpack();
              Tensor safe = where(n == zeros_like(n), ones_like(n), n);
-             return TensorList{sx.unpack() * (g / safe)};
+             return grad_list(sx.unpack() * (g / safe));
            });
   return out;
 }

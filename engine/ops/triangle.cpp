@@ -5,6 +5,7 @@
 
 namespace paragrad {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 
@@ -27,7 +28,7 @@ Tensor triangle(const Tensor& x, int64_t k, bool upper, const char* op) {
   });
   if (needs_grad(x))
     record(upper ? "TriuBackward" : "TrilBackward", out, {x},
-           [k, upper](const Tensor& g) { return TensorList{upper ? g.triu(k) : g.tril(k)}; });
+           [k, upper](const Tensor& g) { return grad_list(upper ? g.triu(k) : g.tril(k)); });
   return out;
 }
 }  // namespace

@@ -7,6 +7,7 @@
 
 namespace paragrad {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -16,7 +17,8 @@ namespace {
 // Runs f on a (as float if a is integral), result in the same floating dtype.
 template <class F>
 Tensor float_map(const Tensor& a, F&& f) {
-  const Tensor x = is_floating(a.dtype()) ? a : detail::as_type(a, kFloat32);
+  Tensor holder;
+  const Tensor& x = detail::as_type(a, is_floating(a.dtype()) ? a.dtype() : kFloat32, holder);
   return detail::unary_map<detail::Kinds::Floating>(x, x.dtype(), std::forward<F>(f));
 }
 // Ops that also make sense on integers (not on bools).
@@ -39,7 +41,7 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
     record("TanhBackwardBackward", out, {g, y},
            [sg = SavedTensor(g), sy = SavedTensor(y)](const Tensor& gg) {
              Tensor yy = sy.unpack();
-             return TensorList{gg * (1.0 - yy * yy), gg * sg.unpack() * yy * -2.0};
+             return grad_list(gg * (1.0 - yy * yy), gg * sg.unpack() * yy * -2.0);
            });
   return out;
 }
@@ -52,7 +54,7 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
     record("SigmoidBackwardBackward", out, {g, y},
            [sg = SavedTensor(g), sy = SavedTensor(y)](const Tensor& gg) {
              Tensor yy = sy.unpack();
-             return TensorList{gg * yy * (1.0 - yy), gg * sg.unpack() * (1.0 - yy * 2.0)};
+             return grad_list(gg * yy * (1.0 - yy), gg * sg.unpack() * (1.0 - yy * 2.0));
            });
   return out;
 }
@@ -60,7 +62,7 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
 Tensor Tensor::neg() const {
   Tensor out = numeric_map(*this, "neg", [](auto x) { return -x; });
   if (needs_grad(*this))
-    record("NegBackward", out, {*this}, [](const Tensor& g) { return TensorList{-g}; });
+    record("NegBackward", out, {*this}, [](const Tensor& g) { return grad_list(-g); });
   return out;
 }
 
@@ -68,7 +70,7 @@ Tensor Tensor::exp() const {
   Tensor out = float_map(*this, [](auto x) { return std::exp(x); });
   if (needs_grad(*this))
     record("ExpBackward", out, {*this},
-           [so = SavedTensor(out, true)](const Tensor& g) { return TensorList{g * so.unpack()}; });
+           [so = SavedTensor(out, true)](const Tensor& g) { return grad_list(g * so.unpack()); });
   return out;
 }
 
@@ -76,7 +78,7 @@ Tensor Tensor::expm1() const {
   Tensor out = float_map(*this, [](auto x) { return std::expm1(x); });
   if (needs_grad(*this))
     record("Expm1Backward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return TensorList{g * (so.unpack() + 1.0)};
+      return grad_list(g * (so.unpack() + 1.0));
     });
   return out;
 }
@@ -85,7 +87,7 @@ Tensor Tensor::log() const {
   Tensor out = float_map(*this, [](auto x) { return std::log(x); });
   if (needs_grad(*this))
     record("LogBackward", out, {*this},
-           [sx = SavedTensor(*this)](const Tensor& g) { return TensorList{g / sx.unpack()}; });
+           [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g / sx.unpack()); });
   return out;
 }
 
@@ -93,7 +95,7 @@ Tensor Tensor::log1p() const {
   Tensor out = float_map(*this, [](auto x) { return std::log1p(x); });
   if (needs_grad(*this))
     record("Log1pBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return TensorList{g / (sx.unpack() + 1.0)};
+      return grad_list(g / (sx.unpack() + 1.0));
     });
   return out;
 }
@@ -102,7 +104,7 @@ Tensor Tensor::sqrt() const {
   Tensor out = float_map(*this, [](auto x) { return std::sqrt(x); });
   if (needs_grad(*this))
     record("SqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return TensorList{g / (so.unpack() * 2.0)};
+      return grad_list(g / (so.unpack() * 2.0));
     });
   return out;
 }
@@ -112,7 +114,7 @@ Tensor Tensor::rsqrt() const {
   if (needs_grad(*this))
     record("RsqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
-      return TensorList{g * y * y * y * -0.5};
+      return grad_list(g * y * y * y * -0.5);
     });
   return out;
 }
@@ -121,7 +123,7 @@ Tensor Tensor::abs() const {
   Tensor out = numeric_map(*this, "abs", [](auto x) { return x < 0 ? -x : x; });
   if (needs_grad(*this))
     record("AbsBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return TensorList{g * sx.unpack().sign()};
+      return grad_list(g * sx.unpack().sign());
     });
   return out;
 }
@@ -132,16 +134,15 @@ Tensor Tensor::sign() const {
     return T((T(0) < x) - (x < T(0)));
   });
   if (needs_grad(*this))
-    record("SignBackward", out, {*this}, [](const Tensor& g) { return TensorList{zeros_like(g)}; });
+    record("SignBackward", out, {*this}, [](const Tensor& g) { return grad_list(zeros_like(g)); });
   return out;
 }
 
 Tensor Tensor::sin() const {
   Tensor out = float_map(*this, [](auto x) { return std::sin(x); });
   if (needs_grad(*this))
-    record("SinBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return TensorList{g * sx.unpack().cos()};
-    });
+    record("SinBackward", out, {*this},
+           [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g * sx.unpack().cos()); });
   return out;
 }
 
@@ -149,7 +150,7 @@ Tensor Tensor::cos() const {
   Tensor out = float_map(*this, [](auto x) { return std::cos(x); });
   if (needs_grad(*this))
     record("CosBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return TensorList{-g * sx.unpack().sin()};
+      return grad_list(-g * sx.unpack().sin());
     });
   return out;
 }
@@ -158,7 +159,7 @@ Tensor Tensor::tanh() const {
   Tensor out = float_map(*this, [](auto x) { return std::tanh(x); });
   if (needs_grad(*this))
     record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return TensorList{tanh_backward(g, so.unpack())};
+      return grad_list(tanh_backward(g, so.unpack()));
     });
   return out;
 }
@@ -167,7 +168,7 @@ Tensor Tensor::sigmoid() const {
   Tensor out = float_map(*this, [](auto x) { return sigmoid_of(x); });
   if (needs_grad(*this))
     record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return TensorList{sigmoid_backward(g, so.unpack())};
+      return grad_list(sigmoid_backward(g, so.unpack()));
     });
   return out;
 }
@@ -180,7 +181,7 @@ Tensor Tensor::softplus() const {
   });
   if (needs_grad(*this))
     record("SoftplusBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return TensorList{g * sx.unpack().sigmoid()};
+      return grad_list(g * sx.unpack().sigmoid());
     });
   return out;
 }
@@ -189,7 +190,7 @@ Tensor Tensor::relu() const {
   Tensor out = numeric_map(*this, "relu", [](auto x) { return x > 0 ? x : decltype(x)(0); });
   if (needs_grad(*this))
     record("ReluBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return TensorList{g * (so.unpack() > 0.0).to(g.dtype())};
+      return grad_list(g * (so.unpack() > 0.0).to(g.dtype()));
     });
   return out;
 }
@@ -197,9 +198,8 @@ Tensor Tensor::relu() const {
 Tensor Tensor::square() const {
   Tensor out = numeric_map(*this, "square", [](auto x) { return x * x; });
   if (needs_grad(*this))
-    record("SquareBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return TensorList{g * sx.unpack() * 2.0};
-    });
+    record("SquareBackward", out, {*this},
+           [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g * sx.unpack() * 2.0); });
   return out;
 }
 
@@ -208,7 +208,7 @@ Tensor Tensor::reciprocal() const {
   if (needs_grad(*this))
     record("ReciprocalBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
-      return TensorList{-g * y * y};
+      return grad_list(-g * y * y);
     });
   return out;
 }
@@ -223,8 +223,8 @@ Tensor Tensor::pow(double p) const {
                    : float_map(*this, [p](auto x) { return std::pow(x, decltype(x)(p)); });
   if (needs_grad(*this))
     record("PowBackward", out, {*this}, [p, sx = SavedTensor(*this)](const Tensor& g) {
-      if (p == 0) return TensorList{zeros_like(g)};
-      return TensorList{g * sx.unpack().pow(p - 1) * p};
+      if (p == 0) return grad_list(zeros_like(g));
+      return grad_list(g * sx.unpack().pow(p - 1) * p);
     });
   return out;
 }
@@ -241,7 +241,7 @@ Tensor Tensor::clamp(double lo, double hi) const {
     // The gradient passes where lo <= x <= hi (PyTorch's convention at the bounds).
     record("ClampBackward", out, {*this}, [lo, hi, sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
-      return TensorList{g * ((x >= lo) && (x <= hi)).to(g.dtype())};
+      return grad_list(g * ((x >= lo) && (x <= hi)).to(g.dtype()));
     });
   return out;
 }

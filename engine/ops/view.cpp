@@ -10,6 +10,7 @@
 
 namespace paragrad {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using detail::wrap_dim;
@@ -28,7 +29,7 @@ Tensor scatter_into_view(const Tensor& g, const Dims& sizes, const char* name, V
   Tensor base = zeros(Shape(sizes.begin(), sizes.end()), g.dtype());
   detail::copy_into(view_of(base), g);
   if (needs_grad(g))
-    record(name, base, {g}, [view_of](const Tensor& g2) { return TensorList{view_of(g2)}; });
+    record(name, base, {g}, [view_of](const Tensor& g2) { return grad_list(view_of(g2)); });
   return base;
 }
 
@@ -92,7 +93,7 @@ Dims infer_shape(const Shape& shape, int64_t numel, const char* op, const Dims& 
 Tensor record_reshape(const Tensor& in, Tensor out, const char* name) {
   if (needs_grad(in)) {
     Shape back = in.shape();
-    record(name, out, {in}, [back](const Tensor& g) { return TensorList{g.reshape(back)}; });
+    record(name, out, {in}, [back](const Tensor& g) { return grad_list(g.reshape(back)); });
   }
   return out;
 }
@@ -153,7 +154,7 @@ Tensor Tensor::permute(Shape perm) const {
   Tensor out = make_view(*this, sz, st, impl()->offset);
   if (needs_grad(*this))
     record("PermuteBackward", out, {*this},
-           [inverse](const Tensor& g) { return TensorList{g.permute(inverse)}; });
+           [inverse](const Tensor& g) { return grad_list(g.permute(inverse)); });
   return out;
 }
 
@@ -168,7 +169,7 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
   Tensor out = make_view(*this, sz, st, impl()->offset);
   if (needs_grad(*this))
     record("TransposeBackward", out, {*this},
-           [d0, d1](const Tensor& g) { return TensorList{g.transpose(d0, d1)}; });
+           [d0, d1](const Tensor& g) { return grad_list(g.transpose(d0, d1)); });
   return out;
 }
 
@@ -193,7 +194,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
   Tensor out = make_view(*this, sz, st, impl()->offset);
   if (needs_grad(*this))
     record("UnsqueezeBackward", out, {*this},
-           [d](const Tensor& g) { return TensorList{g.squeeze(d)}; });
+           [d](const Tensor& g) { return grad_list(g.squeeze(d)); });
   return out;
 }
 
@@ -207,7 +208,7 @@ Tensor Tensor::squeeze(int64_t d) const {
   Tensor out = make_view(*this, sz, st, impl()->offset);
   if (needs_grad(*this))
     record("SqueezeBackward", out, {*this},
-           [d](const Tensor& g) { return TensorList{g.unsqueeze(d)}; });
+           [d](const Tensor& g) { return grad_list(g.unsqueeze(d)); });
   return out;
 }
 
@@ -243,7 +244,7 @@ Tensor broadcast_to(const Tensor& t, const Dims& shape) {
   if (needs_grad(t)) {
     Dims back = t.sizes();
     record("ExpandBackward", out, {t},
-           [back](const Tensor& g) { return TensorList{g.sum_to(back)}; });
+           [back](const Tensor& g) { return grad_list(g.sum_to(back)); });
   }
   return out;
 }
@@ -268,8 +269,8 @@ Tensor Tensor::select(int64_t d, int64_t i) const {
   if (needs_grad(*this)) {
     Dims in = sizes();
     record("SelectBackward", out, {*this}, [in, d, i](const Tensor& g) {
-      return TensorList{scatter_into_view(g, in, "SelectBackwardBackward",
-                                          [d, i](const Tensor& b) { return b.select(d, i); })};
+      return grad_list(scatter_into_view(g, in, "SelectBackwardBackward",
+                                         [d, i](const Tensor& b) { return b.select(d, i); }));
     });
   }
   return out;
@@ -291,9 +292,9 @@ Tensor slice(const Tensor& t, int64_t d, int64_t start, int64_t stop, int64_t st
   if (needs_grad(t)) {
     Dims in = t.sizes();
     record("SliceBackward", out, {t}, [in, d, start, stop, step](const Tensor& g) {
-      return TensorList{scatter_into_view(g, in, "SliceBackwardBackward", [=](const Tensor& b) {
+      return grad_list(scatter_into_view(g, in, "SliceBackwardBackward", [=](const Tensor& b) {
         return slice(b, d, start, stop, step);
-      })};
+      }));
     });
   }
   return out;
@@ -334,9 +335,9 @@ Tensor Tensor::diagonal(int64_t offset, int64_t d0, int64_t d1) const {
   if (needs_grad(*this)) {
     Dims in = sizes();
     record("DiagonalBackward", out, {*this}, [in, offset, d0, d1](const Tensor& g) {
-      return TensorList{scatter_into_view(g, in, "DiagonalBackwardBackward", [=](const Tensor& b) {
+      return grad_list(scatter_into_view(g, in, "DiagonalBackwardBackward", [=](const Tensor& b) {
         return b.diagonal(offset, d0, d1);
-      })};
+      }));
     });
   }
   return out;

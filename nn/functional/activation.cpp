@@ -8,6 +8,7 @@
 
 namespace paragrad::nn::functional {
 
+using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
@@ -45,7 +46,7 @@ Tensor erf(const Tensor& x) {
   if (needs_grad(x))
     record("ErfBackward", out, {x}, [sx = SavedTensor(x)](const Tensor& g) {
       const Tensor v = sx.unpack();
-      return TensorList{g * (2.0 / std::sqrt(M_PI)) * (-v.square()).exp()};
+      return grad_list(g * (2.0 / std::sqrt(M_PI)) * (-v.square()).exp());
     });
   return out;
 }
