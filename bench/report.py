@@ -4,7 +4,10 @@
     bench/report.py [--out FILE] [--meta KEY=VALUE ...] RUN...
 
 Each RUN is SIDE:EXITCODE:FILE[:NAMES], SIDE one of paragrad, eigen, torch (a paragrad_bench file holds
-both the paragrad and the raw Eigen results: its benchmarks are named paragrad/... and eigen/...).
+both the paragrad and the raw Eigen results: its benchmarks are named paragrad/... and eigen/...),
+or a variant of one, BASE-VARIANT: paragrad-lapack is paragrad_bench built with -DPARAGRAD_LAPACK=ON,
+whose paragrad/... results are filed as paragrad-lapack/... and shown as extra svd rows
+"paragrad (LAPACK backend)" under the default (Eigen-only) ones.
 A fourth field, NAMES (comma-separated workloads), marks those workloads "crash" when the run's
 program died without writing its JSON. LibTorch
 runs may be absent: the LibTorch column then reads "n/a" and ratio targets "n/a (no LibTorch)".
@@ -21,18 +24,19 @@ import re
 import subprocess
 import sys
 
-SIDES = ("paragrad", "torch", "eigen")
+SIDES = ("paragrad", "torch", "eigen", "paragrad-lapack")
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
 def load_runs(specs):
-    """{(side, name): result}; result = dict(ns=..., counters=..., error=...)."""
-    results, problems, have_torch = {}, [], False
+    """({(side, name): result}, problems, sides); result = dict(ns=..., counters=..., error=...)."""
+    results, problems, sides = {}, [], set()
     for spec in specs:
         side, code, path, names = (spec.split(":", 3) + [""])[:4]
         code = int(code)
-        if side == "torch":
-            have_torch = True
+        sides.add(side)
+        # A variant side (BASE-VARIANT) renames its BASE/... benchmarks and ignores the others.
+        base = side.split("-", 1)[0]
         data = None
         if os.path.exists(path):
             try:
@@ -54,6 +58,10 @@ def load_runs(specs):
             name = re.sub(r"/(iterations|repeats|threads|min_time):[^/]*|/real_time|/manual_time",
                           "", b.get("run_name", b["name"]))
             side_of = name.split("/", 1)[0]
+            if side != base:
+                if side_of != base:
+                    continue
+                side_of, name = side, side + name[len(base):]
             entry = {
                 "ns": b.get("cpu_time", 0.0) * UNIT_NS[b.get("time_unit", "ns")],
                 "counters": {k: v for k, v in b.items() if isinstance(v, (int, float))},
@@ -67,7 +75,7 @@ def load_runs(specs):
                 plain.setdefault((side_of, name), entry)
         results.update(plain)
         results.update(mins)
-    return results, problems, have_torch
+    return results, problems, sides
 
 
 def fmt(x):
@@ -135,7 +143,7 @@ def speed_ratio(t_ref, t_pg):
     return t_ref / t_pg
 
 
-def build(results, have_torch):
+def build(results, have_torch, have_lapack=False):
     T = Table(results, have_torch)
     ns = lambda e: e["ns"]
     us = lambda e: e["ns"] / 1e3
@@ -194,6 +202,22 @@ def build(results, have_torch):
     vs_torch_row("svd64 (fwd, f64)", "svd/64", "µs", us, 1.0, "≤ 1.0× LibTorch time", eigen=True)
     vs_torch_row("svd256 (fwd, f64)", "svd/256", "ms", ms, 1.0, "≤ 1.0× LibTorch time", eigen=True)
     vs_torch_row("svd_backward64", "svd_backward/64", "µs", us, 1.0, "≤ 1.0× LibTorch time")
+
+    # 5b. the same svd workloads with the opt-in LAPACK backend (-DPARAGRAD_LAPACK=ON), when run.
+    # Informational: the targets above are judged on the default, Eigen-only build.
+    if have_lapack:
+        for workload, name, metric, conv in (("svd16 (fwd, f64)", "svd/16", "µs", us),
+                                             ("svd64 (fwd, f64)", "svd/64", "µs", us),
+                                             ("svd256 (fwd, f64)", "svd/256", "ms", ms),
+                                             ("svd_backward64", "svd_backward/64", "µs", us)):
+            lv = T.value("paragrad-lapack", name, conv)
+            tv = T.value("torch", name, conv)
+            pg = T.value("paragrad", name, conv)
+            _, c_t, _ = ratio_cells(lv, tv, None)
+            r_pg = speed_ratio(pg, lv)
+            T.row(f"{workload}, paragrad (LAPACK backend)", metric, [lv, tv, None], c_t,
+                  f"{r_pg:.2f}× the Eigen-only speed" if r_pg is not None else "—",
+                  "— (opt-in backend)", lv if isinstance(lv, str) else "—")
 
     # 6, 7
     vs_torch_row("orthogonal_linear", "orthogonal_linear", "µs/iter", us, 3.0,
@@ -272,8 +296,8 @@ def main():
     ap.add_argument("--meta", action="append", default=[], help="KEY=VALUE lines for the header")
     ap.add_argument("runs", nargs="+")
     args = ap.parse_args()
-    results, problems, have_torch = load_runs(args.runs)
-    table = build(results, have_torch)
+    results, problems, sides = load_runs(args.runs)
+    table = build(results, "torch" in sides, "paragrad-lapack" in sides)
     meta = dict(m.split("=", 1) for m in args.meta)
     model, cores = machine()
     load = os.getloadavg()
@@ -281,7 +305,7 @@ def main():
     lines.append(f"- Machine: {model}; {cores}; load average at report time "
                  f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
                  + (f" (at start: {meta['load_start']})" if "load_start" in meta else "") + ".")
-    for key in ("build", "libtorch", "command"):
+    for key in ("build", "libtorch", "lapack", "command"):
         if key in meta:
             lines.append(f"- {key.capitalize()}: {meta[key]}")
     lines.append("- Method: one thread everywhere (Eigen::setNbThreads(1), torch::set_num_threads(1), "
@@ -290,7 +314,12 @@ def main():
                  "LibTorch's parametrized layers are the parametrizations' ops written out in C++ "
                  "(LibTorch has no C++ parametrize; PyTorch's Python layer would only add overhead). "
                  "Ratios: LibTorch ÷ paragrad time (> 1: paragrad faster); raw Eigen is the same work "
-                 "hand-written without autograd.")
+                 "hand-written without autograd."
+                 + (" Rows marked \"paragrad (LAPACK backend)\" are the same svd workloads in a "
+                    "build with -DPARAGRAD_LAPACK=ON; their \"paragrad vs raw Eigen\" column "
+                    "compares them with the default Eigen-only paragrad (> 1: the LAPACK build is "
+                    "faster)."
+                    if "paragrad-lapack" in sides else ""))
     if "noise" in meta:
         lines.append(f"- Noise: {meta['noise']}")
     lines += ["", table.markdown(), ""]

@@ -2,7 +2,8 @@
 // batched over leading dims, float32 and float64, with PyTorch's semantics (torch.linalg).
 // Each function family lives in its own file with its backward rule right under the forward:
 // svd.cpp, eigh.cpp, qr.cpp, solve.cpp, det.cpp, cholesky.cpp, matrix_exp.cpp, norms.cpp,
-// rank.cpp, householder.cpp.
+// rank.cpp, householder.cpp. The kernels are Eigen's; configuring with -DPARAGRAD_LAPACK=ON adds
+// an optional LAPACK backend (lapack.hpp: ?gesdd) for the svd kernel.
 #pragma once
 #include <string>
 #include <tuple>

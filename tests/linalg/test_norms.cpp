@@ -75,6 +75,36 @@ TEST_CASE("vector_norm gradients pass gradcheck for p = 2, 3, 0.5, 1, inf") {
   }
 }
 
+// Second order (gradgradcheck), float64, on inputs where each norm is twice differentiable:
+// Gaussian matrices have distinct singular values and no ties among their absolute row / column
+// sums; the vectors are kept away from zero (|x| >= 0.5) and have no ties in |x|.
+TEST_CASE("matrix_norm second-order gradcheck for every ord") {
+  manual_seed(75);
+  for (Shape shape : {Shape{3, 3}, Shape{4, 3}, Shape{3, 4}}) {
+    const Tensor A = leaf(randn(shape, kFloat64));
+    for (std::string ord : {"fro", "nuc", "2", "-2", "1", "-1", "inf", "-inf"}) {
+      INFO("shape " << shape[0] << "x" << shape[1] << ", ord " << ord);
+      CHECK(
+          autograd::gradcheck([ord](const TensorList& x) { return linalg::matrix_norm(x[0], ord); },
+                              {A}, 1e-6, 1e-5, 1e-4, /*check_grad_grad=*/true));
+    }
+  }
+}
+
+TEST_CASE("vector_norm second-order gradcheck for p = 2, 1, 3, 0.5, inf, -inf away from zero") {
+  manual_seed(76);
+  const Tensor r = randn({2, 5}, kFloat64);
+  const Tensor x = leaf(r + 0.5 * r.sign());
+  for (double p : {2.0, 1.0, 3.0, 0.5, double(INFINITY), -double(INFINITY)}) {
+    INFO("p " << p);
+    CHECK(
+        autograd::gradcheck([p](const TensorList& v) { return linalg::vector_norm(v[0], p, {-1}); },
+                            {x}, 1e-6, 1e-5, 1e-4, /*check_grad_grad=*/true));
+    CHECK(autograd::gradcheck([p](const TensorList& v) { return linalg::vector_norm(v[0], p); },
+                              {x}, 1e-6, 1e-5, 1e-4, /*check_grad_grad=*/true));
+  }
+}
+
 TEST_CASE("nuclear norm gradient is U Vh and finite at repeated and zero singular values") {
   manual_seed(74);
   const Tensor A = leaf(with_singular_values(tensor({2.0, 2.0, 0.0, 0.0}, kFloat64)));

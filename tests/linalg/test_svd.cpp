@@ -13,6 +13,16 @@ Tensor reconstruct(const Tensor& U, const Tensor& S, const Tensor& Vh) {
   const int64_t k = S.size(-1);
   return matmul(U.narrow(-1, 0, k) * S.unsqueeze(-2), Vh.narrow(-2, 0, k));
 }
+
+// Inputs of the second-order checks: small, as gradgradcheck costs O(numel²) backward passes.
+const std::vector<Shape>& second_order_shapes() {
+  static const std::vector<Shape> shapes{Shape{3, 3}, Shape{4, 3}, Shape{3, 4}};
+  return shapes;
+}
+// gradcheck of f and of its gradient (PyTorch's gradgradcheck), in float64.
+bool gradgradcheck(const std::function<Tensor(const TensorList&)>& f, const Tensor& A) {
+  return autograd::gradcheck(f, {A}, 1e-6, 1e-5, 1e-4, /*check_grad_grad=*/true);
+}
 }  // namespace
 
 TEST_CASE("svd reconstructs square, tall and wide matrices with orthonormal factors") {
@@ -82,6 +92,97 @@ TEST_CASE("svd gradient of gauge-invariant losses passes gradcheck (square, tall
       };
       CHECK(autograd::gradcheck(f, {A}, 1e-6, 1e-6, 1e-4));
     }
+  }
+}
+
+// Second order (gradgradcheck): the backward rule is written in Tensor ops, so its own gradient
+// must match finite differences of the first-order gradient. Small float64 inputs with distinct,
+// non-zero singular values (where the SVD is smooth); gauge-invariant losses only.
+TEST_CASE("svd second-order gradcheck: sum of S") {
+  manual_seed(11);
+  for (const Shape& shape : second_order_shapes()) {
+    INFO("shape " << shape[0] << "x" << shape[1]);
+    const Tensor A = leaf(randn(shape, kFloat64));
+    CHECK(gradgradcheck(
+        [](const TensorList& x) { return std::get<1>(linalg::svd(x[0], false)).sum(); }, A));
+  }
+}
+
+TEST_CASE("svd second-order gradcheck: reconstruction weighted by a fixed matrix") {
+  manual_seed(12);
+  for (const Shape& shape : second_order_shapes()) {
+    for (bool full : {false, true}) {
+      INFO("shape " << shape[0] << "x" << shape[1] << (full ? " full" : " reduced"));
+      const Tensor A = leaf(randn(shape, kFloat64));
+      const Tensor W = randn(shape, kFloat64);
+      auto f = [W, full](const TensorList& x) {
+        auto [U, S, Vh] = linalg::svd(x[0], full);
+        const int64_t k = S.size(-1);
+        const Tensor R = matmul(U.narrow(-1, 0, k) * S.unsqueeze(-2), Vh.narrow(-2, 0, k));
+        return (R * W).sum();
+      };
+      CHECK(gradgradcheck(f, A));
+    }
+  }
+}
+
+// Unlike the reconstruction (linear in A, so its second derivative is zero), a spectral function
+// U diag(f(S)) Vh has a non-zero second derivative through every factor.
+TEST_CASE("svd second-order gradcheck: spectral function U diag(exp(S)) Vh") {
+  manual_seed(16);
+  for (const Shape& shape : second_order_shapes()) {
+    INFO("shape " << shape[0] << "x" << shape[1]);
+    const Tensor A = leaf(randn(shape, kFloat64));
+    const Tensor W = randn(shape, kFloat64);
+    auto f = [W](const TensorList& x) {
+      auto [U, S, Vh] = linalg::svd(x[0], false);
+      return (matmul(U * S.exp().unsqueeze(-2), Vh) * W).sum();
+    };
+    CHECK(gradgradcheck(f, A));
+  }
+}
+
+TEST_CASE("svd second-order gradcheck: projectors onto leading singular vectors with a gap") {
+  manual_seed(13);
+  for (const Shape& shape : second_order_shapes()) {
+    const int64_t m = shape[0], n = shape[1];
+    for (int64_t r : {int64_t(1), int64_t(2)}) {
+      INFO("shape " << shape[0] << "x" << shape[1] << ", r " << r);
+      // Singular values 3, 2, 1 (gaps of 1) in random singular bases.
+      const Tensor sv = tensor({3.0, 2.0, 1.0}, kFloat64);
+      const Tensor Q = random_orthogonal(m), P = random_orthogonal(n);
+      const Tensor A = leaf(matmul(Q.narrow(-1, 0, 3) * sv.unsqueeze(0), P.narrow(-1, 0, 3).mT()));
+      const Tensor Wu = randn({m, m}, kFloat64), Wv = randn({n, n}, kFloat64);
+      auto f = [Wu, Wv, r](const TensorList& x) {
+        auto [U, S, Vh] = linalg::svd(x[0], false);
+        const Tensor Ur = U.narrow(-1, 0, r), Vr = Vh.narrow(-2, 0, r).mT();
+        return (matmul(Ur, Ur.mT()) * Wu).sum() + (matmul(Vr, Vr.mT()) * Wv).sum();
+      };
+      CHECK(gradgradcheck(f, A));
+    }
+  }
+}
+
+TEST_CASE("svd second-order gradcheck: polar factor U Vh") {
+  manual_seed(14);
+  for (const Shape& shape : second_order_shapes()) {
+    INFO("shape " << shape[0] << "x" << shape[1]);
+    const Tensor A = leaf(randn(shape, kFloat64));
+    const Tensor W = randn(shape, kFloat64);
+    auto f = [W](const TensorList& x) {
+      auto [U, S, Vh] = linalg::svd(x[0], false);
+      return (matmul(U, Vh) * W).sum();
+    };
+    CHECK(gradgradcheck(f, A));
+  }
+}
+
+TEST_CASE("svdvals second-order gradcheck") {
+  manual_seed(15);
+  for (const Shape& shape : second_order_shapes()) {
+    INFO("shape " << shape[0] << "x" << shape[1]);
+    const Tensor A = leaf(randn(shape, kFloat64));
+    CHECK(gradgradcheck([](const TensorList& x) { return linalg::svdvals(x[0]); }, A));
   }
 }
 
