@@ -94,7 +94,8 @@ void mlp_sgd(benchmark::State& state) {
   }
 }
 
-// svd forward, float64, thin U and V: what linalg::svd runs per matrix (BDCSVD).
+// svd forward, float64, thin U and V, with Eigen's own SVD (BDCSVD): the raw-Eigen baseline that
+// linalg::svd's kernel (bidiagonalization + QR sweeps, linalg/svd_kernel.hpp) replaces.
 void svd(benchmark::State& state) {
   const int n = int(state.range(0));
   const Eigen::MatrixXd A = bench::svd_input(n);

@@ -1,8 +1,7 @@
-// svd and svdvals: Eigen's divide-and-conquer BDCSVD per matrix of the batch.
-#include <Eigen/SVD>
-
+// svd and svdvals: the SVD kernel (svd_kernel.hpp) per matrix of the batch, and the backward.
 #include <paragrad/linalg/batch.hpp>
 #include <paragrad/linalg/linalg.hpp>
+#include <paragrad/linalg/svd_kernel.hpp>
 
 namespace paragrad::linalg {
 
@@ -14,7 +13,7 @@ using namespace linalg::detail;
 
 namespace {
 
-// The BDCSVD of every matrix of A. With compute_uv false only S is filled.
+// The SVD of every matrix of A. With compute_uv false only S is filled.
 struct SvdResult {
   Tensor U, S, Vh;
 };
@@ -34,24 +33,17 @@ SvdResult svd_forward(const Tensor& A, bool compute_uv, bool full, const char* o
   }
   dispatch_floating(A.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
-    const unsigned flags = compute_uv ? (full ? Eigen::ComputeFullU | Eigen::ComputeFullV
-                                              : Eigen::ComputeThinU | Eigen::ComputeThinV)
-                                      : 0u;
-    Eigen::BDCSVD<ColMat<T>> solver;
     for_each_matrix<T>(X, [&](int64_t b, const MatMap<T>& a) {
-      VecMap<T> s(r.S.data_ptr<T>() + b * k, k);
+      T* U = compute_uv ? r.U.data_ptr<T>() + b * m * ucols : nullptr;
+      T* Vh = compute_uv ? r.Vh.data_ptr<T>() + b * vrows * n : nullptr;
       if (k == 0) {  // empty matrix: S is empty, U and Vh are identities
         if (compute_uv) {
-          MatMap<T>(r.U.data_ptr<T>() + b * m * ucols, m, ucols).setIdentity();
-          MatMap<T>(r.Vh.data_ptr<T>() + b * vrows * n, vrows, n).setIdentity();
+          MatMap<T>(U, m, ucols).setIdentity();
+          MatMap<T>(Vh, vrows, n).setIdentity();
         }
         return;
       }
-      solver.compute(a, flags);
-      s = solver.singularValues();
-      if (!compute_uv) return;
-      MatMap<T>(r.U.data_ptr<T>() + b * m * ucols, m, ucols) = solver.matrixU();
-      MatMap<T>(r.Vh.data_ptr<T>() + b * vrows * n, vrows, n) = solver.matrixV().transpose();
+      svd_matrix<T>(a, r.S.data_ptr<T>() + b * k, U, Vh, full, op);
     });
   });
   return r;

@@ -1,0 +1,153 @@
+// The SVD kernel (linalg/svd_kernel.hpp) on the matrices that exercise each of its paths:
+// Gaussian (plain QR sweeps), low rank and zero rows/columns (zeros on the bidiagonal's
+// diagonal, chased out), graded and clustered spectra (deflation), power-of-two sizes (the
+// padded leading dimension) and sizes that are not multiples of the rotation block. Checked
+// against Eigen's JacobiSVD (one-sided Jacobi, an independent algorithm) and by the SVD's
+// defining properties. With -DPARAGRAD_LAPACK=ON the same checks run on the LAPACK path.
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include <Eigen/QR>
+#include <Eigen/SVD>
+#include <catch2/catch.hpp>
+
+#include <paragrad/engine/error.hpp>
+#include <paragrad/linalg/svd_kernel.hpp>
+
+using namespace paragrad::linalg::detail;
+
+namespace {
+
+template <class T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+
+Mat<double> gaussian(int64_t m, int64_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<double> normal;
+  Mat<double> a(m, n);
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t i = 0; i < m; ++i) a(i, j) = normal(gen);
+  return a;
+}
+
+Mat<double> orthogonal(int64_t n, unsigned seed) {
+  return Eigen::HouseholderQR<Mat<double>>(gaussian(n, n, seed)).householderQ();
+}
+
+// Runs svd_matrix on A (full or reduced) and checks: S descending and nonnegative, S against
+// JacobiSVD, U diag(S) Vh = A, U and Vh orthonormal, and the values-only call gives the same
+// S. tol is relative to max(σ_max, tiny).
+template <class T>
+void check_svd(const Mat<double>& A64, bool full, double tol) {
+  const Mat<T> A = A64.cast<T>();
+  const int64_t m = A.rows(), n = A.cols(), k = std::min(m, n);
+  const int64_t ucols = full ? m : k, vrows = full ? n : k;
+  INFO("shape " << m << "x" << n << (full ? " full" : " reduced")
+                << (sizeof(T) == 4 ? " float32" : " float64"));
+  RowMat<T> a = A;
+  MatMap<T> map(a.data(), m, n);
+  std::vector<T> s(size_t(k), T(-1)), s_only(size_t(k), T(-1));
+  RowMat<T> U(m, ucols), Vh(vrows, n);
+  svd_matrix<T>(map, s.data(), U.data(), Vh.data(), full, "test");
+  svd_matrix<T>(map, s_only.data(), nullptr, nullptr, full, "test");
+  REQUIRE(Mat<T>(map) == A);  // the input is not modified
+
+  Mat<T> Acopy = A;
+  const Eigen::JacobiSVD<Mat<T>> ref(Acopy);
+  const double scale =
+      std::max(double(ref.singularValues().size() ? ref.singularValues()(0) : 0), 1e-30);
+  for (int64_t i = 0; i < k; ++i) {
+    CHECK(s[size_t(i)] >= T(0));
+    if (i + 1 < k) CHECK(s[size_t(i)] >= s[size_t(i + 1)]);
+    CHECK(std::abs(double(s[size_t(i)] - ref.singularValues()(i))) <= tol * scale);
+    CHECK(std::abs(double(s_only[size_t(i)] - s[size_t(i)])) <= tol * scale);
+  }
+  Mat<T> S = Mat<T>::Zero(ucols, vrows);
+  for (int64_t i = 0; i < k; ++i) S(i, i) = s[size_t(i)];
+  const Mat<T> Uc = U, Vhc = Vh;
+  CHECK(double((Uc * S * Vhc - A).cwiseAbs().maxCoeff()) <= tol * scale);
+  CHECK(double((Uc.transpose() * Uc - Mat<T>::Identity(ucols, ucols)).cwiseAbs().maxCoeff()) <=
+        tol);
+  CHECK(double((Vhc * Vhc.transpose() - Mat<T>::Identity(vrows, vrows)).cwiseAbs().maxCoeff()) <=
+        tol);
+}
+
+template <class T>
+void check_both(const Mat<double>& A, double tol) {
+  check_svd<T>(A, false, tol);
+  check_svd<T>(A, true, tol);
+}
+
+constexpr double kTol64 = 1e-12, kTol32 = 2e-5;
+
+}  // namespace
+
+TEST_CASE("svd kernel: Gaussian matrices of many shapes, float64 and float32",
+          "[linalg][svd][kernel]") {
+  const int64_t sizes[] = {1, 2, 3, 5, 16, 17, 33};
+  for (int64_t m : sizes)
+    for (int64_t n : sizes) {
+      check_both<double>(gaussian(m, n, unsigned(m * 100 + n)), kTol64);
+      check_both<float>(gaussian(m, n, unsigned(m * 100 + n)), kTol32);
+    }
+}
+
+TEST_CASE("svd kernel: power-of-two sizes (padded columns) and odd sizes",
+          "[linalg][svd][kernel]") {
+  for (int64_t n : {32, 64, 128, 65}) {
+    check_svd<double>(gaussian(n, n, unsigned(n)), false, kTol64);
+    check_svd<double>(gaussian(n + 7, n, unsigned(n + 1)), true, kTol64);
+    check_svd<float>(gaussian(n, n / 2, unsigned(n + 2)), false, kTol32);
+  }
+}
+
+TEST_CASE("svd kernel: low rank, zero rows and columns, zero matrix", "[linalg][svd][kernel]") {
+  for (int64_t r : {1, 2, 4}) {
+    const Mat<double> L = gaussian(9, r, 7) * gaussian(r, 6, 8);  // rank r, zeros in the spectrum
+    check_both<double>(L, kTol64);
+    check_both<double>(L.transpose(), kTol64);
+    check_both<float>(L, kTol32);
+  }
+  Mat<double> Z = gaussian(7, 5, 9);
+  Z.row(0).setZero();
+  Z.row(4).setZero();
+  Z.col(2).setZero();
+  Z.col(4).setZero();
+  check_both<double>(Z, kTol64);
+  check_both<double>(Z.transpose(), kTol64);
+  check_both<double>(Mat<double>::Zero(4, 3), kTol64);
+  check_both<double>(Mat<double>::Zero(1, 1), kTol64);
+}
+
+TEST_CASE("svd kernel: diagonal and bidiagonal inputs with zero, negative, repeated entries",
+          "[linalg][svd][kernel]") {
+  Mat<double> D = Mat<double>::Zero(6, 6);
+  D.diagonal() << 1, -3, 0, 2, 0, -2;
+  check_both<double>(D, kTol64);
+  // Upper bidiagonal with zeros on the diagonal in the middle and at the end: the kernel's
+  // chase paths (row out to the right, last column out upwards).
+  Mat<double> B = Mat<double>::Zero(6, 6);
+  B.diagonal() << 2, 0, 1.5, 1, 0.5, 0;
+  for (int i = 0; i < 5; ++i) B(i, i + 1) = 1.0 + 0.25 * i;
+  check_both<double>(B, kTol64);
+  check_both<double>(B.transpose(), kTol64);
+  check_both<double>(Mat<double>::Identity(5, 5), kTol64);
+  check_both<double>(-Mat<double>::Identity(3, 4), kTol64);
+}
+
+TEST_CASE("svd kernel: repeated, clustered and graded spectra", "[linalg][svd][kernel]") {
+  Eigen::VectorXd sv(8);
+  sv << 3, 3, 3, 1, 1, 1e-9, 1e-9, 0;
+  const Mat<double> A = orthogonal(8, 1) * sv.asDiagonal() * orthogonal(8, 2);
+  check_both<double>(A, kTol64);
+  Eigen::VectorXd cl(8);
+  cl << 1, 1 + 1e-12, 1 - 1e-12, 0.5, 0.5 + 1e-14, 1e-3, 1e-6, 1e-12;
+  check_both<double>(orthogonal(8, 3) * cl.asDiagonal() * orthogonal(8, 4), kTol64);
+  Mat<double> G = gaussian(10, 7, 5);
+  for (int j = 0; j < 7; ++j) G.col(j) *= std::pow(1e-3, j);  // columns from 1 down to 1e-18
+  check_both<double>(G, kTol64);
+  check_both<double>(1e-200 * gaussian(5, 4, 6), kTol64);  // tiny and huge: the kernel scales
+  check_both<double>(1e200 * gaussian(4, 5, 7), kTol64);
+}
