@@ -1,6 +1,7 @@
 #include <paragrad/nn/optim/adam.hpp>
 
 #include <cmath>
+#include <initializer_list>
 
 namespace paragrad::optim {
 
@@ -35,6 +36,54 @@ void Adam::check_options(const Options& o) const {
                     ": invalid weight_decay value: ", o.at("weight_decay"));
 }
 
+namespace {
+
+struct AdamStep {
+  double lr, beta1, beta2, eps, weight_decay, bias_correction2_sqrt, step_size;
+  bool amsgrad, decoupled;
+};
+
+// The whole update of one parameter in a single pass over its elements: the arithmetic of the
+// op-by-op path in step_group (kept for other layouts), in the same order and precision, so
+// both give the same numbers. For contiguous tensors of p's dtype and shape only.
+template <class T>
+void fused_update(T* p, const T* grad, T* m, T* v, T* vmax, int64_t n, const AdamStep& a) {
+  const T b1 = T(a.beta1), b2 = T(a.beta2), one_b1 = T(1 - a.beta1), one_b2 = T(1 - a.beta2);
+  const T wd = T(a.weight_decay), shrink = T(1 - a.lr * a.weight_decay);
+  const T bc2 = T(a.bias_correction2_sqrt), eps = T(a.eps), neg_step = T(-a.step_size);
+  for (int64_t i = 0; i < n; ++i) {
+    T g = grad[i];
+    if (a.weight_decay != 0) {
+      if (a.decoupled)
+        p[i] = p[i] * shrink;
+      else
+        g = g + wd * p[i];
+    }
+    m[i] = m[i] * b1;
+    m[i] = m[i] + one_b1 * g;
+    v[i] = v[i] * b2;
+    v[i] = v[i] + one_b2 * (g * g);
+    T second = v[i];
+    if (a.amsgrad) {
+      vmax[i] = (vmax[i] > v[i] || vmax[i] != vmax[i]) ? vmax[i] : v[i];
+      second = vmax[i];
+    }
+    const T denom = std::sqrt(second) / bc2 + eps;
+    p[i] = p[i] + neg_step * (m[i] / denom);
+  }
+}
+
+bool fusable(const Tensor& p, const TensorList& others) {
+  if (!p.is_contiguous()) return false;
+  for (const Tensor& t : others)
+    if (!t.defined() || t.dtype() != p.dtype() || t.sizes() != p.sizes() || !t.is_contiguous() ||
+        t.impl()->storage == p.impl()->storage)
+      return false;
+  return true;
+}
+
+}  // namespace
+
 void Adam::step_group(ParamGroup& group) {
   const double lr = group["lr"], beta1 = group["beta1"], beta2 = group["beta2"], eps = group["eps"],
                weight_decay = group["weight_decay"];
@@ -42,15 +91,40 @@ void Adam::step_group(ParamGroup& group) {
   for (auto& p : group.params) {
     Tensor grad = p.grad();
     if (!grad.defined()) continue;
+    grad = grad.contiguous();  // (a weight's gradient may come out of matmul transposed)
     ParamState& st = state(p);
     if (st.step == 0) {
       st.buffers["exp_avg"] = zeros_like(p);
       st.buffers["exp_avg_sq"] = zeros_like(p);
-      if (amsgrad) st.buffers["max_exp_avg_sq"] = zeros_like(p);
     }
+    if (amsgrad && !st.buffers["max_exp_avg_sq"].defined())
+      st.buffers["max_exp_avg_sq"] = zeros_like(p);
     st.step += 1;
     Tensor& exp_avg = st.buffers["exp_avg"];
     Tensor& exp_avg_sq = st.buffers["exp_avg_sq"];
+    const Tensor max_sq = amsgrad ? st.buffers["max_exp_avg_sq"] : Tensor();
+
+    const double t = double(st.step);
+    const double bias_correction1 = 1 - std::pow(beta1, t);
+    const double bias_correction2_sqrt = std::sqrt(1 - std::pow(beta2, t));
+    const double step_size = lr / bias_correction1;
+
+    TensorList operands{grad, exp_avg, exp_avg_sq};
+    if (amsgrad) operands.push_back(max_sq);
+    if (fusable(p, operands)) {
+      const AdamStep a{lr,        beta1,   beta2,     eps, weight_decay, bias_correction2_sqrt,
+                       step_size, amsgrad, decoupled_};
+      dispatch_floating(p.dtype(), "Adam.step", [&](auto tag) {
+        using T = decltype(tag);
+        fused_update<T>(p.data_ptr<T>(), grad.data_ptr<T>(), exp_avg.data_ptr<T>(),
+                        exp_avg_sq.data_ptr<T>(), amsgrad ? max_sq.data_ptr<T>() : nullptr,
+                        p.numel(), a);
+      });
+      for (const Tensor* x :
+           std::initializer_list<const Tensor*>{&p, &exp_avg, &exp_avg_sq, &max_sq})
+        if (x->defined()) x->impl()->storage->bump_version();
+      continue;
+    }
 
     if (weight_decay != 0) {
       if (decoupled_)
@@ -60,17 +134,11 @@ void Adam::step_group(ParamGroup& group) {
     }
     exp_avg.mul_(beta1).add_(grad, 1 - beta1);
     exp_avg_sq.mul_(beta2).add_(grad * grad, 1 - beta2);
-
-    const double t = double(st.step);
-    const double bias_correction1 = 1 - std::pow(beta1, t);
-    const double bias_correction2_sqrt = std::sqrt(1 - std::pow(beta2, t));
-    const double step_size = lr / bias_correction1;
     Tensor second = exp_avg_sq;
     if (amsgrad) {
-      Tensor& max_sq = st.buffers["max_exp_avg_sq"];
-      if (!max_sq.defined()) max_sq = zeros_like(p);
-      max_sq.copy_(maximum(max_sq, exp_avg_sq));
-      second = max_sq;
+      Tensor max = max_sq;
+      max.copy_(maximum(max, exp_avg_sq));
+      second = max;
     }
     const Tensor denom = second.sqrt() / bias_correction2_sqrt + eps;
     p.add_(exp_avg / denom, -step_size);

@@ -232,3 +232,27 @@ TEST_CASE("arithmetic-only ops reject bool tensors with the op name", "[elementw
   REQUIRE_THROWS_WITH(b.neg(), Catch::Contains("neg") && Catch::Contains("bool"));
   REQUIRE_THROWS_WITH(b.abs(), Catch::Contains("abs"));
 }
+
+TEST_CASE("float32 tanh (vectorized) matches float64 tanh to 1e-6, keeps NaN and saturates",
+          "[elementwise]") {
+  const int64_t n = 2001;
+  Tensor x64 = linspace(-12.0, 12.0, n, kFloat64);
+  Tensor x32 = x64.to(kFloat32);
+  Tensor ref = x32.to(kFloat64).tanh();
+  const double* r = ref.data_ptr<double>();
+  for (const Tensor& y : {x32.tanh(), x32.reshape({3, 667}).t().contiguous().t().tanh()}) {
+    Tensor flat = y.contiguous().reshape({n});
+    const float* p = flat.data_ptr<float>();
+    double worst = 0;
+    for (int64_t i = 0; i < n; ++i) worst = std::max(worst, std::abs(double(p[i]) - r[i]));
+    CHECK(worst <= 1e-6);
+  }
+  Tensor special = tensor({NAN, INFINITY, -INFINITY, -0.0, 1e-30}, kFloat32).tanh();
+  const float* s = special.data_ptr<float>();
+  CHECK(std::isnan(s[0]));
+  CHECK(s[1] == 1.0f);
+  CHECK(s[2] == -1.0f);
+  CHECK(s[3] == 0.0f);
+  CHECK(std::signbit(s[3]));
+  CHECK(s[4] == 1e-30f);
+}
