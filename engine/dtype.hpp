@@ -39,6 +39,18 @@ inline Dtype promote(Dtype a, Dtype b) {
   return kInt64;  // Int64 with Bool
 }
 
+// torch.result_type's rule for two tensor operands, given their dtypes and whether each is
+// 0-d: the dimensioned operands decide the dtype within their category (bool < integer <
+// floating); a 0-d operand counts only when its category is higher. So ones({3}) (float32)
+// times a 0-d float64 tensor is float32, but an int64 tensor times a 0-d float64 is float64.
+inline Dtype result_type(Dtype a, bool a_zero_dim, Dtype b, bool b_zero_dim) {
+  if (a_zero_dim == b_zero_dim) return promote(a, b);
+  const Dtype dim = a_zero_dim ? b : a, zero = a_zero_dim ? a : b;
+  if (is_floating(dim)) return dim;
+  if (dim == kBool || is_floating(zero)) return promote(dim, zero);
+  return dim;
+}
+
 template <class T>
 struct dtype_of;
 template <>

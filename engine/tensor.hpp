@@ -215,6 +215,7 @@ Tensor operator>(const Tensor&, double);
 Tensor operator>=(const Tensor&, double);
 Tensor operator&&(const Tensor&, const Tensor&);  // logical and/or of Bool tensors
 Tensor operator||(const Tensor&, const Tensor&);
+Dtype result_type(const Tensor& a, const Tensor& b);  // torch.result_type (0-d rule above)
 Tensor maximum(const Tensor&, const Tensor&);
 Tensor minimum(const Tensor&, const Tensor&);
 Tensor atan2(const Tensor&, const Tensor&);

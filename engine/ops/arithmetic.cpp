@@ -15,7 +15,7 @@ using autograd::SavedTensor;
 
 namespace {
 
-Dtype arith_type(const Tensor& a, const Tensor& b) { return promote(a.dtype(), b.dtype()); }
+Dtype arith_type(const Tensor& a, const Tensor& b) { return result_type(a, b); }
 Dtype float_type(Dtype d) { return is_floating(d) ? d : kFloat32; }
 
 // The dtype of tensor (op) double: a float tensor keeps its dtype; an integer tensor stays
@@ -36,6 +36,10 @@ Tensor scalar_map(const Tensor& a, double s, Dtype out_dtype, F&& f) {
 }
 
 }  // namespace
+
+Dtype result_type(const Tensor& a, const Tensor& b) {
+  return paragrad::result_type(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
+}
 
 Tensor operator+(const Tensor& a, const Tensor& b) {
   Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),

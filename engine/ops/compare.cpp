@@ -15,7 +15,7 @@ using autograd::SavedTensor;
 namespace {
 template <class F>
 Tensor compare(const Tensor& a, const Tensor& b, F&& f) {
-  return detail::binary_map(a, b, promote(a.dtype(), b.dtype()), kBool, std::forward<F>(f));
+  return detail::binary_map(a, b, result_type(a, b), kBool, std::forward<F>(f));
 }
 }  // namespace
 
@@ -74,7 +74,7 @@ Tensor Tensor::isfinite() const {
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check<DtypeError>(cond.dtype() == kBool, "where: condition must be bool, got ",
                     dtype_name(cond.dtype()));
-  const Dtype t = promote(a.dtype(), b.dtype());
+  const Dtype t = result_type(a, b);
   const Dims shape = broadcast_shapes(cond.sizes(), broadcast_shapes(a.sizes(), b.sizes()));
   Tensor out = empty(shape, t);
   Tensor x_holder, y_holder;

@@ -118,3 +118,19 @@ TEST_CASE("dtype names and data_ptr type checks", "[dtype][errors]") {
   REQUIRE_THROWS_WITH(ones({2}).data_ptr<double>(),
                       Catch::StartsWith("data_ptr") && Catch::Contains("float32"));
 }
+
+TEST_CASE("a 0-d operand does not promote a dimensioned tensor of the same category") {
+  // torch.result_type: ones(3) * tensor(2., dtype=float64) is float32; an int64 tensor with a
+  // 0-d float64 tensor is float64 (a higher category); bool with a 0-d int64 is int64.
+  CHECK((ones({3}) * scalar(2.0, kFloat64)).dtype() == kFloat32);
+  CHECK((scalar(2.0, kFloat64) + ones({3})).dtype() == kFloat32);
+  CHECK((ones({3}, kFloat64) - scalar(2.0, kFloat32)).dtype() == kFloat64);
+  CHECK((ones({3}, kInt64) * scalar(2.0, kFloat64)).dtype() == kFloat64);
+  CHECK((ones({3}, kInt64) * scalar(2.0, kInt64)).dtype() == kInt64);
+  CHECK((ones({3}, kBool) + scalar(2.0, kInt64)).dtype() == kInt64);
+  CHECK((ones({3}, kInt64) + scalar(1.0, kBool)).dtype() == kInt64);
+  CHECK((scalar(1.0, kFloat32) * scalar(2.0, kFloat64)).dtype() == kFloat64);
+  CHECK((ones({3}) / scalar(2.0, kFloat64)).dtype() == kFloat32);
+  CHECK(where(ones({3}, kBool), ones({3}), scalar(0.0, kFloat64)).dtype() == kFloat32);
+  CHECK(result_type(zeros({2}, kInt64), scalar(1.0, kFloat32)) == kFloat32);
+}
