@@ -1,7 +1,9 @@
 // operator<< for tensors, exactly as PyTorch 1.13 prints them (torch/_tensor_str.py with
 // the default print options: precision 4, threshold 1000, edgeitems 3, linewidth 80):
 //   tensor([[1.0000, 2.5000],
-//           [3.0000, 4.0000]], dtype=torch.float64, grad_fn=<MulBackward0>)
+//           [3.0000, 4.0000]], dtype=torch.float64, grad_fn=<MulBackward>)
+// One difference: the grad_fn name is paragrad's own, grad_fn_name() (PyTorch appends an
+// overload number, "MulBackward0"), so a learner can grep the source for what is printed.
 // One formatter (PyTorch's _Formatter) picks integer, fixed or scientific notation and a
 // common width from the values shown; rows wrap at 80 columns; tensors of more than 1000
 // elements show only their first and last 3 entries per dim.
@@ -208,7 +210,7 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
     if (t.dtype() == kFloat64) suffixes.push_back("dtype=torch.float64");
   }
   if (t.grad_fn())
-    suffixes.push_back("grad_fn=<" + t.grad_fn_name() + "0>");
+    suffixes.push_back("grad_fn=<" + t.grad_fn_name() + ">");
   else if (t.requires_grad())
     suffixes.push_back("requires_grad=True");
 
