@@ -41,6 +41,7 @@ Tensor cholesky(const Tensor& A) {
     });
   });
   if (needs_grad(A))
+    // grad LinalgCholeskyBackward: linalg.cholesky(A) => L⁻ᵀΦL⁻¹, Φ = sym(tril(Lᵀg)) (see below)
     record("LinalgCholeskyBackward", L, {A}, [sL = SavedTensor(L, true)](const Tensor& gL) {
       const Tensor l = sL.unpack(), lt = l.mT();
       Tensor phi = matmul(lt, gL).tril();

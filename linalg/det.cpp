@@ -91,6 +91,7 @@ Tensor det(const Tensor& A) {
   auto [sign, logabs] = lu_slogdet(A, "linalg.det");
   Tensor out = sign * logabs.exp();
   if (needs_grad(A))
+    // grad LinalgDetBackward: linalg.det(A) => g * det(A) * A⁻ᵀ (cofactors where A is singular)
     record("LinalgDetBackward", out, {A},
            [sA = SavedTensor(A), sdet = SavedTensor(out, true)](const Tensor& g) {
              const Tensor a = sA.unpack();
@@ -107,6 +108,7 @@ Tensor det(const Tensor& A) {
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A) {
   auto [sign, logabs] = lu_slogdet(A, "linalg.slogdet");
   if (needs_grad(A))
+    // grad LinalgSlogdetBackward: linalg.slogdet(A) => g_logabs * A⁻ᵀ (sign gets none)
     record("LinalgSlogdetBackward", logabs, {A}, [sA = SavedTensor(A)](const Tensor& g) {
       const Tensor a = sA.unpack();
       check<ValueError>(!any_singular(a), "linalg.slogdet: backward through a singular matrix ",

@@ -73,6 +73,7 @@ std::tuple<Tensor, Tensor> eigh(const Tensor& A) {
   auto [L, V] = eigh_forward(A, /*compute_v=*/true, "linalg.eigh");
   if (needs_grad(A)) {
     TensorList outs{L, V};
+    // grad LinalgEighBackward: linalg.eigh(A) => V(diag(gL) + ½F∘skew(VᵀgV))Vᵀ, F_ij = 1/(λ_j-λ_i)
     record_multi(
         "LinalgEighBackward", outs, {A},
         [sL = SavedTensor(outs[0], true), sV = SavedTensor(outs[1], true, 1)](const TensorList& g) {

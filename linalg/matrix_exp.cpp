@@ -40,6 +40,7 @@ Tensor matrix_exp(const Tensor& A) {
   check<ValueError>(out.isfinite().all(), op, ": the exponential of the input of shape ",
                     shape_str(A.sizes()), " overflows");
   if (needs_grad(A))
+    // grad LinalgMatrixExpBackward: linalg.matrix_exp(A) => top right of exp([[Aᵀ, g], [0, Aᵀ]])
     record("LinalgMatrixExpBackward", out, {A}, [sA = SavedTensor(A), n](const Tensor& g) {
       const Tensor at = sA.unpack().mT();
       const Tensor G = broadcast_to(g, at.sizes());

@@ -38,6 +38,7 @@ Tensor pnorm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
   }
   if (needs_grad(x)) {
     const Dims ks = keep_shape(x, dims);
+    // grad LinalgVectorNormBackward: linalg.vector_norm(x, p, dims) => g sign(x) (|x|/out)^(p-1)
     record("LinalgVectorNormBackward", out, {x},
            [sx = SavedTensor(x), sout = SavedTensor(out, true), ks, p](const Tensor& g) {
              const Tensor xv = sx.unpack(),
@@ -79,6 +80,7 @@ Tensor vector_norm(const Tensor& x, double ord, Shape dims, bool keepdim) {
   if (ord == 0) {  // number of non-zeros: piecewise constant, gradient zero (as PyTorch)
     Tensor out = (x.detach() != zeros_like(x)).to(x.dtype()).sum(dims, keepdim);
     if (needs_grad(x))
+      // grad LinalgVectorNormBackward: linalg.vector_norm(x, 0, dims) => 0 (a count)
       record("LinalgVectorNormBackward", out, {x},
              [shape = x.shape(), dt = x.dtype()](const Tensor&) {
                return grad_list(zeros(shape, dt));

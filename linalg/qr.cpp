@@ -97,6 +97,7 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
   });
   if (needs_grad(A)) {
     TensorList outs{Q, R};
+    // grad LinalgQrBackward: linalg.qr(A) => (gQ + Q copyltu(M)) R⁻ᵀ, M = R gRᵀ - gQᵀQ (m≥n)
     record_multi("LinalgQrBackward", outs, {A},
                  [sQ = SavedTensor(outs[0], true), sR = SavedTensor(outs[1], true, 1),
                   sA = SavedTensor(A), m, n, want_q, complete](const TensorList& g) {

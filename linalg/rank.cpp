@@ -59,6 +59,7 @@ Tensor pinv(const Tensor& A) {
     X = matmul(Vh.mT() * Sinv.unsqueeze(-2), U.mT());
   }
   if (needs_grad(A))
+    // grad LinalgPinvBackward: linalg.pinv(A) => -(XK)ᵀ + KXᵀ - AXKXᵀ + XᵀX(gᵀ - KA), K = gᵀX (m≤n)
     record("LinalgPinvBackward", X, {A},
            [sA = SavedTensor(A), sX = SavedTensor(X, true), m, n](const Tensor& g) {
              const Tensor a = sA.unpack(), x = sX.unpack(), xt = x.mT(), gt = g.mT();

@@ -89,6 +89,7 @@ Tensor solve(const Tensor& A, const Tensor& B) {
   check_finite(A, op);
   Tensor X = solve_forward(A, B, op);
   if (needs_grad(A, B))
+    // grad LinalgSolveBackward: linalg.solve(A, B) => (-gB Xᵀ, gB), gB = solve(Aᵀ, g), X = out
     record("LinalgSolveBackward", X, {A, B},
            [sA = SavedTensor(A), sX = SavedTensor(X, true)](const Tensor& g) {
              const Tensor gB = solve(sA.unpack().mT(), g);
@@ -118,6 +119,7 @@ Tensor inv(const Tensor& A) {
     });
   });
   if (needs_grad(A))
+    // grad LinalgInvBackward: linalg.inv(A) => -Xᵀ g Xᵀ, X = out
     record("LinalgInvBackward", X, {A}, [sX = SavedTensor(X, true)](const Tensor& g) {
       const Tensor Xt = sX.unpack().mT();
       return grad_list(-matmul(Xt, matmul(g, Xt)));

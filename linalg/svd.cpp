@@ -116,6 +116,7 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices) {
   if (needs_grad(A)) {
     TensorList outs{r.U, r.S, r.Vh};
     const int64_t k = std::min(rows(A), cols(A));
+    // grad LinalgSvdBackward: linalg.svd(A) => U[diag(gS) + F∘(skew(UᵀgU)S + S skew(VᵀgV))]Vᵀ (m=n)
     record_multi("LinalgSvdBackward", outs, {A},
                  [sU = SavedTensor(outs[0], true), sS = SavedTensor(outs[1], true, 1),
                   sVh = SavedTensor(outs[2], true, 2), full_matrices, k](const TensorList& g) {

@@ -10,7 +10,9 @@
 # whose packages are already in place).
 
 PARAGRAD_BUILD_PACKAGES=(cmake make g++ libeigen3-dev)
-PARAGRAD_TEST_PACKAGES=(catch2 pkgconf)
+# python3: scripts/gen_derivatives and scripts/check_tutorial_page (CTest); graphviz: CTest's
+# engine_to_dot_renders_with_graphviz (skipped without it).
+PARAGRAD_TEST_PACKAGES=(catch2 pkgconf python3 graphviz)
 
 paragrad_deps() {
   local packages=("$@") missing=() pkg

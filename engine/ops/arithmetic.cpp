@@ -45,6 +45,7 @@ Tensor operator+(const Tensor& a, const Tensor& b) {
   Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
                                   [](auto x, auto y) { return x + y; });
   if (needs_grad(a, b))
+    // grad AddBackward: add(a, b) => (g, g)
     record("AddBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, g); });
   return out;
 }
@@ -53,6 +54,7 @@ Tensor operator-(const Tensor& a, const Tensor& b) {
   Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
                                   [](auto x, auto y) { return x - y; });
   if (needs_grad(a, b))
+    // grad SubBackward: sub(a, b) => (g, -g)
     record("SubBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, -g); });
   return out;
 }
@@ -63,6 +65,7 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
   if (needs_grad(a, b)) {
     SavedTensor sa(a.requires_grad() ? b : Tensor()), sb(b.requires_grad() ? a : Tensor());
     // d(ab)/da = b, d(ab)/db = a: each input's rule keeps the other input.
+    // grad MulBackward: mul(a, b) => (g * b, g * a)
     record("MulBackward", out, {a, b}, [sa, sb](const Tensor& g) {
       Tensor ga = sa.defined() ? g * sa.unpack() : Tensor();
       Tensor gb = sb.defined() ? g * sb.unpack() : Tensor();
@@ -77,6 +80,7 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
   Tensor out = detail::binary_map(a, b, t, t, [](auto x, auto y) { return x / y; });
   if (needs_grad(a, b)) {
     const bool need_b = b.requires_grad();
+    // grad DivBackward: div(a, b) => (g / b, -g * a / b²)
     record("DivBackward", out, {a, b},
            [sa = SavedTensor(need_b ? a : Tensor()), sb = SavedTensor(b)](const Tensor& g) {
              Tensor bb = sb.unpack();
@@ -90,6 +94,7 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
 
 Tensor operator+(const Tensor& a, double s) {
   Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return x + y; });
+  // grad AddBackward: add(a, s) => g
   if (needs_grad(a)) record("AddBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
   return out;
 }
@@ -99,6 +104,7 @@ Tensor operator+(double s, const Tensor& a) { return a + s; }
 Tensor operator-(double s, const Tensor& a) {
   Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return y - x; });
   if (needs_grad(a))
+    // grad RsubBackward: rsub(a, s) => -g (the op s - a)
     record("RsubBackward", out, {a}, [](const Tensor& g) { return grad_list(-g); });
   return out;
 }
@@ -106,6 +112,7 @@ Tensor operator-(double s, const Tensor& a) {
 Tensor operator*(const Tensor& a, double s) {
   Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return x * y; });
   if (needs_grad(a))
+    // grad MulBackward: mul(a, s) => g * s
     record("MulBackward", out, {a}, [s](const Tensor& g) { return grad_list(g * s); });
   return out;
 }
@@ -115,6 +122,7 @@ Tensor operator/(const Tensor& a, double s) {
   const Dtype t = float_type(a.dtype());
   Tensor out = scalar_map(a, s, t, [](auto x, auto y) { return x / y; });
   if (needs_grad(a))
+    // grad DivBackward: div(a, s) => g / s
     record("DivBackward", out, {a}, [s](const Tensor& g) { return grad_list(g / s); });
   return out;
 }
@@ -124,6 +132,7 @@ Tensor operator/(double s, const Tensor& a) {
   Tensor out = scalar_map(a, s, t, [](auto x, auto y) { return y / x; });
   if (needs_grad(a))
     // d(s/a)/da = -s/a^2 = -out/a
+    // grad RdivBackward: rdiv(a, s) => -g * out / a (the op s / a)
     record("RdivBackward", out, {a},
            [sa = SavedTensor(a), so = SavedTensor(out, true)](const Tensor& g) {
              return grad_list(-g * so.unpack() / sa.unpack());
@@ -140,6 +149,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
   });
   if (needs_grad(a, b))
     // Ties split the gradient evenly, as PyTorch does.
+    // grad MaximumBackward: maximum(a, b) => (g * w, g * (1 - w)), w = [a > b] + ½ [a == b]
     record("MaximumBackward", out, {a, b},
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
              Tensor x = sa.unpack(), y = sb.unpack();
@@ -154,6 +164,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
   Tensor out =
       detail::binary_map(a, b, t, t, [](auto x, auto y) { return (x < y || x != x) ? x : y; });
   if (needs_grad(a, b))
+    // grad MinimumBackward: minimum(a, b) => (g * w, g * (1 - w)), w = [a < b] + ½ [a == b]
     record("MinimumBackward", out, {a, b},
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
              Tensor x = sa.unpack(), y = sb.unpack();
@@ -167,6 +178,7 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   const Dtype t = float_type(arith_type(a, b));
   Tensor out = detail::binary_map(a, b, t, t, [](auto y, auto x) { return std::atan2(y, x); });
   if (needs_grad(a, b))
+    // grad Atan2Backward: atan2(a, b) => (g * b / (a² + b²), -g * a / (a² + b²))
     record("Atan2Backward", out, {a, b},
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
              Tensor y = sa.unpack(), x = sb.unpack();
@@ -181,6 +193,7 @@ Tensor Tensor::pow(const Tensor& e) const {
   const Dtype t = float_type(arith_type(a, e));
   Tensor out = detail::binary_map(a, e, t, t, [](auto x, auto y) { return std::pow(x, y); });
   if (needs_grad(a, e))
+    // grad PowBackward: pow(a, e) => (g * e * a^(e-1), g * out * log(a), 0 where a == 0)
     record(
         "PowBackward", out, {a, e},
         [sa = SavedTensor(a), se = SavedTensor(e), so = SavedTensor(out, true)](const Tensor& g) {

@@ -96,6 +96,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
         });
   });
   if (needs_grad(a, b))
+    // grad WhereBackward: where(cond, a, b) => (where(cond, g, 0), where(cond, 0, g))
     record("WhereBackward", out, {a, b}, [c = cond](const Tensor& g) {
       Tensor z = zeros_like(g);
       return grad_list(where(c, g, z), where(c, z, g));

@@ -52,6 +52,7 @@ Tensor Tensor::to(Dtype dtype) const {
   detail::copy_into(out, *this);
   if (is_floating(dtype) && needs_grad(*this)) {
     const Dtype from = this->dtype();
+    // grad ToCopyBackward: to(x, dtype) => g.to(x.dtype)
     record("ToCopyBackward", out, {*this},
            [from](const Tensor& g) { return grad_list(g.to(from)); });
   }
@@ -62,6 +63,7 @@ Tensor Tensor::clone() const {
   Tensor out = empty(sizes(), dtype());
   detail::copy_into(out, *this);
   if (needs_grad(*this))
+    // grad CloneBackward: clone(x) => g
     record("CloneBackward", out, {*this}, [](const Tensor& g) { return grad_list(g); });
   return out;
 }

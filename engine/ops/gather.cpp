@@ -68,6 +68,7 @@ Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index, const c
   });
   if (needs_grad(self)) {
     Dims in = self.sizes();
+    // grad GatherBackward: gather(x, dim, index) => scatter_add(zeros_like(x), dim, index, g)
     record("GatherBackward", out, {self}, [in, d, index](const Tensor& g) {
       return grad_list(scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, index, g));
     });
@@ -96,6 +97,7 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
     for (size_t i = 0; i < pos.size(); ++i) po[pos[i]] = static_cast<T>(po[pos[i]] + ps[i]);
   });
   if (needs_grad(self, src))
+    // grad ScatterAddBackward: scatter_add(self, dim, index, src) => (g, g.gather(dim, index))
     record("ScatterAddBackward", out, {self, src},
            [d, index](const Tensor& g) { return grad_list(g, g.gather(d, index)); });
   return out;

@@ -40,6 +40,7 @@ Tensor cat(const TensorList& ts, int64_t dim) {
   if (any_requires_grad(ts)) {
     std::vector<int64_t> lens;
     for (const Tensor& x : ts) lens.push_back(x.sizes()[size_t(d)]);
+    // grad CatBackward: cat(xs, dim) => the slices of g along dim, one per input
     record("CatBackward", out, ts, [lens, d](const Tensor& g) {
       TensorList gs;
       int64_t at = 0;

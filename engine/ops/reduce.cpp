@@ -114,6 +114,7 @@ Tensor Tensor::sum(Shape dims, bool keepdim) const {
                              [](auto a, auto b) { return a + b; });
   if (needs_grad(*this)) {
     Dims in = sizes();
+    // grad SumBackward: sum(x, dims, keepdim) => g broadcast back to x.shape
     record("SumBackward", out, {*this}, [in, mask, keepdim](const Tensor& g) {
       return grad_list(broadcast_to(unreduce(g, in, mask, keepdim), in));
     });
@@ -158,6 +159,7 @@ Tensor Tensor::prod() const {
                              [](auto a, auto b) { return a * b; });
   if (needs_grad(*this))
     // d(prod)/dx_i = prod of the others; computed without dividing (zeros are fine).
+    // grad ProdBackward: prod(x) => g * (the product of the other elements), no division
     record("ProdBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack().flatten();
       const int64_t n = x.numel();
@@ -182,6 +184,7 @@ Tensor Tensor::amax(Shape dims, bool keepdim) const {
   if (needs_grad(*this)) {
     Dims in = sizes();
     // The gradient is shared evenly among the elements equal to the maximum.
+    // grad AmaxBackward: amax(x, dims, keepdim) => g * [x == out] / (number of maxima)
     record(
         "AmaxBackward", out, {*this},
         [in, mask, keepdim, sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
@@ -254,6 +257,8 @@ std::tuple<Tensor, Tensor> extreme_along(const Tensor& x, int64_t dim, bool keep
   if (needs_grad(x)) {
     Dims in = x.sizes();
     const bool kd = keepdim && x.dim() > 0;
+    // grad MaxBackward: max(x, dim, keepdim) => g at the argmax along dim, 0 elsewhere
+    // grad MinBackward: min(x, dim, keepdim) => g at the argmin along dim, 0 elsewhere
     record(is_max ? "MaxBackward" : "MinBackward", values, {x},
            [in, d, kd, indices](const Tensor& g) {
              if (in.empty()) return grad_list(g.reshape({}));
@@ -315,6 +320,7 @@ Tensor Tensor::norm() const {
                    .sqrt();
   if (needs_grad(*this))
     // d|x|/dx = x/|x|; 0 at x = 0 (the subgradient PyTorch picks)
+    // grad NormBackward: norm(x) => g * x / out (0 where out == 0)
     record("NormBackward", out, {*this},
            [sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
              Tensor n = so.unpack();

@@ -27,6 +27,8 @@ Tensor triangle(const Tensor& x, int64_t k, bool upper, const char* op) {
         }
   });
   if (needs_grad(x))
+    // grad TriuBackward: triu(x, k) => g.triu(k)
+    // grad TrilBackward: tril(x, k) => g.tril(k)
     record(upper ? "TriuBackward" : "TrilBackward", out, {x},
            [k, upper](const Tensor& g) { return grad_list(upper ? g.triu(k) : g.tril(k)); });
   return out;

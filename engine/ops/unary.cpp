@@ -53,6 +53,7 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
   const Dtype t = promote(g.dtype(), y.dtype());
   Tensor out = detail::binary_map(g, y, t, t, [](auto a, auto b) { return a * (1 - b * b); });
   if (needs_grad(g, y))
+    // grad TanhBackwardBackward: tanh_backward(grad, y) => (g * (1 - y²), -2 * g * grad * y)
     record("TanhBackwardBackward", out, {g, y},
            [sg = SavedTensor(g), sy = SavedTensor(y)](const Tensor& gg) {
              Tensor yy = sy.unpack();
@@ -66,6 +67,7 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
   const Dtype t = promote(g.dtype(), y.dtype());
   Tensor out = detail::binary_map(g, y, t, t, [](auto a, auto b) { return a * b * (1 - b); });
   if (needs_grad(g, y))
+    // grad SigmoidBackwardBackward: sigmoid_backward(grad, y) => (g*y*(1 - y), g*grad*(1 - 2y))
     record("SigmoidBackwardBackward", out, {g, y},
            [sg = SavedTensor(g), sy = SavedTensor(y)](const Tensor& gg) {
              Tensor yy = sy.unpack();
@@ -77,6 +79,7 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
 Tensor Tensor::neg() const {
   Tensor out = numeric_map(*this, "neg", [](auto x) { return -x; });
   if (needs_grad(*this))
+    // grad NegBackward: neg(x) => -g
     record("NegBackward", out, {*this}, [](const Tensor& g) { return grad_list(-g); });
   return out;
 }
@@ -84,6 +87,7 @@ Tensor Tensor::neg() const {
 Tensor Tensor::exp() const {
   Tensor out = float_map(*this, [](auto x) { return std::exp(x); });
   if (needs_grad(*this))
+    // grad ExpBackward: exp(x) => g * out
     record("ExpBackward", out, {*this},
            [so = SavedTensor(out, true)](const Tensor& g) { return grad_list(g * so.unpack()); });
   return out;
@@ -92,6 +96,7 @@ Tensor Tensor::exp() const {
 Tensor Tensor::expm1() const {
   Tensor out = float_map(*this, [](auto x) { return std::expm1(x); });
   if (needs_grad(*this))
+    // grad Expm1Backward: expm1(x) => g * (out + 1)
     record("Expm1Backward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       return grad_list(g * (so.unpack() + 1.0));
     });
@@ -101,6 +106,7 @@ Tensor Tensor::expm1() const {
 Tensor Tensor::log() const {
   Tensor out = float_map(*this, [](auto x) { return std::log(x); });
   if (needs_grad(*this))
+    // grad LogBackward: log(x) => g / x
     record("LogBackward", out, {*this},
            [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g / sx.unpack()); });
   return out;
@@ -109,6 +115,7 @@ Tensor Tensor::log() const {
 Tensor Tensor::log1p() const {
   Tensor out = float_map(*this, [](auto x) { return std::log1p(x); });
   if (needs_grad(*this))
+    // grad Log1pBackward: log1p(x) => g / (x + 1)
     record("Log1pBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g / (sx.unpack() + 1.0));
     });
@@ -118,6 +125,7 @@ Tensor Tensor::log1p() const {
 Tensor Tensor::sqrt() const {
   Tensor out = float_map(*this, [](auto x) { return std::sqrt(x); });
   if (needs_grad(*this))
+    // grad SqrtBackward: sqrt(x) => g / (2 * out)
     record("SqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       return grad_list(g / (so.unpack() * 2.0));
     });
@@ -127,6 +135,7 @@ Tensor Tensor::sqrt() const {
 Tensor Tensor::rsqrt() const {
   Tensor out = float_map(*this, [](auto x) { return decltype(x)(1) / std::sqrt(x); });
   if (needs_grad(*this))
+    // grad RsqrtBackward: rsqrt(x) => -½ * g * out³
     record("RsqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
       return grad_list(g * y * y * y * -0.5);
@@ -137,6 +146,7 @@ Tensor Tensor::rsqrt() const {
 Tensor Tensor::abs() const {
   Tensor out = numeric_map(*this, "abs", [](auto x) { return x < 0 ? -x : x; });
   if (needs_grad(*this))
+    // grad AbsBackward: abs(x) => g * sign(x)
     record("AbsBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g * sx.unpack().sign());
     });
@@ -149,6 +159,7 @@ Tensor Tensor::sign() const {
     return T((T(0) < x) - (x < T(0)));
   });
   if (needs_grad(*this))
+    // grad SignBackward: sign(x) => 0
     record("SignBackward", out, {*this}, [](const Tensor& g) { return grad_list(zeros_like(g)); });
   return out;
 }
@@ -156,6 +167,7 @@ Tensor Tensor::sign() const {
 Tensor Tensor::sin() const {
   Tensor out = float_map(*this, [](auto x) { return std::sin(x); });
   if (needs_grad(*this))
+    // grad SinBackward: sin(x) => g * cos(x)
     record("SinBackward", out, {*this},
            [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g * sx.unpack().cos()); });
   return out;
@@ -164,6 +176,7 @@ Tensor Tensor::sin() const {
 Tensor Tensor::cos() const {
   Tensor out = float_map(*this, [](auto x) { return std::cos(x); });
   if (needs_grad(*this))
+    // grad CosBackward: cos(x) => -g * sin(x)
     record("CosBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(-g * sx.unpack().sin());
     });
@@ -174,6 +187,7 @@ Tensor Tensor::tanh() const {
   Tensor out = float32_vectorized(
       *this, [](const auto& x) { return x.tanh(); }, [](auto x) { return std::tanh(x); });
   if (needs_grad(*this))
+    // grad TanhBackward: tanh(x) => tanh_backward(g, out) = g * (1 - out²)
     record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       return grad_list(tanh_backward(g, so.unpack()));
     });
@@ -183,6 +197,7 @@ Tensor Tensor::tanh() const {
 Tensor Tensor::sigmoid() const {
   Tensor out = float_map(*this, [](auto x) { return sigmoid_of(x); });
   if (needs_grad(*this))
+    // grad SigmoidBackward: sigmoid(x) => sigmoid_backward(g, out) = g * out * (1 - out)
     record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       return grad_list(sigmoid_backward(g, so.unpack()));
     });
@@ -196,6 +211,7 @@ Tensor Tensor::softplus() const {
     return x > T(20) ? x : std::log1p(std::exp(x));
   });
   if (needs_grad(*this))
+    // grad SoftplusBackward: softplus(x) => g * sigmoid(x)
     record("SoftplusBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g * sx.unpack().sigmoid());
     });
@@ -205,6 +221,7 @@ Tensor Tensor::softplus() const {
 Tensor Tensor::relu() const {
   Tensor out = numeric_map(*this, "relu", [](auto x) { return x > 0 ? x : decltype(x)(0); });
   if (needs_grad(*this))
+    // grad ReluBackward: relu(x) => g * [out > 0]
     record("ReluBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       return grad_list(g * (so.unpack() > 0.0).to(g.dtype()));
     });
@@ -214,6 +231,7 @@ Tensor Tensor::relu() const {
 Tensor Tensor::square() const {
   Tensor out = numeric_map(*this, "square", [](auto x) { return x * x; });
   if (needs_grad(*this))
+    // grad SquareBackward: square(x) => 2 * g * x
     record("SquareBackward", out, {*this},
            [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g * sx.unpack() * 2.0); });
   return out;
@@ -222,6 +240,7 @@ Tensor Tensor::square() const {
 Tensor Tensor::reciprocal() const {
   Tensor out = float_map(*this, [](auto x) { return decltype(x)(1) / x; });
   if (needs_grad(*this))
+    // grad ReciprocalBackward: reciprocal(x) => -g * out²
     record("ReciprocalBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
       return grad_list(-g * y * y);
@@ -238,6 +257,7 @@ Tensor Tensor::pow(double p) const {
                                  })
                    : float_map(*this, [p](auto x) { return std::pow(x, decltype(x)(p)); });
   if (needs_grad(*this))
+    // grad PowBackward: pow(x, p) => g * p * x^(p-1) (0 when p == 0)
     record("PowBackward", out, {*this}, [p, sx = SavedTensor(*this)](const Tensor& g) {
       if (p == 0) return grad_list(zeros_like(g));
       return grad_list(g * sx.unpack().pow(p - 1) * p);
@@ -255,6 +275,7 @@ Tensor Tensor::clamp(double lo, double hi) const {
   });
   if (needs_grad(*this))
     // The gradient passes where lo <= x <= hi (PyTorch's convention at the bounds).
+    // grad ClampBackward: clamp(x, lo, hi) => g * [lo <= x <= hi]
     record("ClampBackward", out, {*this}, [lo, hi, sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
       return grad_list(g * ((x >= lo) && (x <= hi)).to(g.dtype()));

@@ -29,6 +29,9 @@ Tensor scatter_into_view(const Tensor& g, const Dims& sizes, const char* name, V
   Tensor base = zeros(Shape(sizes.begin(), sizes.end()), g.dtype());
   detail::copy_into(view_of(base), g);
   if (needs_grad(g))
+    // grad SelectBackwardBackward: select_backward(grad, ...) => g.select(dim, i)
+    // grad SliceBackwardBackward: slice_backward(grad, ...) => slice(g, dim, start, stop, step)
+    // grad DiagonalBackwardBackward: diagonal_backward(grad, ...) => g.diagonal(offset, d0, d1)
     record(name, base, {g}, [view_of](const Tensor& g2) { return grad_list(view_of(g2)); });
   return base;
 }
@@ -93,6 +96,8 @@ Dims infer_shape(const Shape& shape, int64_t numel, const char* op, const Dims& 
 Tensor record_reshape(const Tensor& in, Tensor out, const char* name) {
   if (needs_grad(in)) {
     Shape back = in.shape();
+    // grad ViewBackward: view(x, shape) => g.reshape(x.shape) (also reshape, when it can view)
+    // grad ReshapeBackward: reshape(x, shape) => g.reshape(x.shape) (when reshape copies)
     record(name, out, {in}, [back](const Tensor& g) { return grad_list(g.reshape(back)); });
   }
   return out;
@@ -153,6 +158,7 @@ Tensor Tensor::permute(Shape perm) const {
   }
   Tensor out = make_view(*this, sz, st, impl()->offset);
   if (needs_grad(*this))
+    // grad PermuteBackward: permute(x, dims) => g.permute(the inverse of dims)
     record("PermuteBackward", out, {*this},
            [inverse](const Tensor& g) { return grad_list(g.permute(inverse)); });
   return out;
@@ -168,6 +174,7 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
   std::swap(st[size_t(d0)], st[size_t(d1)]);
   Tensor out = make_view(*this, sz, st, impl()->offset);
   if (needs_grad(*this))
+    // grad TransposeBackward: transpose(x, d0, d1) => g.transpose(d0, d1)
     record("TransposeBackward", out, {*this},
            [d0, d1](const Tensor& g) { return grad_list(g.transpose(d0, d1)); });
   return out;
@@ -193,6 +200,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
   st.insert(size_t(d), stride);
   Tensor out = make_view(*this, sz, st, impl()->offset);
   if (needs_grad(*this))
+    // grad UnsqueezeBackward: unsqueeze(x, d) => g.squeeze(d)
     record("UnsqueezeBackward", out, {*this},
            [d](const Tensor& g) { return grad_list(g.squeeze(d)); });
   return out;
@@ -207,6 +215,7 @@ Tensor Tensor::squeeze(int64_t d) const {
   st.erase(size_t(d));
   Tensor out = make_view(*this, sz, st, impl()->offset);
   if (needs_grad(*this))
+    // grad SqueezeBackward: squeeze(x, d) => g.unsqueeze(d)
     record("SqueezeBackward", out, {*this},
            [d](const Tensor& g) { return grad_list(g.unsqueeze(d)); });
   return out;
@@ -243,6 +252,7 @@ Tensor broadcast_to(const Tensor& t, const Dims& shape) {
   Tensor out = make_view(t, sz, st, t.impl()->offset);
   if (needs_grad(t)) {
     Dims back = t.sizes();
+    // grad ExpandBackward: expand(x, shape) => g.sum_to(x.shape)
     record("ExpandBackward", out, {t},
            [back](const Tensor& g) { return grad_list(g.sum_to(back)); });
   }
@@ -268,6 +278,7 @@ Tensor Tensor::select(int64_t d, int64_t i) const {
   Tensor out = make_view(*this, sz, st, offset);
   if (needs_grad(*this)) {
     Dims in = sizes();
+    // grad SelectBackward: select(x, dim, i) => zeros_like(x), g at index i along dim
     record("SelectBackward", out, {*this}, [in, d, i](const Tensor& g) {
       return grad_list(scatter_into_view(g, in, "SelectBackwardBackward",
                                          [d, i](const Tensor& b) { return b.select(d, i); }));
@@ -291,6 +302,7 @@ Tensor slice(const Tensor& t, int64_t d, int64_t start, int64_t stop, int64_t st
   Tensor out = make_view(t, sz, st, offset);
   if (needs_grad(t)) {
     Dims in = t.sizes();
+    // grad SliceBackward: slice(x, dim, start, stop, step) => zeros_like(x), g in the window
     record("SliceBackward", out, {t}, [in, d, start, stop, step](const Tensor& g) {
       return grad_list(scatter_into_view(g, in, "SliceBackwardBackward", [=](const Tensor& b) {
         return slice(b, d, start, stop, step);
@@ -334,6 +346,7 @@ Tensor Tensor::diagonal(int64_t offset, int64_t d0, int64_t d1) const {
   Tensor out = make_view(*this, sz, st, start);
   if (needs_grad(*this)) {
     Dims in = sizes();
+    // grad DiagonalBackward: diagonal(x, offset, d0, d1) => zeros_like(x), g on the diagonal
     record("DiagonalBackward", out, {*this}, [in, offset, d0, d1](const Tensor& g) {
       return grad_list(scatter_into_view(g, in, "DiagonalBackwardBackward", [=](const Tensor& b) {
         return b.diagonal(offset, d0, d1);

@@ -44,6 +44,7 @@ Tensor erf(const Tensor& x) {
     for (int64_t i = 0; i < xc.numel(); ++i) dst[i] = std::erf(src[i]);
   });
   if (needs_grad(x))
+    // grad ErfBackward: erf(x) => g * 2/√π * exp(-x²)
     record("ErfBackward", out, {x}, [sx = SavedTensor(x)](const Tensor& g) {
       const Tensor v = sx.unpack();
       return grad_list(g * (2.0 / std::sqrt(M_PI)) * (-v.square()).exp());
