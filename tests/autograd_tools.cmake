@@ -1,6 +1,7 @@
 # CTest checks for the autograd teaching tools, included at the end of tests/CMakeLists.txt:
 #  - derivatives_index_up_to_date: docs/derivatives.md equals what scripts/gen_derivatives
-#    generates from the source now (regenerated into the build folder and diffed);
+#    generates from the source now (regenerated into the build folder and diffed), and
+#    derivatives_generator_self_test: the scanner reports each kind of problem it must;
 #  - derivatives_gradcheck_coverage: every node name of that index is differentiated through by
 #    some autograd::gradcheck call of the test suites (gradcheck logs the nodes it checks to
 #    $PARAGRAD_GRADCHECK_LOG). It reruns the test executables, so it is registered in
@@ -13,6 +14,7 @@ if(Python3_Interpreter_FOUND)
   add_test(NAME derivatives_index_up_to_date
            COMMAND "${Python3_EXECUTABLE}" "${_gen}" --check
                    "${CMAKE_CURRENT_BINARY_DIR}/derivatives.generated.md")
+  add_test(NAME derivatives_generator_self_test COMMAND "${Python3_EXECUTABLE}" "${_gen}" --self-test)
   if(NOT PARAGRAD_SANITIZE)
     set(_suites "")
     foreach(layer IN LISTS PARAGRAD_AREAS)
