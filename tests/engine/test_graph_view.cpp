@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>  // getpid
+
 #include <paragrad/engine/autograd/function.hpp>  // record_multi, for a two-output op
 #include <paragrad/engine/engine.hpp>
 
@@ -382,7 +384,11 @@ TEST_CASE("operator<< prints grad_fn=<grad_fn_name()> for every kind of op", "[g
 }
 
 TEST_CASE("gradcheck logs the nodes it checks when PARAGRAD_GRADCHECK_LOG is set", "[graph_view]") {
-  const std::string path = "paragrad_gradcheck_log_test.txt";
+  // This binary may itself be running under derivatives_gradcheck_coverage, with the
+  // variable set: keep its value and put it back.
+  const char* outer = std::getenv("PARAGRAD_GRADCHECK_LOG");
+  const std::string saved = outer ? outer : "";
+  const std::string path = "paragrad_gradcheck_log_test." + std::to_string(getpid()) + ".txt";
   std::remove(path.c_str());
   Tensor x = paragrad::test::leaf({3});
   setenv("PARAGRAD_GRADCHECK_LOG", path.c_str(), 1);
@@ -390,6 +396,7 @@ TEST_CASE("gradcheck logs the nodes it checks when PARAGRAD_GRADCHECK_LOG is set
                                       1e-6, 1e-5, 1e-3, /*check_grad_grad=*/true);
   unsetenv("PARAGRAD_GRADCHECK_LOG");
   autograd::gradcheck([](const TensorList& in) { return in[0].exp(); }, {x});  // not logged
+  if (outer) setenv("PARAGRAD_GRADCHECK_LOG", saved.c_str(), 1);
   CHECK(ok);
   std::ifstream in(path);
   std::set<std::string> lines;
@@ -415,7 +422,8 @@ TEST_CASE("dot -Tsvg renders what to_dot writes", "[.graphviz]") {
   auto [a, b] = halves(x);
   Tensor h = (b.exp() * a).tanh();
   Tensor y = (h + x.narrow(0, 0, 2)).sum();
-  const std::string dot_path = "paragrad_to_dot_test.dot", svg_path = "paragrad_to_dot_test.svg";
+  const std::string stem = "paragrad_to_dot_test." + std::to_string(getpid());
+  const std::string dot_path = stem + ".dot", svg_path = stem + ".svg";
   {
     std::ofstream f(dot_path);
     f << autograd::to_dot(y, {{"x", x}, {"h", h}, {"quote\"d \\name", a}});
