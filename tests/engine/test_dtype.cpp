@@ -197,3 +197,11 @@ TEST_CASE("a 0-d operand does not promote a dimensioned tensor of the same categ
   CHECK(where(ones({3}, kBool), ones({3}), scalar(0.0, kFloat64)).dtype() == kFloat32);
   CHECK(result_type(zeros({2}, kInt64), scalar(1.0, kFloat32)) == kFloat32);
 }
+
+TEST_CASE("tanh_backward and sigmoid_backward take torch.result_type of their operands",
+          "[dtype]") {
+  // PyTorch: aten.tanh_backward(ones(3), tensor(0.5, float64)) is float32 (a 0-d operand does
+  // not promote); aten.sigmoid_backward(ones(3, float64), ones(3)) is float64.
+  CHECK(tanh_backward(ones({3}), scalar(0.5, kFloat64)).dtype() == kFloat32);
+  CHECK(sigmoid_backward(ones({3}, kFloat64), ones({3})).dtype() == kFloat64);
+}
