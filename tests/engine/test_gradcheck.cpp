@@ -17,6 +17,7 @@ enum class Plant {
   Right,             // g · 3x², in Tensor ops (differentiable again)
   Scaled,            // g · 3x² · 1.01: slightly wrong everywhere
   OneElement,        // right except element 1, which is off by 1
+  OffAtZero,         // right except element 0, which is off by 1
   NaN,               // NaN everywhere
   NaNAtOne,          // right except a NaN at element 1
   NaNAfterMismatch,  // element 0 off by 1 and element 1 NaN (a later NaN must not hide it)
@@ -64,6 +65,8 @@ Tensor cube_with(const Tensor& x, Plant p) {
             return autograd::grad_list(right * 1.01);
           case Plant::OneElement:
             return autograd::grad_list(right + at1);
+          case Plant::OffAtZero:
+            return autograd::grad_list(right + at0);
           case Plant::NaN:
             return autograd::grad_list(right * std::numeric_limits<double>::quiet_NaN());
           case Plant::NaNAtOne:
@@ -81,6 +84,18 @@ Tensor cube_with(const Tensor& x, Plant p) {
         }
         return autograd::grad_list(Tensor());
       });
+  return out;
+}
+
+// y = sqrt(x) recorded with the rule g · 0.5 (finite everywhere; right only at x = 1).
+Tensor sqrt_with_half_rule(const Tensor& x) {
+  Tensor out;
+  {
+    NoGradGuard ng;
+    out = x.detach().sqrt();
+  }
+  autograd::record("PlantedSqrtBackward", out, {x},
+                   [](const Tensor& g) { return autograd::grad_list(g * 0.5); });
   return out;
 }
 
@@ -144,18 +159,21 @@ TEST_CASE("gradcheck fails where the finite difference is NaN and the gradient f
           "[gradcheck]") {
   // sqrt at 0: the central difference reads sqrt(-eps) = NaN; the planted rule returns 0.5
   // (finite). Nothing can confirm that gradient, so gradcheck must not pass it.
-  auto f = [](const TensorList& in) {
-    Tensor out;
-    {
-      NoGradGuard ng;
-      out = in[0].detach().sqrt();
-    }
-    autograd::record("PlantedSqrtBackward", out, {in[0]},
-                     [](const Tensor& g) { return autograd::grad_list(g * 0.5); });
-    return out;
-  };
   Tensor x = tensor({0.0, 1.0}, kFloat64).requires_grad_();
-  REQUIRE_THROWS_WITH(gradcheck(f, {x}), Catch::Contains("at element 0") && Catch::Contains("nan"));
+  REQUIRE_THROWS_WITH(
+      gradcheck([](const TensorList& in) { return sqrt_with_half_rule(in[0]); }, {x}),
+      Catch::Contains("at element 0") && Catch::Contains("nan"));
+}
+
+TEST_CASE("gradcheck catches a mismatch followed by a NaN finite difference", "[gradcheck]") {
+  // Element 0: the cube's rule is off by 1 (a finite mismatch). Element 1 is 0, where the
+  // finite difference of sqrt is NaN and the planted rule finite: that later NaN must neither
+  // pass itself nor hide the earlier mismatch.
+  Tensor x = tensor({0.7, 0.0}, kFloat64).requires_grad_();
+  auto f = [](const TensorList& in) {
+    return cube_with(in[0], Plant::OffAtZero) + sqrt_with_half_rule(in[0]);
+  };
+  REQUIRE_THROWS_AS(gradcheck(f, {x}), AutogradError);
 }
 
 TEST_CASE("gradcheck fails where both the finite difference and the gradient are NaN",
