@@ -11,6 +11,7 @@
 
 PARAGRAD_BUILD_PACKAGES=(cmake make g++ libeigen3-dev)
 PARAGRAD_TEST_PACKAGES=(catch2 pkgconf)
+PARAGRAD_LAPACK_PACKAGES=(liblapack-dev)  # for -DPARAGRAD_LAPACK=ON (CI stage .ci/lapack)
 
 paragrad_deps() {
   local packages=("$@") missing=() pkg
