@@ -3,8 +3,12 @@
 // Python int from a Python float; a C++ double cannot tell 2 from 2.0, so here an integral
 // value that int64 holds acts as a Python int and any other value as a Python float (a
 // "wrapped number" of the default dtype, float32). Also integer pow, shared by both pows.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <optional>
+#include <type_traits>
 
 #include <paragrad/engine/dtype.hpp>
 
@@ -18,6 +22,35 @@ inline bool is_int64_value(double s) { return std::floor(s) == s && s >= -0x1p63
 inline Dtype scalar_result_type(Dtype d, double s) {
   if (is_floating(d)) return d;
   return is_int64_value(s) ? kInt64 : kFloat32;
+}
+
+// The dtype of torch.clamp(tensor of dtype d, lo, hi) with the bounds given: result_type of the
+// tensor with each bound; a bool tensor clamped to integers is int64.
+inline Dtype clamp_result_type(Dtype d, std::optional<double> lo, std::optional<double> hi) {
+  Dtype t = d;
+  if (lo) t = promote(t, scalar_result_type(d, *lo));
+  if (hi) t = promote(t, scalar_result_type(d, *hi));
+  return t == kBool ? kInt64 : t;
+}
+
+// Whether an in-place op may write a result of dtype `from` into a tensor of dtype `to`
+// (PyTorch's canCast): a floating result never goes into an integer or bool tensor, nor an
+// integer one into a bool tensor.
+inline constexpr bool can_cast(Dtype from, Dtype to) {
+  return !(is_floating(from) && !is_floating(to)) && !(from != kBool && to == kBool);
+}
+
+// min(max(v, l), h) as torch.clamp: with l > h every element becomes h; a NaN v stays NaN and a
+// NaN bound gives NaN (for floating T; an integer T never sees a NaN bound, its dtype rule makes
+// the result floating). Compared as double: an infinite bound is never cast to an integer type.
+template <class T>
+T clamp_value(T v, double l, double h) {
+  if constexpr (std::is_floating_point<T>::value) {
+    if (v != v) return v;
+    if (l != l || h != h) return std::numeric_limits<T>::quiet_NaN();
+  }
+  const double r = std::min(std::max(double(v), l), h);
+  return r == double(v) ? v : T(r);
 }
 
 // x^y for integers as PyTorch computes it: by squaring, wrapping around on overflow (done in

@@ -280,23 +280,11 @@ namespace {
 // float32, see detail::scalar_result_type).
 Tensor clamp_impl(const Tensor& x, std::optional<double> lo, std::optional<double> hi,
                   const char* op) {
-  Dtype t = x.dtype();
-  if (lo) t = promote(t, detail::scalar_result_type(x.dtype(), *lo));
-  if (hi) t = promote(t, detail::scalar_result_type(x.dtype(), *hi));
-  if (t == kBool) t = kInt64;  // a bool tensor clamped to integers is int64, as in PyTorch
+  const Dtype t = detail::clamp_result_type(x.dtype(), lo, hi);
   const double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
   Tensor holder;
   const Tensor& xt = detail::as_type(x, t, holder);
-  Tensor out = numeric_map(xt, op, [l, h](auto v) {
-    using T = decltype(v);
-    if constexpr (std::is_floating_point<T>::value) {
-      if (v != v) return v;
-      if (l != l || h != h) return std::numeric_limits<T>::quiet_NaN();
-    }  // (a NaN bound makes the result floating: see the dtype above)
-    // compare as double: an infinite bound must never be cast to an integer type
-    const double r = std::min(std::max(double(v), l), h);
-    return r == double(v) ? v : T(r);
-  });
+  Tensor out = numeric_map(xt, op, [l, h](auto v) { return detail::clamp_value(v, l, h); });
   if (needs_grad(x))
     // The gradient passes where lo <= x <= hi (PyTorch's convention at the bounds; nowhere when
     // lo > hi), selected so a NaN in g does not reach the clamped elements.
