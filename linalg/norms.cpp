@@ -1,5 +1,6 @@
 // vector_norm and matrix_norm, as torch.linalg. Most norms are compositions of
 // differentiable ops; the p-norms are one op with a rule that is finite at x = 0.
+#include <algorithm>
 #include <cmath>
 
 #include <paragrad/linalg/batch.hpp>
@@ -68,12 +69,22 @@ Tensor vector_norm(const Tensor& x, double ord, Shape dims, bool keepdim) {
   const char* op = "linalg.vector_norm";
   check_floating(x, op);
   check<ValueError>(!std::isnan(ord), op, ": ord must not be NaN");
+  const int64_t rank = std::max<int64_t>(x.dim(), 1);  // a 0-d tensor takes dim 0 or -1
   for (int64_t d : dims)
-    check<IndexError>(d >= -x.dim() && d < x.dim(), op, ": dim ", d, " out of range for shape ",
+    check<IndexError>(d >= -rank && d < rank, op, ": dim ", d, " out of range for shape ",
                       shape_str(x.sizes()));
+  if (x.dim() == 0 && !dims.empty()) dims.clear();
+  // As PyTorch: a norm without an identity (ord < 0 or ±inf: a max or min underneath) cannot
+  // reduce an empty dim; over other dims of an empty tensor it gives an empty result.
+  if (ord < 0 || std::isinf(ord)) {
+    check<ValueError>(x.numel() > 0 || !dims.empty(), op, ": cannot compute the ", ord,
+                      " norm of an empty tensor (shape ", shape_str(x.sizes()),
+                      "): the operation has no identity");
+    for (int64_t d : dims)
+      check<ValueError>(x.size(d) > 0, op, ": cannot compute the ", ord, " norm over dim ", d,
+                        " of size 0 (shape ", shape_str(x.sizes()), ")");
+  }
   if (std::isinf(ord)) {
-    check<ValueError>(x.numel() > 0, op, ": ord=", ord, " of an empty tensor (shape ",
-                      shape_str(x.sizes()), ") is not defined");
     const Tensor a = x.abs();
     return ord > 0 ? a.amax(dims, keepdim) : -(-a).amax(dims, keepdim);
   }
@@ -101,8 +112,12 @@ Tensor matrix_norm(const Tensor& A, const std::string& ord) {
       ord == "2" || ord == "-2" || ord == "1" || ord == "-1" || ord == "inf" || ord == "-inf";
   check<ValueError>(needs_nonempty, op, ": ord must be one of 'fro', 'nuc', '2', '-2', '1', ",
                     "'-1', 'inf', '-inf', got '", ord, "'");
-  check<ValueError>(A.numel() > 0, op, ": ord=", ord, " of an empty matrix (shape ",
-                    shape_str(A.sizes()), ") is not defined");
+  // These take a max or min (of the singular values, column sums or row sums), which an empty
+  // list does not have; an empty batch of matrices is fine (as PyTorch).
+  const int64_t count = ord == "2" || ord == "-2" ? std::min(rows(A), cols(A))
+                                                  : (ord == "1" || ord == "-1" ? cols(A) : rows(A));
+  check<ValueError>(count > 0, op, ": ord=", ord, " of matrices of shape ", shape_str(A.sizes()),
+                    " is not defined (a max or min over an empty set)");
   // Spectral norms: the largest / smallest singular value (S is descending). The backward
   // goes through svdvals: u_i v_iᵀ, no F terms.
   if (ord == "2") return svdvals(A).select(-1, 0);

@@ -64,25 +64,11 @@ Tensor solve_forward(const Tensor& A, const Tensor& B, const char* op) {
 
 }  // namespace
 
-// X = A⁻¹B. Backward: gB = A⁻ᵀ g (a solve with Aᵀ), gA = −gB Xᵀ (Giles 2008, sec. 2.3.1).
-// Written with solve and matmul, so it differentiates again.
-Tensor solve(const Tensor& A, const Tensor& B) {
-  const char* op = "linalg.solve";
-  check_square(A, op);
-  check_floating(B, op);
-  check<DtypeError>(A.dtype() == B.dtype(), op, ": expected A and B of the same dtype, got ",
-                    dtype_name(A.dtype()), " and ", dtype_name(B.dtype()));
-  check<ShapeError>(B.dim() >= 1, op, ": B must have at least 1 dimension, got shape ",
-                    shape_str(B.sizes()));
-  // B is a (batch of) vector(s) when 1-d, or when its shape is A's batch shape + [n].
-  const bool vector_rhs =
-      B.dim() == 1 ||
-      (B.dim() == A.dim() - 1 && B.sizes() == Dims(A.sizes().begin(), A.sizes().end() - 1));
-  if (vector_rhs) {
-    check<ShapeError>(B.size(-1) == rows(A), op, ": A of shape ", shape_str(A.sizes()),
-                      " and B of shape ", shape_str(B.sizes()), " do not match");
-    return solve(A, B.unsqueeze(-1)).squeeze(-1);
-  }
+namespace {
+// X = A⁻¹B for A [..., n, n] and a matrix right-hand side B [..., n, k], batch dims broadcast.
+// Backward: gB = A⁻ᵀ g (a solve with Aᵀ), gA = −gB Xᵀ (Giles 2008, sec. 2.3.1). Written with
+// solve_matrix and matmul, so it differentiates again.
+Tensor solve_matrix(const Tensor& A, const Tensor& B, const char* op) {
   check<ShapeError>(B.dim() >= 2 && rows(B) == rows(A), op, ": A of shape ", shape_str(A.sizes()),
                     " and B of shape ", shape_str(B.sizes()),
                     " do not match (B must be [..., n, k] or [..., n])");
@@ -91,11 +77,33 @@ Tensor solve(const Tensor& A, const Tensor& B) {
   if (needs_grad(A, B))
     // grad LinalgSolveBackward: linalg.solve(A, B) => (-gB Xᵀ, gB), gB = solve(Aᵀ, g), X = out
     record("LinalgSolveBackward", X, {A, B},
-           [sA = SavedTensor(A), sX = SavedTensor(X, true)](const Tensor& g) {
-             const Tensor gB = solve(sA.unpack().mT(), g);
+           [sA = SavedTensor(A), sX = SavedTensor(X, true), op](const Tensor& g) {
+             const Tensor gB = solve_matrix(sA.unpack().mT(), g, op);
              return grad_list(-matmul(gB, sX.unpack().mT()), gB);
            });
   return X;
+}
+}  // namespace
+
+// PyTorch's rule for B: a (batch of) vector(s) when B is 1-d, or when its shape is exactly A's
+// shape without the last dim; a vector b is solved as the matrix b.unsqueeze(-1) (its batch dims
+// broadcast against A's) and the column is squeezed away again. So A [1, 1, 1] with b [1] gives
+// [1, 1]: b becomes [1, 1], broadcast against A's batch [1].
+Tensor solve(const Tensor& A, const Tensor& B) {
+  const char* op = "linalg.solve";
+  check_square(A, op);
+  check_floating(B, op);
+  check<DtypeError>(A.dtype() == B.dtype(), op, ": expected A and B of the same dtype, got ",
+                    dtype_name(A.dtype()), " and ", dtype_name(B.dtype()));
+  check<ShapeError>(B.dim() >= 1, op, ": B must have at least 1 dimension, got shape ",
+                    shape_str(B.sizes()));
+  const bool vector_rhs =
+      B.dim() == 1 ||
+      (B.dim() == A.dim() - 1 && B.sizes() == Dims(A.sizes().begin(), A.sizes().end() - 1));
+  if (!vector_rhs) return solve_matrix(A, B, op);
+  check<ShapeError>(B.size(-1) == rows(A), op, ": A of shape ", shape_str(A.sizes()),
+                    " and B of shape ", shape_str(B.sizes()), " do not match");
+  return solve_matrix(A, B.unsqueeze(-1), op).squeeze(-1);
 }
 
 // inv(A) by LU. Backward: gA = −Xᵀ g Xᵀ with X = A⁻¹ (d(A⁻¹) = −A⁻¹ dA A⁻¹).

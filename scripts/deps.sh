@@ -13,6 +13,7 @@ PARAGRAD_BUILD_PACKAGES=(cmake make g++ libeigen3-dev)
 # python3: scripts/gen_derivatives and scripts/check_tutorial_page (CTest); graphviz: CTest's
 # engine_to_dot_renders_with_graphviz (skipped without it).
 PARAGRAD_TEST_PACKAGES=(catch2 pkgconf python3 graphviz)
+PARAGRAD_LAPACK_PACKAGES=(liblapack-dev)  # for -DPARAGRAD_LAPACK=ON (CI stage .ci/lapack)
 
 paragrad_deps() {
   local packages=("$@") missing=() pkg

@@ -17,6 +17,32 @@ namespace {
 
 using Fn = std::function<Tensor(const TensorList&)>;
 
+// The worst disagreement seen between the numerical and the analytical Jacobian. Two values
+// agree when they are equal (equal infinities included) or both finite and within
+// atol + rtol·|numerical|. A NaN or an infinity on either side that the other side does not
+// equal is a mismatch of infinite size: NaN never compares, so it must not be left to `>`
+// (where it would hide itself and any earlier mismatch).
+struct Mismatch {
+  bool found = false;
+  double size = 0, num = 0, ana = 0;
+  int64_t in = -1, out = -1;
+
+  void consider(double numerical, double analytical, double atol, double rtol, int64_t e,
+                int64_t j) {
+    if (numerical == analytical) return;
+    const bool finite = std::isfinite(numerical) && std::isfinite(analytical);
+    const double excess =
+        finite ? std::abs(numerical - analytical) - (atol + rtol * std::abs(numerical)) : INFINITY;
+    if (!(excess > 0) || (found && !(excess > size))) return;
+    found = true;
+    size = excess;
+    num = numerical;
+    ana = analytical;
+    in = e;
+    out = j;
+  }
+};
+
 // f's output, flattened. Grad mode stays on: for the second-order check, f itself takes
 // a gradient.
 std::vector<double> flat_output(const Fn& f, const TensorList& xs) { return f(xs).tolist(); }
@@ -56,8 +82,7 @@ bool first_order(const Fn& f, const TensorList& inputs, double eps, double atol,
   // Numerical Jacobian, by central differences on each input element.
   for (size_t k = 0; k < diff.size(); ++k) {
     Tensor x = diff[k];
-    double worst = -1, worst_num = 0, worst_ana = 0;
-    int64_t worst_in = -1, worst_out = -1;
+    Mismatch worst;
     for (int64_t e = 0; e < x.numel(); ++e) {
       // Address element e of x (row-major) through its strides.
       int64_t rem = e, off = 0;
@@ -74,23 +99,18 @@ bool first_order(const Fn& f, const TensorList& inputs, double eps, double atol,
       *p = orig;
       for (int64_t j = 0; j < n_out; ++j) {
         const double num = (plus[size_t(j)] - minus[size_t(j)]) / (2 * eps);
-        const double ana = jac[k][size_t(j)][size_t(e)];
-        const double err = std::abs(num - ana) - (atol + rtol * std::abs(num));
-        if (err > worst || std::isnan(ana) != std::isnan(num)) {
-          worst = std::isnan(ana) ? INFINITY : err;
-          worst_num = num;
-          worst_ana = ana;
-          worst_in = e;
-          worst_out = j;
-        }
+        worst.consider(num, jac[k][size_t(j)][size_t(e)], atol, rtol, e, j);
       }
     }
-    if (worst > 0)
+    if (worst.found)
       throw AutogradError(cat(
           "gradcheck: Jacobian mismatch for input ", which[k], " (shape ", shape_str(x.sizes()),
-          ") at element ", worst_in, " and output element ", worst_out, ": numerical ", worst_num,
-          ", analytical ", worst_ana, ", difference ", std::abs(worst_num - worst_ana),
-          " exceeds atol ", atol, " + rtol ", rtol, " * |numerical|"));
+          ") at element ", worst.in, " and output element ", worst.out, ": numerical ", worst.num,
+          ", analytical ", worst.ana, ", difference ", std::abs(worst.num - worst.ana),
+          " exceeds atol ", atol, " + rtol ", rtol, " * |numerical|",
+          std::isfinite(worst.num) && std::isfinite(worst.ana)
+              ? ""
+              : " (a NaN or infinite value on either side is a mismatch: it cannot be checked)"));
   }
   return true;
 }

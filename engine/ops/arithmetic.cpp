@@ -5,6 +5,7 @@
 
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
+#include <paragrad/engine/detail/promotion.hpp>
 
 namespace paragrad {
 
@@ -17,13 +18,6 @@ namespace {
 
 Dtype arith_type(const Tensor& a, const Tensor& b) { return result_type(a, b); }
 Dtype float_type(Dtype d) { return is_floating(d) ? d : kFloat32; }
-
-// The dtype of tensor (op) double: a float tensor keeps its dtype; an integer tensor stays
-// integer for integral scalars and becomes float32 otherwise (PyTorch's wrapped numbers).
-Dtype scalar_result_type(const Tensor& a, double s) {
-  if (is_floating(a.dtype())) return a.dtype();
-  return std::floor(s) == s && std::isfinite(s) ? kInt64 : kFloat32;
-}
 
 template <class F>
 Tensor scalar_map(const Tensor& a, double s, Dtype out_dtype, F&& f) {
@@ -51,6 +45,10 @@ Tensor operator+(const Tensor& a, const Tensor& b) {
 }
 
 Tensor operator-(const Tensor& a, const Tensor& b) {
+  check<DtypeError>(a.dtype() != kBool && b.dtype() != kBool,
+                    "sub: subtraction with a bool tensor is not supported (", dtype_name(a.dtype()),
+                    " of shape ", shape_str(a.sizes()), " minus ", dtype_name(b.dtype()),
+                    " of shape ", shape_str(b.sizes()), "); use logical ops or convert to int64");
   Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
                                   [](auto x, auto y) { return x - y; });
   if (needs_grad(a, b))
@@ -93,16 +91,24 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
 }
 
 Tensor operator+(const Tensor& a, double s) {
-  Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return x + y; });
+  Tensor out = scalar_map(a, s, detail::scalar_result_type(a.dtype(), s),
+                          [](auto x, auto y) { return x + y; });
   // grad AddBackward: add(a, s) => g
   if (needs_grad(a)) record("AddBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
   return out;
 }
-Tensor operator-(const Tensor& a, double s) { return a + (-s); }
+Tensor operator-(const Tensor& a, double s) {
+  check<DtypeError>(a.dtype() != kBool, "sub: subtraction with a bool tensor (shape ",
+                    shape_str(a.sizes()), ") is not supported; convert it to int64 first");
+  return a + (-s);
+}
 Tensor operator+(double s, const Tensor& a) { return a + s; }
 
 Tensor operator-(double s, const Tensor& a) {
-  Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return y - x; });
+  check<DtypeError>(a.dtype() != kBool, "sub: subtraction with a bool tensor (shape ",
+                    shape_str(a.sizes()), ") is not supported; convert it to int64 first");
+  Tensor out = scalar_map(a, s, detail::scalar_result_type(a.dtype(), s),
+                          [](auto x, auto y) { return y - x; });
   if (needs_grad(a))
     // grad RsubBackward: rsub(a, s) => -g (the op s - a)
     record("RsubBackward", out, {a}, [](const Tensor& g) { return grad_list(-g); });
@@ -110,7 +116,8 @@ Tensor operator-(double s, const Tensor& a) {
 }
 
 Tensor operator*(const Tensor& a, double s) {
-  Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return x * y; });
+  Tensor out = scalar_map(a, s, detail::scalar_result_type(a.dtype(), s),
+                          [](auto x, auto y) { return x * y; });
   if (needs_grad(a))
     // grad MulBackward: mul(a, s) => g * s
     record("MulBackward", out, {a}, [s](const Tensor& g) { return grad_list(g * s); });
@@ -142,37 +149,42 @@ Tensor operator/(double s, const Tensor& a) {
 
 Tensor operator-(const Tensor& a) { return a.neg(); }
 
-Tensor maximum(const Tensor& a, const Tensor& b) {
-  const Dtype t = arith_type(a, b);
-  Tensor out = detail::binary_map(a, b, t, t, [](auto x, auto y) {
-    return (x > y || x != x) ? x : y;  // NaN propagates
-  });
-  if (needs_grad(a, b))
-    // Ties split the gradient evenly, as PyTorch does.
-    // grad MaximumBackward: maximum(a, b) => (g * w, g * (1 - w)), w = [a > b] + ½ [a == b]
-    record("MaximumBackward", out, {a, b},
-           [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
-             Tensor x = sa.unpack(), y = sb.unpack();
-             Tensor wa = (x > y).to(g.dtype()) + (x == y).to(g.dtype()) * 0.5;
-             return grad_list(g * wa, g * (1.0 - wa));
-           });
-  return out;
+namespace {
+// The backward of maximum (is_max) or minimum: each input gets g where it was selected, half of
+// g on ties (as PyTorch). A NaN input is selected (the output is that NaN); when both are NaN
+// the first is. The gradient is selected with `where`, never multiplied by a mask, so a NaN or
+// inf in g stays out of the unselected input. (PyTorch 1.13 gives g to both inputs where one
+// is NaN; the second input does not change the output there, so its derivative is 0.)
+TensorList extremum_backward(const Tensor& g, const Tensor& x, const Tensor& y, bool is_max) {
+  const Tensor tie = x == y, nx = x.isnan(), ny = y.isnan();
+  const Tensor x_wins = (is_max ? x > y : x < y) || nx;
+  const Tensor y_wins = (is_max ? y > x : y < x) || (ny && nx.logical_not());
+  const Tensor zero = scalar(0.0, g.dtype()), half = g * 0.5;
+  return grad_list(where(tie, half, where(x_wins, g, zero)),
+                   where(tie, half, where(y_wins, g, zero)));
 }
 
-Tensor minimum(const Tensor& a, const Tensor& b) {
+Tensor extremum(const Tensor& a, const Tensor& b, bool is_max) {
   const Dtype t = arith_type(a, b);
-  Tensor out =
-      detail::binary_map(a, b, t, t, [](auto x, auto y) { return (x < y || x != x) ? x : y; });
+  Tensor out = is_max ? detail::binary_map(a, b, t, t,
+                                           [](auto x, auto y) {
+                                             return (x > y || x != x) ? x : y;  // NaN propagates
+                                           })
+                      : detail::binary_map(
+                            a, b, t, t, [](auto x, auto y) { return (x < y || x != x) ? x : y; });
   if (needs_grad(a, b))
-    // grad MinimumBackward: minimum(a, b) => (g * w, g * (1 - w)), w = [a < b] + ½ [a == b]
-    record("MinimumBackward", out, {a, b},
-           [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
-             Tensor x = sa.unpack(), y = sb.unpack();
-             Tensor wa = (x < y).to(g.dtype()) + (x == y).to(g.dtype()) * 0.5;
-             return grad_list(g * wa, g * (1.0 - wa));
+    // grad MaximumBackward: maximum(a, b) => g to the larger (or NaN) input, ½ g to each on ties
+    // grad MinimumBackward: minimum(a, b) => g to the smaller (or NaN) input, ½ g to each on ties
+    record(is_max ? "MaximumBackward" : "MinimumBackward", out, {a, b},
+           [sa = SavedTensor(a), sb = SavedTensor(b), is_max](const Tensor& g) {
+             return extremum_backward(g, sa.unpack(), sb.unpack(), is_max);
            });
   return out;
 }
+}  // namespace
+
+Tensor maximum(const Tensor& a, const Tensor& b) { return extremum(a, b, true); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(a, b, false); }
 
 Tensor atan2(const Tensor& a, const Tensor& b) {
   const Dtype t = float_type(arith_type(a, b));
@@ -188,19 +200,29 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+// dtype: torch.result_type (int64 ** int64 stays int64, as PyTorch); bool ** bool is refused.
 Tensor Tensor::pow(const Tensor& e) const {
   const Tensor& a = *this;
-  const Dtype t = float_type(arith_type(a, e));
-  Tensor out = detail::binary_map(a, e, t, t, [](auto x, auto y) { return std::pow(x, y); });
+  const Dtype t = arith_type(a, e);
+  check<DtypeError>(t != kBool, "pow: not supported for two bool tensors (", shape_str(a.sizes()),
+                    " and ", shape_str(e.sizes()), ")");
+  Tensor out = detail::binary_map(a, e, t, t, [](auto x, auto y) {
+    if constexpr (std::is_same<decltype(x), int64_t>::value)
+      return detail::int_pow(x, y);
+    else
+      return decltype(x)(std::pow(x, y));
+  });
   if (needs_grad(a, e))
     // grad PowBackward: pow(a, e) => (g * e * a^(e-1), g * out * log(a), 0 where a == 0)
     record(
         "PowBackward", out, {a, e},
         [sa = SavedTensor(a), se = SavedTensor(e), so = SavedTensor(out, true)](const Tensor& g) {
-          Tensor x = sa.unpack(), y = se.unpack();
-          Tensor ga = g * y * x.pow(y - 1.0);
-          // d(x^y)/dy = x^y log x; taken as 0 where x == 0 (as PyTorch)
-          Tensor gb = where(x == zeros_like(x), zeros_like(g), g * so.unpack() * x.log());
+          const Tensor x = sa.unpack(), y = se.unpack(), zero = scalar(0.0, g.dtype());
+          // d(x^y)/dx = y x^(y-1), taken as 0 where y == 0 (x^0 = 1 is constant; the formula
+          // would give 0 · 0^-1 = NaN at x = 0), as PyTorch.
+          const Tensor ga = where(y == zero, zero, g * y * x.pow(y - 1.0));
+          // d(x^y)/dy = x^y log x, taken as 0 where x == 0 and y >= 0 (as PyTorch).
+          const Tensor gb = where((x == zero) && (y >= zero), zero, g * so.unpack() * x.log());
           return grad_list(ga, gb);
         });
   return out;

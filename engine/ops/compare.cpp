@@ -4,6 +4,7 @@
 
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
+#include <paragrad/engine/detail/promotion.hpp>
 
 namespace paragrad {
 
@@ -46,8 +47,11 @@ Tensor operator==(const Tensor& a, const Tensor& b) { return a.eq(b); }
 Tensor operator!=(const Tensor& a, const Tensor& b) { return a.ne(b); }
 
 namespace {
+// s as the 0-d tensor PyTorch compares with: a float tensor's own dtype; for an int64 or bool
+// tensor int64 when s is integral, else float32 (a wrapped Python float), so int_tensor
+// == 2.0000001 compares in float32 as in PyTorch.
 Tensor scalar_like(const Tensor& a, double s) {
-  return scalar(s, is_floating(a.dtype()) ? a.dtype() : kFloat64);
+  return scalar(s, detail::scalar_result_type(a.dtype(), s));
 }
 }  // namespace
 Tensor operator<(const Tensor& a, double s) { return a.lt(scalar_like(a, s)); }
@@ -96,9 +100,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
         });
   });
   if (needs_grad(a, b))
+    // The condition is saved like any tensor: editing it in place before backward raises.
     // grad WhereBackward: where(cond, a, b) => (where(cond, g, 0), where(cond, 0, g))
-    record("WhereBackward", out, {a, b}, [c = cond](const Tensor& g) {
-      Tensor z = zeros_like(g);
+    record("WhereBackward", out, {a, b}, [sc = SavedTensor(cond)](const Tensor& g) {
+      const Tensor c = sc.unpack(), z = scalar(0.0, g.dtype());
       return grad_list(where(c, g, z), where(c, z, g));
     });
   return out;
@@ -108,18 +113,31 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 namespace paragrad {
 
+// As torch.allclose: |a − b| <= atol + rtol·|b| elementwise (broadcast), in the inputs' own
+// dtype (float32 inputs are compared in float32); NaN is never close, equal infinities are. The
+// dtypes must match, as in PyTorch; integer and bool inputs compare exactly when equal, else
+// through their difference in float64.
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
   check<ShapeError>(a.defined() && b.defined(), "allclose: undefined tensor");
+  check<DtypeError>(a.dtype() == b.dtype(), "allclose: expected both tensors to have the same ",
+                    "dtype, got ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
   const Dims shape = broadcast_shapes(a.sizes(), b.sizes());
-  const Tensor x = broadcast_to(a.detach().to(kFloat64), shape).contiguous();
-  const Tensor y = broadcast_to(b.detach().to(kFloat64), shape).contiguous();
-  const double* px = x.data_ptr<double>();
-  const double* py = y.data_ptr<double>();
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    if (px[i] == py[i]) continue;  // equal infinities
-    if (!(std::abs(px[i] - py[i]) <= atol + rtol * std::abs(py[i]))) return false;
-  }
-  return true;
+  const Tensor x = broadcast_to(a.detach(), shape).contiguous();
+  const Tensor y = broadcast_to(b.detach(), shape).contiguous();
+  return dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    using C = std::conditional_t<std::is_floating_point<T>::value, T, double>;
+    const T* px = x.data_ptr<T>();
+    const T* py = y.data_ptr<T>();
+    const C allowed_atol = C(atol), allowed_rtol = C(rtol);
+    for (int64_t i = 0, n = x.numel(); i < n; ++i) {
+      if (px[i] == py[i]) continue;  // equal values, equal infinities
+      const C actual = std::abs(C(px[i]) - C(py[i]));
+      const C allowed = allowed_atol + std::abs(allowed_rtol * C(py[i]));
+      if (!(std::isfinite(actual) && actual <= allowed)) return false;
+    }
+    return true;
+  });
 }
 
 bool equal(const Tensor& a, const Tensor& b) {

@@ -9,6 +9,7 @@ namespace paragrad {
 using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
+using autograd::SavedTensor;
 
 namespace {
 
@@ -54,9 +55,8 @@ std::vector<int64_t> positions(const Dims& sizes, const Tensor& index, int64_t d
   return pos;
 }
 
-// torch.gather; `op` names the public op in errors (gather, index_select).
-Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index, const char* op) {
-  const int64_t d = detail::wrap_dim(dim, self.dim(), op, self.sizes());
+// torch.gather's values (no graph); `op` names the public op in errors (gather, index_select).
+Tensor gather_values(const Tensor& self, int64_t d, const Tensor& index, const char* op) {
   const std::vector<int64_t> pos = positions(self.sizes(), index, d, op);
   const Tensor x = self.detach().contiguous();
   Tensor out = empty(index.sizes(), self.dtype());
@@ -66,30 +66,47 @@ Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index, const c
     T* po = out.data_ptr<T>();
     for (size_t i = 0; i < pos.size(); ++i) po[i] = px[pos[i]];
   });
-  if (needs_grad(self)) {
-    Dims in = self.sizes();
-    // grad GatherBackward: gather(x, dim, index) => scatter_add(zeros_like(x), dim, index, g)
-    record("GatherBackward", out, {self}, [in, d, index](const Tensor& g) {
-      return grad_list(scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, index, g));
-    });
-  }
   return out;
+}
+
+// index_select's 1-d index spread along dim d and broadcast over the other dims of `shape`:
+// the gather index that selects the same slices.
+Tensor spread_index(const Tensor& index, int64_t d, const Dims& shape) {
+  Shape along(shape.size(), 1);
+  along[size_t(d)] = index.numel();
+  Shape out_shape(shape.begin(), shape.end());
+  out_shape[size_t(d)] = index.numel();
+  return index.detach().reshape(along).expand(out_shape).contiguous();
 }
 
 }  // namespace
 
+// Backward: g scattered back (scatter_add, whose own backward is gather: second order works).
+// The index is saved like any tensor, so an in-place edit of it before backward raises.
 Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
-  return gather_impl(*this, dim, index, "gather");
+  const int64_t d = detail::wrap_dim(dim, this->dim(), "gather", sizes());
+  Tensor out = gather_values(*this, d, index, "gather");
+  if (needs_grad(*this)) {
+    Dims in = sizes();
+    // grad GatherBackward: gather(x, dim, index) => scatter_add(zeros_like(x), dim, index, g)
+    record("GatherBackward", out, {*this}, [in, d, si = SavedTensor(index)](const Tensor& g) {
+      return grad_list(
+          scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, si.unpack(), g));
+    });
+  }
+  return out;
 }
 
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
   const int64_t d = detail::wrap_dim(dim, self.dim(), "scatter_add", self.sizes());
   check<ShapeError>(src.sizes() == index.sizes(), "scatter_add: src shape ", shape_str(src.sizes()),
                     " must equal index shape ", shape_str(index.sizes()));
+  check<DtypeError>(self.dtype() == src.dtype(), "scatter_add: expected self and src to have the ",
+                    "same dtype, got ", dtype_name(self.dtype()), " and ", dtype_name(src.dtype()));
   const std::vector<int64_t> pos = positions(self.sizes(), index, d, "scatter_add");
-  const Dtype t = promote(self.dtype(), src.dtype());
-  Tensor out = self.detach().to(t).clone();
-  const Tensor s = src.detach().to(t).contiguous();
+  const Dtype t = self.dtype();
+  Tensor out = self.detach().clone();
+  const Tensor s = src.detach().contiguous();
   dispatch(t, [&](auto tag) {
     using T = decltype(tag);
     const T* ps = s.data_ptr<T>();
@@ -98,11 +115,14 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   });
   if (needs_grad(self, src))
     // grad ScatterAddBackward: scatter_add(self, dim, index, src) => (g, g.gather(dim, index))
-    record("ScatterAddBackward", out, {self, src},
-           [d, index](const Tensor& g) { return grad_list(g, g.gather(d, index)); });
+    record("ScatterAddBackward", out, {self, src}, [d, si = SavedTensor(index)](const Tensor& g) {
+      return grad_list(g, g.gather(d, si.unpack()));
+    });
   return out;
 }
 
+// Backward: g added back at the selected slices (a scatter_add of the spread index). The index
+// is saved like any tensor, so an in-place edit of it before backward raises.
 Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
   check<ShapeError>(index.dim() <= 1, "index_select: index must be 0-d or 1-d, got shape ",
                     shape_str(index.sizes()));
@@ -110,19 +130,37 @@ Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
                     dtype_name(index.dtype()));
   if (this->dim() == 0) return reshape({1}).index_select(0, index).reshape({});
   const int64_t d = detail::wrap_dim(dim, this->dim(), "index_select", sizes());
-  // Spread the 1-d index along dim and broadcast it over the other dims, then gather.
-  Shape along(size_t(this->dim()), 1);
-  along[size_t(d)] = index.numel();
-  Shape out_shape = shape();
-  out_shape[size_t(d)] = index.numel();
-  Tensor idx = index.reshape(along).expand(out_shape).contiguous();
-  return gather_impl(*this, d, idx, "index_select");
+  Tensor out = gather_values(*this, d, spread_index(index, d, sizes()), "index_select");
+  if (needs_grad(*this)) {
+    Dims in = sizes();
+    // grad IndexSelectBackward: index_select(x, dim, index) => g scatter-added at the index
+    record("IndexSelectBackward", out, {*this}, [in, d, si = SavedTensor(index)](const Tensor& g) {
+      return grad_list(scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d,
+                                   spread_index(si.unpack(), d, in), g));
+    });
+  }
+  return out;
 }
 
+// self with value where mask is true (mask broadcasts to self; the result keeps self's dtype).
+// Backward: g where mask is false. The mask is saved like any tensor: an in-place edit of it
+// before backward raises.
 Tensor Tensor::masked_fill(const Tensor& mask, double value) const {
   check<DtypeError>(mask.dtype() == kBool, "masked_fill: mask must be bool, got ",
                     dtype_name(mask.dtype()));
-  return where(mask, scalar(value, dtype()), *this);
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = where(mask, scalar(value, dtype()), detach());
+  }
+  check<ShapeError>(out.sizes() == sizes(), "masked_fill: mask of shape ", shape_str(mask.sizes()),
+                    " does not broadcast to the shape ", shape_str(sizes()));
+  if (needs_grad(*this))
+    // grad MaskedFillBackward: masked_fill(x, mask, v) => where(mask, 0, g)
+    record("MaskedFillBackward", out, {*this}, [sm = SavedTensor(mask)](const Tensor& g) {
+      return grad_list(where(sm.unpack(), scalar(0.0, g.dtype()), g));
+    });
+  return out;
 }
 
 Tensor diag_embed(const Tensor& v) {

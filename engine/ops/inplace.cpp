@@ -5,6 +5,7 @@
 
 #include <paragrad/engine/autograd/grad_mode.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
+#include <paragrad/engine/detail/promotion.hpp>
 
 namespace paragrad {
 
@@ -26,34 +27,16 @@ bool broadcasts_to(const Dims& src, const Dims& dst) {
   return true;
 }
 
-// A double as a 0-d operand: integral values keep an integer tensor's dtype, fractional
-// ones are float64 (so that mul_(2.5) on an int64 tensor is refused, not truncated).
+// A double as a 0-d operand of torch.result_type's dtype for it (detail::scalar_result_type):
+// a floating tensor's own dtype, int64 for an integral value, float32 otherwise (so that
+// mul_(2.5) on an int64 tensor is refused, not truncated, and mul_(2) on a bool one too).
 Tensor scalar_operand(const Tensor& dst, double v) {
-  if (dst.is_floating_point() || (std::isfinite(v) && std::floor(v) == v))
-    return scalar(v, dst.dtype());
-  return scalar(v, kFloat64);
+  return scalar(v, detail::scalar_result_type(dst.dtype(), v));
 }
 
-// dst[...] = f(dst[...], src broadcast) elementwise, in dst's dtype. Unless `casting`
-// (copy_, fill_), a src whose type would promote dst's is refused, as PyTorch refuses to
-// cast a float result into an integer tensor.
+// dst[...] = f(dst[...], src broadcast) elementwise; src already has dst's dtype.
 template <class F>
-void update(Tensor& dst, const Tensor& src_in, const char* op, F&& f, bool casting = false) {
-  check_writable(dst, op);
-  check<ValueError>(src_in.defined(), op, ": undefined source tensor");
-  check<ShapeError>(broadcasts_to(src_in.sizes(), dst.sizes()), op, ": shape ",
-                    shape_str(src_in.sizes()), " cannot be broadcast to ", shape_str(dst.sizes()));
-  const Dtype result = promote(dst.dtype(), src_in.dtype());
-  check<DtypeError>(casting || result == dst.dtype(), op, ": result type ", dtype_name(result),
-                    " cannot be cast to the ", dtype_name(dst.dtype()), " tensor written in place");
-  Tensor holder;
-  const Tensor* src_ptr = &detail::as_type(src_in, dst.dtype(), holder);
-  // Writing from an overlapping view of the same storage: read a private copy first.
-  if (src_ptr->impl()->storage == dst.impl()->storage) {
-    holder = src_ptr->detach().clone();
-    src_ptr = &holder;
-  }
-  const Tensor& src = *src_ptr;
+void apply(Tensor& dst, const Tensor& src, F&& f) {
   dispatch(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* pd = dst.data_ptr<T>();
@@ -69,6 +52,38 @@ void update(Tensor& dst, const Tensor& src_in, const char* op, F&& f, bool casti
           }
         });
   });
+}
+
+// dst[...] = f(dst[...], src broadcast) elementwise, computed as PyTorch does: in
+// torch.result_type(dst, src) (0-d rule included), then written into dst's dtype. A result
+// type dst cannot hold (a float into an integer tensor, an integer into a bool one) is refused,
+// unless `casting` (copy_, fill_: computed in dst's dtype, src converted).
+template <class F>
+void update(Tensor& dst, const Tensor& src_in, const char* op, F&& f, bool casting = false) {
+  check_writable(dst, op);
+  check<ValueError>(src_in.defined(), op, ": undefined source tensor");
+  check<ShapeError>(broadcasts_to(src_in.sizes(), dst.sizes()), op, ": shape ",
+                    shape_str(src_in.sizes()), " cannot be broadcast to ", shape_str(dst.sizes()));
+  const Dtype compute = casting ? dst.dtype() : result_type(dst, src_in);
+  check<DtypeError>(detail::can_cast(compute, dst.dtype()), op, ": result type ",
+                    dtype_name(compute), " cannot be cast to the ", dtype_name(dst.dtype()),
+                    " tensor written in place");
+  Tensor holder;
+  const Tensor* src_ptr = &detail::as_type(src_in, compute, holder);
+  // Writing from an overlapping view of the same storage: read a private copy first.
+  if (src_ptr->impl()->storage == dst.impl()->storage) {
+    holder = src_ptr->detach().clone();
+    src_ptr = &holder;
+  }
+  if (compute == dst.dtype()) {
+    apply(dst, *src_ptr, f);
+  } else {
+    // A wider float operand (float32.add_(float64)): computed in float64, rounded once.
+    Tensor wide = dst.detach().to(compute);
+    apply(wide, *src_ptr, f);
+    Tensor back = wide.to(dst.dtype());
+    apply(dst, back, [](auto, auto s) { return s; });
+  }
   dst.impl()->storage->bump_version();
 }
 }  // namespace
@@ -101,7 +116,8 @@ Tensor& Tensor::div_(double v) {
   check_writable(*this, "div_");
   check<DtypeError>(is_floating_point(), "div_: expected a floating tensor, got ",
                     dtype_name(dtype()));
-  update(*this, scalar(1.0 / v, dtype()), "div_", [](auto d, auto s) { return d * s; });
+  // d / v (not d * (1 / v), which differs in the last bit), as PyTorch's div_.
+  update(*this, scalar(v, dtype()), "div_", [](auto d, auto s) { return d / s; });
   return *this;
 }
 Tensor& Tensor::fill_(double v) {
@@ -115,12 +131,15 @@ Tensor& Tensor::zero_() {
   return fill_(0.0);
 }
 Tensor& Tensor::clamp_(double lo, double hi) {
+  // As torch.clamp_: the result type of the tensor with its bounds must fit the tensor
+  // (int64.clamp_(0.5, 2.5) is refused); with lo > hi every element becomes hi.
   check_writable(*this, "clamp_");
-  check<ValueError>(!(lo > hi), "clamp_: min ", lo, " is greater than max ", hi);
-  update(*this, scalar(0.0, dtype()), "clamp_", [lo, hi](auto d, auto) {
-    using T = decltype(d);
-    return double(d) < lo ? T(lo) : (double(d) > hi ? T(hi) : d);
-  });
+  const Dtype t = detail::clamp_result_type(dtype(), lo, hi);
+  check<DtypeError>(detail::can_cast(t, dtype()), "clamp_: result type ", dtype_name(t),
+                    " of bounds ", lo, " and ", hi, " cannot be cast to the ", dtype_name(dtype()),
+                    " tensor written in place");
+  update(*this, scalar(0.0, dtype()), "clamp_",
+         [lo, hi](auto d, auto) { return detail::clamp_value(d, lo, hi); });
   return *this;
 }
 

@@ -46,9 +46,8 @@ bool mappable(const Tensor& t) {
 }
 
 Tensor mm_forward(const Tensor& a_in, const Tensor& b_in) {
-  const Dtype t = promote(a_in.dtype(), b_in.dtype());
-  check<DtypeError>(t != kBool, "matmul: bool tensors are not supported");
-  Tensor a = a_in.detach().to(t), b = b_in.detach().to(t);
+  const Dtype t = a_in.dtype();
+  Tensor a = a_in.detach(), b = b_in.detach();
   if (!mappable(a)) a = a.detach().contiguous();
   if (!mappable(b)) b = b.detach().contiguous();
   const int64_t n = a.sizes()[a.dim() - 2], k = a.sizes()[a.dim() - 1], m = b.sizes()[b.dim() - 1];
@@ -108,6 +107,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   check<ShapeError>(a.dim() >= 1 && b.dim() >= 1,
                     "matmul: both arguments need at least 1 dimension, got shapes ",
                     shape_str(a.sizes()), " and ", shape_str(b.sizes()));
+  // As PyTorch: no type promotion in matmul (float32 @ float64 raises), no bool.
+  check<DtypeError>(a.dtype() == b.dtype(), "matmul: expected both operands to have the same ",
+                    "dtype, got ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()),
+                    " (shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()), ")");
+  check<DtypeError>(a.dtype() != kBool, "matmul: bool tensors are not supported (shapes ",
+                    shape_str(a.sizes()), " and ", shape_str(b.sizes()), ")");
   // The inner sizes, checked here so the message names the shapes the caller passed.
   const int64_t ka = a.sizes()[a.dim() - 1], kb = b.sizes()[b.dim() == 1 ? 0 : b.dim() - 2];
   check<ShapeError>(ka == kb, "matmul: shapes ", shape_str(a.sizes()), " and ",

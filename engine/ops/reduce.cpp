@@ -174,37 +174,57 @@ Tensor Tensor::prod() const {
   return out;
 }
 
-Tensor Tensor::amax(Shape dims, bool keepdim) const {
-  check<ValueError>(numel() > 0, "amax: cannot reduce an empty tensor of shape ",
-                    shape_str(sizes()));
-  auto mask = reduced_mask(*this, dims, "amax");
-  Tensor out =
-      reduce_kernel(*this, mask, keepdim, dtype(), -std::numeric_limits<double>::infinity(),
-                    [](auto a, auto b) { return (b > a || b != b) ? b : a; });
-  if (needs_grad(*this)) {
-    Dims in = sizes();
-    // The gradient is shared evenly among the elements equal to the maximum.
+namespace {
+// amax (is_max) or amin over dims. As PyTorch: reducing a zero-size dimension raises (there is no
+// identity), while an empty tensor reduced over non-empty dims gives an empty result; NaN wins.
+//
+// Backward: the gradient is shared evenly among the elements equal to the result (PyTorch's
+// tie rule), and where the result is NaN among the NaN elements (as PyTorch's max() of all
+// elements; PyTorch's amax gives NaN to the whole group there). It is selected with `where`, so a
+// NaN or inf in g never reaches an element that was not selected.
+Tensor extreme_reduce(const Tensor& x, const Shape& dims, bool keepdim, bool is_max,
+                      const char* op) {
+  auto mask = reduced_mask(x, dims, op);
+  for (size_t i = 0; i < mask.size(); ++i)
+    check<IndexError>(!mask[i] || x.sizes()[i] > 0, op, ": cannot reduce over dimension ", i,
+                      " of size 0 (shape ", shape_str(x.sizes()), "): specify a non-empty dim");
+  const double init =
+      is_max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+  Tensor out = is_max ? reduce_kernel(x, mask, keepdim, x.dtype(), init,
+                                      [](auto a, auto b) { return (b > a || b != b) ? b : a; })
+                      : reduce_kernel(x, mask, keepdim, x.dtype(), init,
+                                      [](auto a, auto b) { return (b < a || b != b) ? b : a; });
+  if (needs_grad(x)) {
+    Dims in = x.sizes();
     // grad AmaxBackward: amax(x, dims, keepdim) => g * [x == out] / (number of maxima)
-    record(
-        "AmaxBackward", out, {*this},
-        [in, mask, keepdim, sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
-          Tensor hit = (sx.unpack() == unreduce(so.unpack(), in, mask, keepdim)).to(g.dtype());
-          Shape dims;
-          for (size_t i = 0; i < mask.size(); ++i)
-            if (mask[i]) dims.push_back(int64_t(i));
-          Tensor count = dims.empty() ? hit : hit.sum(dims, true);
-          return grad_list(unreduce(g, in, mask, keepdim) * hit / count);
-        });
+    // grad AminBackward: amin(x, dims, keepdim) => g * [x == out] / (number of minima)
+    record(is_max ? "AmaxBackward" : "AminBackward", out, {x},
+           [in, mask, keepdim, sx = SavedTensor(x), so = SavedTensor(out, true)](const Tensor& g) {
+             const Tensor xv = sx.unpack(), ov = unreduce(so.unpack(), in, mask, keepdim);
+             const Tensor hit = (xv == ov) || (xv.isnan() && ov.isnan());
+             Shape rdims;
+             for (size_t i = 0; i < mask.size(); ++i)
+               if (mask[i]) rdims.push_back(int64_t(i));
+             const Tensor count = (rdims.empty() ? hit : hit.sum(rdims, true)).to(g.dtype());
+             return grad_list(
+                 where(hit, unreduce(g, in, mask, keepdim) / count, scalar(0.0, g.dtype())));
+           });
   }
   return out;
 }
-Tensor Tensor::max() const { return amax({}, false); }
-Tensor Tensor::min() const { return -(-*this).amax({}, false); }
+}  // namespace
+
+Tensor Tensor::amax(Shape dims, bool keepdim) const {
+  return extreme_reduce(*this, dims, keepdim, true, "amax");
+}
+Tensor Tensor::max() const { return extreme_reduce(*this, {}, false, true, "max"); }
+Tensor Tensor::min() const { return extreme_reduce(*this, {}, false, false, "min"); }
 
 Tensor Tensor::movedim(int64_t from, int64_t to) const {
-  const int64_t n = dim();
-  check<IndexError>(from >= -n && from < n && to >= -n && to < n, "movedim: dims ", from, ", ", to,
+  const int64_t n = dim(), m = std::max<int64_t>(n, 1);  // a 0-d tensor accepts 0 and -1
+  check<IndexError>(from >= -m && from < m && to >= -m && to < m, "movedim: dims ", from, ", ", to,
                     " out of range for shape ", shape_str(sizes()));
+  if (n == 0) return *this;
   if (from < 0) from += n;
   if (to < 0) to += n;
   Shape perm;
@@ -226,7 +246,7 @@ std::tuple<Tensor, Tensor> extreme_along(const Tensor& x, int64_t dim, bool keep
   const int64_t d = x.dim() == 0 ? 0 : (dim < 0 ? dim + n : dim);
   Tensor xm = x.dim() == 0 ? x.reshape({1}) : x;
   const int64_t len = xm.sizes()[size_t(d)];
-  check<ValueError>(len > 0, op, ": cannot reduce over a zero-size dimension (shape ",
+  check<IndexError>(len > 0, op, ": cannot reduce over dimension ", d, " of size 0 (shape ",
                     shape_str(x.sizes()), ")");
   Tensor rows = xm.detach().movedim(d, -1).contiguous();
   Dims out_shape = rows.sizes();
@@ -257,19 +277,19 @@ std::tuple<Tensor, Tensor> extreme_along(const Tensor& x, int64_t dim, bool keep
   if (needs_grad(x)) {
     Dims in = x.sizes();
     const bool kd = keepdim && x.dim() > 0;
+    // The gradient goes to the element each index selects (the first of equal values, the
+    // first NaN), scattered into zeros so that no other element sees g (a NaN in g included).
+    // The indices are saved like any tensor: editing them in place before backward raises.
     // grad MaxBackward: max(x, dim, keepdim) => g at the argmax along dim, 0 elsewhere
     // grad MinBackward: min(x, dim, keepdim) => g at the argmin along dim, 0 elsewhere
-    record(is_max ? "MaxBackward" : "MinBackward", values, {x},
-           [in, d, kd, indices](const Tensor& g) {
-             if (in.empty()) return grad_list(g.reshape({}));
-             Tensor idx = kd ? indices : indices.unsqueeze(d);
-             Tensor gk = kd ? g : g.unsqueeze(d);
-             Shape pos(in.size(), 1);
-             pos[size_t(d)] = in[size_t(d)];
-             Tensor onehot =
-                 (arange(0, double(in[size_t(d)]), 1, kInt64).reshape(pos) == idx).to(g.dtype());
-             return grad_list(onehot * gk);
-           });
+    record(
+        is_max ? "MaxBackward" : "MinBackward", values, {x},
+        [in, d, kd, si = SavedTensor(indices)](const Tensor& g) {
+          if (in.empty()) return grad_list(g.reshape({}));
+          const Tensor idx = kd ? si.unpack() : si.unpack().unsqueeze(d);
+          const Tensor gk = kd ? g : g.unsqueeze(d);
+          return grad_list(scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, idx, gk));
+        });
   }
   return {values, indices};
 }
@@ -282,33 +302,55 @@ std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool keepdim) const {
   return extreme_along(*this, dim, keepdim, false, "min");
 }
 Tensor Tensor::argmax(int64_t dim, bool keepdim) const {
+  check<DtypeError>(dtype() != kBool, "argmax: not supported for bool tensors (shape ",
+                    shape_str(sizes()), ")");  // as PyTorch
   NoGradGuard ng;
   return std::get<1>(extreme_along(*this, dim, keepdim, true, "argmax"));
 }
 Tensor Tensor::argmin(int64_t dim, bool keepdim) const {
+  check<DtypeError>(dtype() != kBool, "argmin: not supported for bool tensors (shape ",
+                    shape_str(sizes()), ")");  // as PyTorch
   NoGradGuard ng;
   return std::get<1>(extreme_along(*this, dim, keepdim, false, "argmin"));
 }
 
+namespace {
+// The (detached) maximum over dims, kept, for the stable forms of logsumexp and softmax; 0 where
+// it is not finite (an all -inf group then gives -inf, not NaN) and everywhere for an empty x
+// (a group over an empty dim has no maximum: logsumexp of nothing is log 0 = -inf, as PyTorch).
+Tensor stable_shift(const Tensor& x, const Shape& dims, const SmallVec<bool, 8>& mask) {
+  NoGradGuard no_grad;
+  if (x.numel() == 0) {
+    const Dims kept = kept_shape(x, mask, true);
+    return zeros(Shape(kept.begin(), kept.end()), x.dtype());
+  }
+  const Tensor m = x.detach().amax(dims, true);
+  return where(m.isfinite(), m, zeros_like(m));
+}
+}  // namespace
+
 Tensor Tensor::logsumexp(Shape dims, bool keepdim) const {
   const auto mask = reduced_mask(*this, dims, "logsumexp");
-  Tensor m = amax(dims, true).detach();
-  m = where(m.isfinite(), m, zeros_like(m));  // all -inf rows give -inf, not NaN
-  Tensor r = (*this - m).exp().sum(dims, true).log() + m;
+  const Tensor x = is_floating_point() ? *this : to(kFloat32);  // as PyTorch: int -> float32
+  const Tensor m = stable_shift(x, dims, mask);
+  Tensor r = (x - m).exp().sum(dims, true).log() + m;
   if (keepdim) return r;
   const Dims kept = kept_shape(*this, mask, false);
   return r.reshape(Shape(kept.begin(), kept.end()));
 }
 
 Tensor Tensor::softmax(int64_t dim) const {
-  reduced_mask(*this, {dim}, "softmax");  // checks dim, naming softmax
-  Tensor m = amax({dim}, true).detach();
-  Tensor e = (*this - m).exp();
+  const auto mask = reduced_mask(*this, {dim}, "softmax");  // checks dim, naming softmax
+  check<DtypeError>(is_floating_point(), "softmax: expected a floating tensor, got ",
+                    dtype_name(dtype()));
+  Tensor e = (*this - stable_shift(*this, {dim}, mask)).exp();
   return e / e.sum({dim}, true);
 }
 
 Tensor Tensor::log_softmax(int64_t dim) const {
   reduced_mask(*this, {dim}, "log_softmax");  // checks dim, naming log_softmax
+  check<DtypeError>(is_floating_point(), "log_softmax: expected a floating tensor, got ",
+                    dtype_name(dtype()));
   return *this - logsumexp({dim}, true);
 }
 

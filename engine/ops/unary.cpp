@@ -1,11 +1,15 @@
 // Unary elementwise math. Each op: the forward kernel, then its derivative rule.
 // Integer inputs are promoted to float32 (as torch.exp(int_tensor) is).
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include <Eigen/Core>
 
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
+#include <paragrad/engine/detail/promotion.hpp>
 
 namespace paragrad {
 
@@ -50,7 +54,7 @@ T sigmoid_of(T x) {
 // g * (1 - y^2) in one kernel: the backward of tanh, given its output y. Being an op of
 // its own (with its own rule) keeps tanh cheap and still twice differentiable.
 Tensor tanh_backward(const Tensor& g, const Tensor& y) {
-  const Dtype t = promote(g.dtype(), y.dtype());
+  const Dtype t = result_type(g, y);
   Tensor out = detail::binary_map(g, y, t, t, [](auto a, auto b) { return a * (1 - b * b); });
   if (needs_grad(g, y))
     // grad TanhBackwardBackward: tanh_backward(grad, y) => (g * (1 - y²), -2 * g * grad * y)
@@ -64,7 +68,7 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
 
 // g * y * (1 - y): the backward of sigmoid, given its output y.
 Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
-  const Dtype t = promote(g.dtype(), y.dtype());
+  const Dtype t = result_type(g, y);
   Tensor out = detail::binary_map(g, y, t, t, [](auto a, auto b) { return a * b * (1 - b); });
   if (needs_grad(g, y))
     // grad SigmoidBackwardBackward: sigmoid_backward(grad, y) => (g*y*(1 - y), g*grad*(1 - 2y))
@@ -154,6 +158,7 @@ Tensor Tensor::abs() const {
 }
 
 Tensor Tensor::sign() const {
+  if (dtype() == kBool) return clone();  // as PyTorch: the sign of a bool is itself
   Tensor out = numeric_map(*this, "sign", [](auto x) {
     using T = decltype(x);
     return T((T(0) < x) - (x < T(0)));
@@ -205,6 +210,8 @@ Tensor Tensor::sigmoid() const {
 }
 
 Tensor Tensor::softplus() const {
+  check<DtypeError>(is_floating_point(), "softplus: expected a floating tensor, got ",
+                    dtype_name(dtype()), " of shape ", shape_str(sizes()));
   // log(1 + e^x), computed without overflow
   Tensor out = float_map(*this, [](auto x) {
     using T = decltype(x);
@@ -218,17 +225,21 @@ Tensor Tensor::softplus() const {
   return out;
 }
 
+// max(x, 0), NaN kept (as PyTorch). The gradient passes where the output is not <= 0 (NaN
+// included, as PyTorch's threshold_backward), selected so that a NaN in g stays out of the
+// other elements.
 Tensor Tensor::relu() const {
-  Tensor out = numeric_map(*this, "relu", [](auto x) { return x > 0 ? x : decltype(x)(0); });
+  Tensor out = numeric_map(*this, "relu", [](auto x) { return x <= 0 ? decltype(x)(0) : x; });
   if (needs_grad(*this))
     // grad ReluBackward: relu(x) => g * [out > 0]
     record("ReluBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return grad_list(g * (so.unpack() > 0.0).to(g.dtype()));
+      return grad_list(where(so.unpack() <= 0.0, scalar(0.0, g.dtype()), g));
     });
   return out;
 }
 
 Tensor Tensor::square() const {
+  if (dtype() == kBool) return to(kInt64).square();  // as PyTorch (square is pow(2): int64)
   Tensor out = numeric_map(*this, "square", [](auto x) { return x * x; });
   if (needs_grad(*this))
     // grad SquareBackward: square(x) => 2 * g * x
@@ -248,14 +259,31 @@ Tensor Tensor::reciprocal() const {
   return out;
 }
 
+// dtype as PyTorch: a floating tensor keeps its dtype; an int64 or bool tensor gives int64 for
+// an integral p >= 0 (a negative integral p raises, as PyTorch does for Python ints) and float32
+// for any other p.
 Tensor Tensor::pow(double p) const {
-  Tensor out = is_floating(dtype()) || (p >= 0 && std::floor(p) == p)
-                   ? numeric_map(*this, "pow",
-                                 [p](auto x) {
-                                   using T = decltype(x);
-                                   return static_cast<T>(std::pow(x, static_cast<T>(p)));
-                                 })
-                   : float_map(*this, [p](auto x) { return std::pow(x, decltype(x)(p)); });
+  Tensor out;
+  if (is_floating(dtype())) {
+    // ±0.5 as PyTorch computes them, through sqrt: (-inf)^0.5 is NaN (IEEE pow says +inf).
+    out = detail::unary_map<detail::Kinds::Floating>(
+        *this, dtype(),
+        [p](auto x) {
+          using T = decltype(x);
+          if (p == 0.5) return std::sqrt(x);
+          if (p == -0.5) return T(1) / std::sqrt(x);
+          return static_cast<T>(std::pow(x, static_cast<T>(p)));
+        },
+        "pow");
+  } else if (detail::is_int64_value(p)) {
+    check<ValueError>(p >= 0, "pow: integers to negative integer powers are not allowed (",
+                      dtype_name(dtype()), " tensor of shape ", shape_str(sizes()), ", power ", p,
+                      ")");
+    const auto e = static_cast<int64_t>(p);
+    out = numeric_map(to(kInt64), "pow", [e](auto x) { return detail::int_pow(int64_t(x), e); });
+  } else {
+    out = float_map(*this, [p](auto x) { return std::pow(x, decltype(x)(p)); });
+  }
   if (needs_grad(*this))
     // grad PowBackward: pow(x, p) => g * p * x^(p-1) (0 when p == 0)
     record("PowBackward", out, {*this}, [p, sx = SavedTensor(*this)](const Tensor& g) {
@@ -265,24 +293,36 @@ Tensor Tensor::pow(double p) const {
   return out;
 }
 
-Tensor Tensor::clamp(double lo, double hi) const {
-  check<ValueError>(!(lo > hi), "clamp: min ", lo, " is greater than max ", hi);
-  Tensor out = numeric_map(*this, "clamp", [lo, hi](auto x) {
-    using T = decltype(x);
-    if (x != x) return x;
-    // compare as double: an infinite bound must never be cast to an integer type
-    return double(x) < lo ? T(lo) : (double(x) > hi ? T(hi) : x);
-  });
-  if (needs_grad(*this))
-    // The gradient passes where lo <= x <= hi (PyTorch's convention at the bounds).
-    // grad ClampBackward: clamp(x, lo, hi) => g * [lo <= x <= hi]
-    record("ClampBackward", out, {*this}, [lo, hi, sx = SavedTensor(*this)](const Tensor& g) {
-      Tensor x = sx.unpack();
-      return grad_list(g * ((x >= lo) && (x <= hi)).to(g.dtype()));
+namespace {
+// clamp with optional bounds (NaN-free doubles or absent). As PyTorch: min(max(x, lo), hi), so
+// with lo > hi every element becomes hi; NaN in x or in a bound gives NaN; the result dtype is
+// torch.result_type of the tensor with the bounds given (an int64 tensor clamped to 0.5 becomes
+// float32, see detail::scalar_result_type).
+Tensor clamp_impl(const Tensor& x, std::optional<double> lo, std::optional<double> hi,
+                  const char* op) {
+  const Dtype t = detail::clamp_result_type(x.dtype(), lo, hi);
+  const double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
+  Tensor holder;
+  const Tensor& xt = detail::as_type(x, t, holder);
+  Tensor out = numeric_map(xt, op, [l, h](auto v) { return detail::clamp_value(v, l, h); });
+  if (needs_grad(x))
+    // The gradient passes where lo <= x <= hi (PyTorch's convention at the bounds; nowhere when
+    // lo > hi), selected so a NaN in g does not reach the clamped elements.
+    // grad ClampBackward: clamp(x, lo, hi) => where(lo <= x <= hi, g, 0)
+    record("ClampBackward", out, {x}, [l, h, sx = SavedTensor(x)](const Tensor& g) {
+      const Tensor xv = sx.unpack();
+      return grad_list(where((xv >= l) && (xv <= h), g, scalar(0.0, g.dtype())));
     });
   return out;
 }
-Tensor Tensor::clamp_min(double lo) const { return clamp(lo, INFINITY); }
-Tensor Tensor::clamp_max(double hi) const { return clamp(-INFINITY, hi); }
+}  // namespace
+
+Tensor Tensor::clamp(double lo, double hi) const { return clamp_impl(*this, lo, hi, "clamp"); }
+Tensor Tensor::clamp_min(double lo) const {
+  return clamp_impl(*this, lo, std::nullopt, "clamp_min");
+}
+Tensor Tensor::clamp_max(double hi) const {
+  return clamp_impl(*this, std::nullopt, hi, "clamp_max");
+}
 
 }  // namespace paragrad

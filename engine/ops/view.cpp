@@ -187,6 +187,7 @@ Tensor Tensor::t() const {
 }
 
 Tensor Tensor::mT() const {
+  if (dim() == 0) return *this;  // as PyTorch 1.13 (deprecated there since 2.0)
   check<ShapeError>(dim() >= 2, "mT: expects a tensor with >= 2 dimensions, got shape ",
                     shape_str(sizes()));
   return transpose(-2, -1);

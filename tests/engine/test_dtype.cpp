@@ -13,7 +13,70 @@ TEST_CASE("float32 with float64 promotes to float64", "[dtype]") {
   CHECK((a * b).dtype() == kFloat64);
   CHECK((a / b).dtype() == kFloat64);
   CHECK(maximum(a, b).dtype() == kFloat64);
-  CHECK(matmul(a, b).dtype() == kFloat64);
+}
+
+TEST_CASE("matmul and scatter_add do not promote, as PyTorch", "[dtype][errors]") {
+  Tensor a = ones({2}, kFloat32), b = ones({2}, kFloat64);
+  REQUIRE_THROWS_WITH(matmul(a, b), Catch::StartsWith("matmul") && Catch::Contains("float32") &&
+                                        Catch::Contains("float64"));
+  REQUIRE_THROWS_WITH(matmul(ones({2, 2}, kBool), ones({2, 2}, kBool)),
+                      Catch::StartsWith("matmul") && Catch::Contains("bool"));
+  CHECK(matmul(tensor({{1, 2}}, kInt64), tensor({3, 4}, kInt64)).tolist() ==
+        std::vector<double>{11});
+  REQUIRE_THROWS_WITH(scatter_add(zeros({3}), 0, tensor({0}, kInt64), ones({1}, kFloat64)),
+                      Catch::StartsWith("scatter_add") && Catch::Contains("float64"));
+}
+
+TEST_CASE("integer pow stays int64, as PyTorch", "[dtype]") {
+  Tensor i = tensor({-2, 3, 1}, kInt64);
+  CHECK(i.pow(tensor({3, 2, -1}, kInt64)).dtype() == kInt64);
+  CHECK(i.pow(tensor({3, 2, -1}, kInt64)).tolist() == std::vector<double>{-8, 9, 1});
+  CHECK(tensor({2, -1, -1}, kInt64).pow(tensor({-1, -1, -2}, kInt64)).tolist() ==
+        std::vector<double>{0, -1, 1});
+  CHECK(i.pow(2.0).tolist() == std::vector<double>{4, 9, 1});
+  CHECK(i.pow(scalar(2.0, kFloat64)).dtype() == kFloat64);
+  CHECK(i.pow(ones({3})).dtype() == kFloat32);
+  // Wraps around like PyTorch's int64 arithmetic: torch.tensor([3]).pow(41) (3^41 mod 2^64).
+  CHECK(tensor({3}, kInt64).pow(41.0).item<int64_t>() == -420491770248316829LL);
+  REQUIRE_THROWS_WITH(i.pow(-1.0), Catch::StartsWith("pow") && Catch::Contains("negative"));
+  CHECK(i.pow(-1.5).dtype() == kFloat32);
+}
+
+TEST_CASE("bool pow follows PyTorch: int64 for integral powers, float32 otherwise", "[dtype]") {
+  Tensor b = tensor({1, 0, 1}, kBool);
+  CHECK(b.pow(2.0).dtype() == kInt64);
+  CHECK(b.pow(2.0).tolist() == std::vector<double>{1, 0, 1});
+  CHECK(b.pow(0.0).tolist() == std::vector<double>{1, 1, 1});
+  CHECK(b.pow(0.5).dtype() == kFloat32);
+  REQUIRE_THROWS_WITH(b.pow(-1.0), Catch::StartsWith("pow"));
+  REQUIRE_THROWS_WITH(b.pow(b), Catch::StartsWith("pow") && Catch::Contains("bool"));
+  CHECK(b.pow(tensor({2, 2, 2}, kInt64)).dtype() == kInt64);
+}
+
+TEST_CASE("an int64 tensor compared with a fractional double compares in float32", "[dtype]") {
+  // PyTorch: tensor([1, 2, 3]) == 2.0000001 is [False, True, False] (2.0000001 rounds to 2.0f).
+  Tensor i = tensor({1, 2, 3}, kInt64);
+  CHECK((i >= 2.0000001).tolist() == std::vector<double>{0, 1, 1});
+  CHECK((i > 1e30).tolist() == std::vector<double>{0, 0, 0});
+  CHECK((i < INFINITY).tolist() == std::vector<double>{1, 1, 1});
+}
+
+TEST_CASE("allclose compares in the inputs' dtype and refuses mixed dtypes", "[dtype]") {
+  // 1 and 1 + 2^-20 differ by 9.5e-7: within rtol 1e-6 in float64 and in float32 alike; with
+  // rtol 0 and atol 1e-7 they differ in float64, but in float32 1 + 1e-8 rounds to 1 exactly.
+  CHECK(allclose(tensor({1.0}, kFloat32), tensor({1.0 + 1e-8}, kFloat32), 0, 0));
+  CHECK_FALSE(allclose(tensor({1.0}, kFloat64), tensor({1.0 + 1e-8}, kFloat64), 0, 0));
+  // float32 arithmetic in the tolerance: |a - b| = 2^-23 against 1e-7 + 0 (float32 1e-7).
+  CHECK_FALSE(allclose(tensor({1.0f + 0x1p-23f}), tensor({1.0}), 0, 1e-7));
+  CHECK(allclose(tensor({1.0f + 0x1p-23f}), tensor({1.0}), 0, 2e-7));
+  REQUIRE_THROWS_WITH(allclose(ones({2}), ones({2}, kFloat64)),
+                      Catch::StartsWith("allclose") && Catch::Contains("float64"));
+  CHECK(allclose(tensor({1, 2}, kInt64), tensor({1, 2}, kInt64)));
+  CHECK_FALSE(allclose(tensor({1, 2}, kInt64), tensor({1, 3}, kInt64)));
+  CHECK(allclose(tensor({1, 0}, kBool), tensor({1, 0}, kBool)));
+  CHECK_FALSE(allclose(tensor({NAN}), tensor({NAN})));
+  CHECK(allclose(tensor({INFINITY}), tensor({INFINITY})));
+  CHECK_FALSE(allclose(tensor({INFINITY}), tensor({-INFINITY})));
 }
 
 TEST_CASE("int with float promotes to the float type", "[dtype]") {
@@ -133,4 +196,12 @@ TEST_CASE("a 0-d operand does not promote a dimensioned tensor of the same categ
   CHECK((ones({3}) / scalar(2.0, kFloat64)).dtype() == kFloat32);
   CHECK(where(ones({3}, kBool), ones({3}), scalar(0.0, kFloat64)).dtype() == kFloat32);
   CHECK(result_type(zeros({2}, kInt64), scalar(1.0, kFloat32)) == kFloat32);
+}
+
+TEST_CASE("tanh_backward and sigmoid_backward take torch.result_type of their operands",
+          "[dtype]") {
+  // PyTorch: aten.tanh_backward(ones(3), tensor(0.5, float64)) is float32 (a 0-d operand does
+  // not promote); aten.sigmoid_backward(ones(3, float64), ones(3)) is float64.
+  CHECK(tanh_backward(ones({3}), scalar(0.5, kFloat64)).dtype() == kFloat32);
+  CHECK(sigmoid_backward(ones({3}, kFloat64), ones({3})).dtype() == kFloat64);
 }

@@ -83,8 +83,28 @@ TEST_CASE("clamp passes the gradient at its bounds like PyTorch", "[elementwise]
   CHECK(x.grad().tolist() == std::vector<double>{0, 1, 1, 1, 0});
 }
 
-TEST_CASE("clamp with min greater than max raises naming clamp", "[elementwise][errors]") {
-  REQUIRE_THROWS_WITH(ones({2}).clamp(1.0, 0.0), Catch::Contains("clamp"));
+TEST_CASE("clamp with min greater than max sets every element to max, as PyTorch",
+          "[elementwise]") {
+  // torch.clamp is min(max(x, min), max): with min > max every element is max and no element
+  // is inside [min, max], so no gradient passes.
+  Tensor x = tensor({-1.0, 0.5, 2.0}, kFloat64).requires_grad_();
+  Tensor y = x.clamp(1.0, 0.0);
+  CHECK(y.tolist() == std::vector<double>{0, 0, 0});
+  y.sum().backward();
+  CHECK(x.grad().tolist() == std::vector<double>{0, 0, 0});
+  CHECK(tensor({5, -5}, kInt64).clamp(3, 1).tolist() == std::vector<double>{1, 1});
+}
+
+TEST_CASE("clamp of an int64 tensor takes the bounds' type, as torch.result_type",
+          "[elementwise][dtype]") {
+  Tensor i = tensor({1, 2, 3}, kInt64);
+  CHECK(i.clamp(0.5, 2.5).dtype() == kFloat32);
+  CHECK(i.clamp(0.5, 2.5).tolist() == std::vector<double>{1, 2, 2.5});
+  CHECK(i.clamp(0, 2).dtype() == kInt64);
+  CHECK(i.clamp_min(1.5).dtype() == kFloat32);
+  CHECK(i.clamp_max(2).dtype() == kInt64);
+  CHECK(tensor({1, 0}, kBool).clamp(0, 1).dtype() == kInt64);
+  CHECK(ones({2}, kFloat64).clamp(0.5, 0.75).dtype() == kFloat64);
 }
 
 TEST_CASE("relu and abs have PyTorch's subgradient 0 at 0", "[elementwise]") {

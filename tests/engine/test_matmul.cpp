@@ -55,11 +55,14 @@ TEST_CASE("matmul with zero-size dims gives zeros or empty results", "[matmul][e
   CHECK(matmul(ones({0, 2, 2}), ones({2, 3})).shape() == Shape{0, 2, 3});
 }
 
-TEST_CASE("matmul of int64 tensors stays int64 and int with float promotes", "[matmul][dtype]") {
+TEST_CASE("matmul of int64 tensors stays int64 and mixed dtypes raise as PyTorch",
+          "[matmul][dtype]") {
   Tensor i = tensor({{1, 2}, {3, 4}}, kInt64);
   CHECK(matmul(i, i).dtype() == kInt64);
   CHECK(matmul(i, i).tolist() == std::vector<double>{7, 10, 15, 22});
-  CHECK(matmul(i, ones({2, 2}, kFloat64)).dtype() == kFloat64);
+  REQUIRE_THROWS_WITH(matmul(i, ones({2, 2}, kFloat64)), Catch::StartsWith("matmul") &&
+                                                             Catch::Contains("int64") &&
+                                                             Catch::Contains("float64"));
 }
 
 TEST_CASE("matmul passes first and second order gradcheck in every layout", "[matmul]") {

@@ -1,7 +1,9 @@
 // A state_dict saved here loads into PyTorch's own module under the same keys. Needs
 // /usr/bin/python3 with torch; uses the safetensors package when installed, else a minimal
-// reader of the format (json + torch.frombuffer). Skipped (passes with a message) without torch.
+// reader of the format (json + torch.frombuffer). Skipped (CTest shows it skipped) without torch.
 #include <catch2/catch.hpp>
+
+#include "skip.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -18,10 +20,7 @@ bool python_has_torch() {
 }  // namespace
 
 TEST_CASE("a saved Linear state_dict loads in PyTorch's nn.Linear") {
-  if (!python_has_torch()) {
-    WARN("skipped: /usr/bin/python3 with torch is not available");
-    return;
-  }
+  if (!python_has_torch()) PARAGRAD_SKIP("/usr/bin/python3 with torch is not available");
   const std::string path = "paragrad_interop_linear.safetensors";
   const std::string script = "paragrad_interop_check.py";
   nn::Linear lin(3, 2);
