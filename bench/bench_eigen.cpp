@@ -2,121 +2,140 @@
 // autograd (the hardware-limit reference): op_chain, matmul512, mlp_sgd, svd.
 #include <Eigen/Core>
 #include <Eigen/SVD>
+#include <memory>
 
 #include "common.hpp"
+#include "harness.hpp"
 
 namespace {
 
+using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
 // op_chain: forward keeping the tanh outputs, then the chain rule by hand.
-void op_chain(benchmark::State& state) {
+bench::Case op_chain() {
+  struct State {
+    Eigen::Array4f x, g;
+    Eigen::Array<float, 4, bench::kOpChainReps> t;
+  };
+  auto s = std::make_shared<State>();
   bench::Rng rng(bench::kSeedOpChain);
-  const Eigen::Array4f x = bench::randn(rng, bench::kOpChainLen, 1).cast<float>().array();
-  Eigen::Array<float, 4, bench::kOpChainReps> t;
-  for (auto _ : state) {
-    Eigen::Array4f y = x;
-    for (int i = 0; i < bench::kOpChainReps; ++i) t.col(i) = y = (y * 1.01f + 0.1f).tanh();
-    float s = y.sum();
-    Eigen::Array4f g = Eigen::Array4f::Ones();
-    for (int i = bench::kOpChainReps - 1; i >= 0; --i) g = g * (1 - t.col(i).square()) * 1.01f;
-    benchmark::DoNotOptimize(s);
-    benchmark::DoNotOptimize(g.data());
-  }
-  state.counters["ops"] = bench::kOpChainOps;
+  s->x = bench::randn(rng, bench::kOpChainLen, 1).cast<float>().array();
+  return {[s] {
+            Eigen::Array4f y = s->x;
+            for (int i = 0; i < bench::kOpChainReps; ++i)
+              s->t.col(i) = y = (y * 1.01f + 0.1f).tanh();
+            float sum = y.sum();
+            bench::do_not_optimize(sum);
+            Eigen::Array4f g = Eigen::Array4f::Ones();
+            for (int i = bench::kOpChainReps - 1; i >= 0; --i)
+              g = g * (1 - s->t.col(i).square()) * 1.01f;
+            s->g = g;
+            bench::do_not_optimize(s->g);
+            return double(g[0]);
+          },
+          [s] { return double(s->g.sum()); }};
 }
+BENCH_SIDE("op_chain", "eigen", op_chain);
 
 // matmul512: C = A B, s = sum(C), G = ones, dA = G Bᵀ, dB = Aᵀ G.
-void matmul512(benchmark::State& state) {
-  using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Mat A = bench::matmul_input(0).cast<float>(), B = bench::matmul_input(1).cast<float>();
-  Mat C(A.rows(), B.cols()), G(A.rows(), B.cols()), dA(A.rows(), A.cols()), dB(B.rows(), B.cols());
-  for (auto _ : state) {
-    C.noalias() = A * B;
-    float s = C.sum();
-    G.setOnes();
-    dA.noalias() = G * B.transpose();
-    dB.noalias() = A.transpose() * G;
-    benchmark::DoNotOptimize(s);
-    benchmark::DoNotOptimize(dA.data());
-    benchmark::DoNotOptimize(dB.data());
-  }
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(bench::kMatmulFlops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+bench::Case matmul512() {
+  struct State {
+    Mat A = bench::matmul_input(0).cast<float>(), B = bench::matmul_input(1).cast<float>();
+    Mat C, G, dA, dB;
+  };
+  auto s = std::make_shared<State>();
+  const int n = bench::kMatmulN;
+  s->C.resize(n, n), s->G.resize(n, n), s->dA.resize(n, n), s->dB.resize(n, n);
+  return {[s] {
+            s->C.noalias() = s->A * s->B;
+            float sum = s->C.sum();
+            bench::do_not_optimize(sum);
+            s->G.setOnes();
+            s->dA.noalias() = s->G * s->B.transpose();
+            s->dB.noalias() = s->A.transpose() * s->G;
+            bench::do_not_optimize(s->dA.data()[0]);
+            bench::do_not_optimize(s->dB.data()[0]);
+            return double(s->dA(0, 0) + s->dB(0, 0));
+          },
+          [s] { return double(s->dA.cast<double>().sum() + s->dB.cast<double>().sum()); }};
 }
+BENCH_SIDE("matmul512", "eigen", matmul512);
 
 // mlp_sgd: 784→256 ReLU →10, softmax cross-entropy (mean), SGD with momentum, by hand.
-void mlp_sgd(benchmark::State& state) {
-  using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// Check: the first step's loss.
+bench::Case mlp_sgd() {
   using Vec = Eigen::RowVectorXf;
-  const bench::MlpData d = bench::mlp_sgd_data();
-  Mat W1 = d.l1.weight.cast<float>(), W2 = d.l2.weight.cast<float>();
-  Vec b1 = d.l1.bias.transpose().cast<float>(), b2 = d.l2.bias.transpose().cast<float>();
-  const Mat X = d.x.cast<float>();
-  const int n = bench::kMlpBatch;
-  Mat vW1 = Mat::Zero(W1.rows(), W1.cols()), vW2 = Mat::Zero(W2.rows(), W2.cols());
-  Vec vb1 = Vec::Zero(b1.size()), vb2 = Vec::Zero(b2.size());
-  Mat H(n, bench::kMlpHidden), Z(n, bench::kMlpOut), dH(n, bench::kMlpHidden);
-  Mat gW1(W1.rows(), W1.cols()), gW2(W2.rows(), W2.cols());
-  bool first = true;
-  const float lr = float(bench::kMlpLr), mu = float(bench::kMlpMomentum);
-  for (auto _ : state) {
-    H.noalias() = X * W1.transpose();
-    H.rowwise() += b1;
-    H = H.cwiseMax(0.0f);
-    Z.noalias() = H * W2.transpose();
-    Z.rowwise() += b2;
+  struct State {
+    bench::MlpData d = bench::mlp_sgd_data();
+    Mat W1 = d.l1.weight.cast<float>(), W2 = d.l2.weight.cast<float>();
+    Vec b1 = d.l1.bias.transpose().cast<float>(), b2 = d.l2.bias.transpose().cast<float>();
+    Mat X = d.x.cast<float>();
+    Mat vW1 = Mat::Zero(W1.rows(), W1.cols()), vW2 = Mat::Zero(W2.rows(), W2.cols());
+    Vec vb1 = Vec::Zero(b1.size()), vb2 = Vec::Zero(b2.size());
+    Mat H{bench::kMlpBatch, bench::kMlpHidden}, Z{bench::kMlpBatch, bench::kMlpOut};
+    Mat dH{bench::kMlpBatch, bench::kMlpHidden};
+    Mat gW1{W1.rows(), W1.cols()}, gW2{W2.rows(), W2.cols()};
+    bool first = true;
+  };
+  auto s = std::make_shared<State>();
+  return {[s] {
+    const int n = bench::kMlpBatch;
+    const float lr = float(bench::kMlpLr), mu = float(bench::kMlpMomentum);
+    State& m = *s;
+    m.H.noalias() = m.X * m.W1.transpose();
+    m.H.rowwise() += m.b1;
+    m.H = m.H.cwiseMax(0.0f);
+    m.Z.noalias() = m.H * m.W2.transpose();
+    m.Z.rowwise() += m.b2;
     // softmax cross-entropy: dZ = (softmax(Z) - onehot) / n
-    Eigen::VectorXf zmax = Z.rowwise().maxCoeff();
-    Z = (Z.colwise() - zmax).array().exp().matrix();
-    Eigen::VectorXf denom = Z.rowwise().sum();
+    Eigen::VectorXf zmax = m.Z.rowwise().maxCoeff();
+    m.Z = (m.Z.colwise() - zmax).array().exp().matrix();
+    Eigen::VectorXf denom = m.Z.rowwise().sum();
     float loss = 0;
     for (int i = 0; i < n; ++i) {
-      const int label = int(d.y(i, 0));
-      loss -= std::log(Z(i, label) / denom(i));
-      Z.row(i) /= denom(i);
-      Z(i, label) -= 1.0f;
+      const int label = int(m.d.y(i, 0));
+      loss -= std::log(m.Z(i, label) / denom(i));
+      m.Z.row(i) /= denom(i);
+      m.Z(i, label) -= 1.0f;
     }
-    Z /= float(n);
-    benchmark::DoNotOptimize(loss);
-    gW2.noalias() = Z.transpose() * H;
-    Vec gb2 = Z.colwise().sum();
-    dH.noalias() = Z * W2;
-    dH = (H.array() > 0.0f).select(dH, 0.0f);
-    gW1.noalias() = dH.transpose() * X;
-    Vec gb1 = dH.colwise().sum();
+    loss /= float(n);
+    m.Z /= float(n);
+    m.gW2.noalias() = m.Z.transpose() * m.H;
+    Vec gb2 = m.Z.colwise().sum();
+    m.dH.noalias() = m.Z * m.W2;
+    m.dH = (m.H.array() > 0.0f).select(m.dH, 0.0f);
+    m.gW1.noalias() = m.dH.transpose() * m.X;
+    Vec gb1 = m.dH.colwise().sum();
     // PyTorch's SGD: v = μ v + g (v = g on the first step), p -= lr v
-    if (first) {
-      vW1 = gW1, vW2 = gW2, vb1 = gb1, vb2 = gb2;
-      first = false;
+    if (m.first) {
+      m.vW1 = m.gW1, m.vW2 = m.gW2, m.vb1 = gb1, m.vb2 = gb2;
+      m.first = false;
     } else {
-      vW1 = mu * vW1 + gW1, vW2 = mu * vW2 + gW2, vb1 = mu * vb1 + gb1, vb2 = mu * vb2 + gb2;
+      m.vW1 = mu * m.vW1 + m.gW1, m.vW2 = mu * m.vW2 + m.gW2;
+      m.vb1 = mu * m.vb1 + gb1, m.vb2 = mu * m.vb2 + gb2;
     }
-    W1 -= lr * vW1, W2 -= lr * vW2, b1 -= lr * vb1, b2 -= lr * vb2;
-  }
+    m.W1 -= lr * m.vW1, m.W2 -= lr * m.vW2, m.b1 -= lr * m.vb1, m.b2 -= lr * m.vb2;
+    bench::do_not_optimize(m.W1.data()[0]);
+    return double(loss);
+  }};
 }
+BENCH_SIDE("mlp_sgd", "eigen", mlp_sgd);
 
 // svd forward, float64, thin U and V, with Eigen's own SVD (BDCSVD): the raw-Eigen baseline that
 // linalg::svd's kernel (bidiagonalization + QR sweeps, linalg/svd_kernel.hpp) replaces.
-void svd(benchmark::State& state) {
-  const int n = int(state.range(0));
+// Check: the sum of the singular values.
+bench::Case svd(int n) {
   const Eigen::MatrixXd A = bench::svd_input(n);
-  for (auto _ : state) {
-    Eigen::BDCSVD<Eigen::MatrixXd> s(A, Eigen::ComputeThinU | Eigen::ComputeThinV);
-    benchmark::DoNotOptimize(s.singularValues().data());
-  }
+  auto S = std::make_shared<Eigen::VectorXd>();
+  return {[A, S] {
+            Eigen::BDCSVD<Eigen::MatrixXd> s(A, Eigen::ComputeThinU | Eigen::ComputeThinV);
+            *S = s.singularValues();
+            return s.matrixU()(0, 0) + (*S)(0) + s.matrixV()(0, 0);
+          },
+          [S] { return S->sum(); }};
 }
+BENCH_SIDE("svd16", "eigen", [] { return svd(16); });
+BENCH_SIDE("svd64", "eigen", [] { return svd(64); });
+BENCH_SIDE("svd256", "eigen", [] { return svd(256); });
 
 }  // namespace
-
-BENCHMARK(op_chain)->Name("eigen/op_chain")->Apply(bench::configure);
-BENCHMARK(matmul512)
-    ->Name("eigen/matmul512")
-    ->Unit(benchmark::kMillisecond)
-    ->Apply(bench::configure);
-BENCHMARK(mlp_sgd)->Name("eigen/mlp_sgd")->Unit(benchmark::kMillisecond)->Apply(bench::configure);
-BENCHMARK(svd)
-    ->Name("eigen/svd")
-    ->Arg(16)
-    ->Arg(64)
-    ->Arg(256)
-    ->Unit(benchmark::kMicrosecond)
-    ->Apply(bench::configure);

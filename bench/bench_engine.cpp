@@ -1,9 +1,10 @@
-// Engine workloads, paragrad side: op_chain, matmul512, deep_chain.
-#include <algorithm>
+// Engine workloads, paragrad side: op_chain, matmul512, deep_chain, deep_chain_memory.
+#include <memory>
 
 #include <paragrad/engine/engine.hpp>
 
 #include "common.hpp"
+#include "harness.hpp"
 
 namespace {
 using namespace paragrad;
@@ -11,75 +12,65 @@ using namespace paragrad;
 Tensor from_rows(const bench::RowMatrixXd& m, Dtype dtype) {
   return from_eigen(Eigen::MatrixXd(m)).to(dtype).contiguous();
 }
+double total(const Tensor& t) { return t.to(kFloat64).sum().item<double>(); }
 
 // op_chain: 4 floats, 33 × (mul 1.01, add 0.1, tanh), sum, backward.
-void op_chain(benchmark::State& state) {
+bench::Case op_chain() {
   bench::Rng rng(bench::kSeedOpChain);
-  Tensor x = from_rows(bench::randn(rng, bench::kOpChainLen, 1), kFloat32)
-                 .reshape({bench::kOpChainLen})
-                 .requires_grad_();
-  for (auto _ : state) {
-    Tensor y = x;
-    for (int i = 0; i < bench::kOpChainReps; ++i) y = (y * 1.01 + 0.1).tanh();
-    y.sum().backward();
-    benchmark::DoNotOptimize(x.grad().impl());
-    x.zero_grad();
-  }
-  state.counters["ops"] = bench::kOpChainOps;
+  auto x = std::make_shared<Tensor>(from_rows(bench::randn(rng, bench::kOpChainLen, 1), kFloat32)
+                                        .reshape({bench::kOpChainLen})
+                                        .requires_grad_());
+  return {[x] {
+            x->zero_grad();
+            Tensor y = *x;
+            for (int i = 0; i < bench::kOpChainReps; ++i) y = (y * 1.01 + 0.1).tanh();
+            y.sum().backward();
+            return double(x->grad().data_ptr<float>()[0]);
+          },
+          [x] { return total(x->grad()); }};
 }
+BENCH_SIDE("op_chain", "paragrad", op_chain);
 
 // matmul512: C = A B, sum, backward (the two gradient GEMMs): 6 n³ flops.
-void matmul512(benchmark::State& state) {
-  Tensor A = from_rows(bench::matmul_input(0), kFloat32).requires_grad_();
-  Tensor B = from_rows(bench::matmul_input(1), kFloat32).requires_grad_();
-  for (auto _ : state) {
-    matmul(A, B).sum().backward();
-    benchmark::DoNotOptimize(A.grad().impl());
-    benchmark::DoNotOptimize(B.grad().impl());
-    A.zero_grad();
-    B.zero_grad();
-  }
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(bench::kMatmulFlops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+bench::Case matmul512() {
+  auto A = std::make_shared<Tensor>(from_rows(bench::matmul_input(0), kFloat32).requires_grad_());
+  auto B = std::make_shared<Tensor>(from_rows(bench::matmul_input(1), kFloat32).requires_grad_());
+  return {[A, B] {
+            A->zero_grad();
+            B->zero_grad();
+            matmul(*A, *B).sum().backward();
+            return double(A->grad().data_ptr<float>()[0] + B->grad().data_ptr<float>()[0]);
+          },
+          [A, B] { return total(A->grad()) + total(B->grad()); }};
 }
+BENCH_SIDE("matmul512", "paragrad", matmul512);
 
-// deep_chain: a scalar through `ops` alternating mul and add, backward, the graph freed. Reports
-// the peak memory above the starting RSS per op.
-void deep_chain(benchmark::State& state) {
-  const int ops = int(state.range(0));
-  double peak_bytes = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    const bool reset = bench::reset_peak_rss();
-    const double rss0 = bench::rss_bytes();
-    state.ResumeTiming();
-    double grad = 0;
-    {
-      Tensor x = scalar(1.0).requires_grad_();
-      Tensor y = x;
-      for (int i = 0; i < ops; ++i) y = (i % 2 == 0) ? y * 0.9999999 : y + 1e-7;
-      const double live = bench::rss_bytes();  // the whole graph is alive here
-      y.backward();
-      grad = x.grad().item<double>();
-      peak_bytes = std::max(live, reset ? bench::peak_rss_bytes() : live) - rss0;
-    }
-    benchmark::DoNotOptimize(grad);
-  }
-  state.counters["ops"] = ops;
-  state.counters["peak_bytes_per_op"] = peak_bytes / ops;
+// deep_chain: a scalar through 1,000,000 ops alternating mul and add, backward, the graph freed.
+double deep_chain_once(bench::PeakMemory* probe) {
+  Tensor x = scalar(1.0).requires_grad_();
+  Tensor y = x;
+  for (int i = 0; i < bench::kDeepChainOps; ++i) y = (i % 2 == 0) ? y * 0.9999999 : y + 1e-7;
+  if (probe) probe->sample();  // the whole graph is alive here
+  y.backward();
+  return x.grad().item<double>();
 }
+bench::Case deep_chain() {
+  return {[] { return deep_chain_once(nullptr); }};
+}
+BENCH_SIDE("deep_chain", "paragrad", deep_chain);
+
+// deep_chain_memory: the same, reporting the peak memory above the starting RSS per op.
+bench::Case deep_chain_memory() {
+  auto bytes = std::make_shared<double>(0);
+  return {[bytes] {
+            bench::PeakMemory probe;
+            const double g = deep_chain_once(&probe);
+            *bytes = probe.bytes();
+            return g;
+          },
+          nullptr,
+          [bytes](bench::Metrics& m) { m["peak_bytes_per_op"] = *bytes / bench::kDeepChainOps; }};
+}
+BENCH_SIDE("deep_chain_memory", "paragrad", deep_chain_memory);
 
 }  // namespace
-
-BENCHMARK(op_chain)->Name("paragrad/op_chain")->Apply(bench::configure);
-BENCHMARK(matmul512)
-    ->Name("paragrad/matmul512")
-    ->Unit(benchmark::kMillisecond)
-    ->Apply(bench::configure);
-BENCHMARK(deep_chain)
-    ->Name("paragrad/deep_chain")
-    ->Arg(bench::kDeepChainShortOps)
-    ->Arg(bench::kDeepChainOps)
-    ->Iterations(1)
-    ->Repetitions(1)
-    ->Unit(benchmark::kMillisecond);

@@ -1,8 +1,11 @@
 // nn workloads, paragrad side: small_mlp_adam, mlp_sgd and mlp_sgd_memory.
+#include <memory>
+
 #include <paragrad/engine/engine.hpp>
 #include <paragrad/nn/nn.hpp>
 
 #include "common.hpp"
+#include "harness.hpp"
 
 namespace {
 using namespace paragrad;
@@ -31,70 +34,64 @@ struct MlpSgd {
     model->push_back(make_linear(d.l2));
     opt = std::make_unique<optim::SGD>(model->parameters(), bench::kMlpLr, bench::kMlpMomentum);
   }
-  float step() {
+  double step() {
     opt->zero_grad();
     Tensor loss = nn::functional::cross_entropy((*model)(x), y);
     loss.backward();
     opt->step();
-    return loss.item<float>();
+    return loss.item<double>();
   }
 };
 
-void mlp_sgd(benchmark::State& state) {
-  MlpSgd m;
-  for (auto _ : state) benchmark::DoNotOptimize(m.step());
+// Check: the first step's loss (every side starts from the same weights).
+bench::Case mlp_sgd() {
+  auto m = std::make_shared<MlpSgd>();
+  return {[m] { return m->step(); }};
 }
+BENCH_SIDE("mlp_sgd", "paragrad", mlp_sgd);
 
-// Resident memory after 1,000 and after 10,000 steps: a leak per step shows as growth.
-void mlp_sgd_memory(benchmark::State& state) {
-  for (auto _ : state) {
-    MlpSgd m;
-    double rss_first = 0, hwm_first = 0;
-    for (int i = 1; i <= bench::kMemorySteps; ++i) {
-      benchmark::DoNotOptimize(m.step());
-      if (i == bench::kMemoryFirstProbe) {
-        rss_first = bench::rss_bytes();
-        hwm_first = bench::peak_rss_bytes();
-      }
-    }
-    state.counters["rss_first_MiB"] = rss_first / (1 << 20);
-    state.counters["rss_last_MiB"] = bench::rss_bytes() / (1 << 20);
-    state.counters["hwm_first_MiB"] = hwm_first / (1 << 20);
-    state.counters["hwm_last_MiB"] = bench::peak_rss_bytes() / (1 << 20);
-  }
-  state.counters["steps"] = bench::kMemorySteps;
+// Resident memory after 1,000 and after 10,000 steps (one iteration): a leak shows as growth.
+bench::Case mlp_sgd_memory() {
+  auto rss = std::make_shared<std::pair<double, double>>();
+  return {[rss] {
+            MlpSgd m;
+            double loss = 0;
+            for (int i = 1; i <= bench::kMemorySteps; ++i) {
+              loss = m.step();
+              if (i == bench::kMemoryFirstProbe) rss->first = bench::rss_bytes();
+            }
+            rss->second = bench::rss_bytes();
+            return loss;
+          },
+          nullptr,
+          [rss](bench::Metrics& m) {
+            m["rss_growth_MiB"] = (rss->second - rss->first) / (1 << 20);
+            m["rss_first_MiB"] = rss->first / (1 << 20);
+          }};
 }
+BENCH_SIDE("mlp_sgd_memory", "paragrad", mlp_sgd_memory);
 
-// 8 → 32 → tanh → 1, MSE, Adam.
-void small_mlp_adam(benchmark::State& state) {
-  const bench::MlpData d = bench::small_mlp_data();
-  auto model = std::make_shared<nn::Sequential>();
-  model->push_back(make_linear(d.l1));
-  model->push_back(std::make_shared<nn::Tanh>());
-  model->push_back(make_linear(d.l2));
-  const Tensor x = from_rows(d.x), y = from_rows(d.y);
-  optim::Adam opt(model->parameters(), bench::kAdamLr);
-  for (auto _ : state) {
-    opt.zero_grad();
-    Tensor loss = nn::functional::mse_loss((*model)(x), y);
+// 8 → 32 → tanh → 1, MSE, Adam. Check: the first step's loss.
+bench::Case small_mlp_adam() {
+  struct State {
+    bench::MlpData d = bench::small_mlp_data();
+    std::shared_ptr<nn::Sequential> model = std::make_shared<nn::Sequential>();
+    Tensor x = from_rows(d.x), y = from_rows(d.y);
+    std::unique_ptr<optim::Adam> opt;
+  };
+  auto s = std::make_shared<State>();
+  s->model->push_back(make_linear(s->d.l1));
+  s->model->push_back(std::make_shared<nn::Tanh>());
+  s->model->push_back(make_linear(s->d.l2));
+  s->opt = std::make_unique<optim::Adam>(s->model->parameters(), bench::kAdamLr);
+  return {[s] {
+    s->opt->zero_grad();
+    Tensor loss = nn::functional::mse_loss((*s->model)(s->x), s->y);
     loss.backward();
-    opt.step();
-    benchmark::DoNotOptimize(loss.impl());
-  }
+    s->opt->step();
+    return double(loss.data_ptr<float>()[0]);
+  }};
 }
+BENCH_SIDE("small_mlp_adam", "paragrad", small_mlp_adam);
 
 }  // namespace
-
-BENCHMARK(small_mlp_adam)
-    ->Name("paragrad/small_mlp_adam")
-    ->Unit(benchmark::kMicrosecond)
-    ->Apply(bench::configure);
-BENCHMARK(mlp_sgd)
-    ->Name("paragrad/mlp_sgd")
-    ->Unit(benchmark::kMillisecond)
-    ->Apply(bench::configure);
-BENCHMARK(mlp_sgd_memory)
-    ->Name("paragrad/mlp_sgd_memory")
-    ->Iterations(1)
-    ->Repetitions(1)
-    ->Unit(benchmark::kMillisecond);

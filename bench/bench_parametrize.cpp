@@ -1,10 +1,13 @@
-// parametrize workloads, paragrad side: orthogonal_linear, symmetric_linear and parametrized_get
-// (uncached, inside cached(), a plain parameter, and the bare forward ops it should cost).
+// parametrize workloads, paragrad side: orthogonal_linear, symmetric_linear, the bare symmetric
+// forward ops, and parametrized_get (uncached, inside cached(), a plain parameter).
+#include <memory>
+
 #include <paragrad/engine/engine.hpp>
 #include <paragrad/nn/nn.hpp>
 #include <paragrad/parametrize/parametrize.hpp>
 
 #include "common.hpp"
+#include "harness.hpp"
 
 namespace {
 using namespace paragrad;
@@ -26,17 +29,24 @@ std::shared_ptr<nn::Linear> make_linear(const bench::ParamData& d) {
   return l;
 }
 
-// Linear(64, 64) forward on a batch of 32, loss = sum(y²), backward.
-void run_linear(benchmark::State& state, nn::Linear& m, const Tensor& x) {
-  for (auto _ : state) {
-    Tensor loss = m(x).pow(2).sum();
-    loss.backward();
-    benchmark::DoNotOptimize(loss.impl());
-    m.zero_grad();
-  }
+// Linear(64, 64) forward on a batch of 32, loss = sum(y²), backward. Check: the sum of the
+// gradients of the layer's parameters (the parametrization's original and the bias).
+bench::Case linear_case(std::shared_ptr<nn::Linear> m, const bench::ParamData& d) {
+  const Tensor x = from_rows(d.x);
+  return {[m, x] {
+            m->zero_grad();
+            Tensor loss = (*m)(x).pow(2).sum();
+            loss.backward();
+            return double(loss.data_ptr<float>()[0]);
+          },
+          [m] {
+            double s = 0;
+            for (const Tensor& p : m->parameters()) s += p.grad().to(kFloat64).sum().item<double>();
+            return s;
+          }};
 }
 
-void orthogonal_linear(benchmark::State& state) {
+bench::Case orthogonal_linear() {
   const bench::ParamData d = bench::param_data();
   auto m = make_linear(d);
   manual_seed(bench::kSeedParam);
@@ -48,58 +58,55 @@ void orthogonal_linear(benchmark::State& state) {
     Tensor original = parametrize::parametrizations(*m, "weight").original();
     original.copy_(from_rows(d.ortho_original));
   }
-  run_linear(state, *m, from_rows(d.x));
+  return linear_case(m, d);
 }
+BENCH_SIDE("orthogonal_linear", "paragrad", orthogonal_linear);
 
-void symmetric_linear(benchmark::State& state) {
+bench::Case symmetric_linear() {
   const bench::ParamData d = bench::param_data();
   auto m = make_linear(d);
   parametrize::register_parametrization(*m, "weight", std::make_shared<Symmetric>());
-  run_linear(state, *m, from_rows(d.x));
+  return linear_case(m, d);
 }
-
-// get("weight"): mode 0 uncached, 1 inside cached(), 2 a plain (unparametrized) parameter.
-void parametrized_get(benchmark::State& state) {
-  const bench::ParamData d = bench::param_data();
-  auto m = make_linear(d);
-  const int mode = int(state.range(0));
-  if (mode != 2) {
-    parametrize::register_parametrization(*m, "weight", std::make_shared<Symmetric>());
-  }
-  if (mode == 1) {
-    auto guard = parametrize::cached();
-    benchmark::DoNotOptimize(m->get("weight").impl());  // computed once, outside the loop
-    for (auto _ : state) benchmark::DoNotOptimize(m->get("weight").impl());
-  } else {
-    for (auto _ : state) benchmark::DoNotOptimize(m->get("weight").impl());
-  }
-}
+BENCH_SIDE("symmetric_linear", "paragrad", symmetric_linear);
 
 // What an uncached get() must do at least: the Symmetric forward on a 64×64 leaf that requires
-// grad.
-void symmetric_forward_ops(benchmark::State& state) {
+// grad. The reference side ("bare") of parametrized_get_uncached, and a row of its own.
+bench::Case symmetric_forward_ops() {
   const bench::ParamData d = bench::param_data();
-  Tensor X = from_rows(d.lin.weight).triu().requires_grad_();
-  for (auto _ : state) {
+  const Tensor X = from_rows(d.lin.weight).triu().requires_grad_();
+  return {[X] {
     Tensor W = X.triu() + X.triu(1).t();
-    benchmark::DoNotOptimize(W.impl());
-  }
+    return double(W.data_ptr<float>()[0]);
+  }};
 }
+BENCH_SIDE("symmetric_forward_ops", "paragrad", symmetric_forward_ops);
+BENCH_SIDE("parametrized_get_uncached", "bare", symmetric_forward_ops);
+
+// get("weight") of a Linear whose weight is Symmetric-parametrized (uncached / inside cached()),
+// or a plain parameter.
+enum class Get { kUncached, kCached, kPlain };
+bench::Case parametrized_get(Get mode) {
+  const bench::ParamData d = bench::param_data();
+  auto m = make_linear(d);
+  if (mode != Get::kPlain)
+    parametrize::register_parametrization(*m, "weight", std::make_shared<Symmetric>());
+  struct Cached {
+    parametrize::CacheGuard guard = parametrize::cached();
+  };
+  std::shared_ptr<Cached> guard;  // alive as long as the case: until the row is done
+  if (mode == Get::kCached) {
+    guard = std::make_shared<Cached>();
+    m->get("weight");  // computed once, here
+  }
+  return {[m, guard] {
+    const Tensor w = m->get("weight");
+    return double(w.data_ptr<float>()[0]);
+  }};
+}
+BENCH_SIDE("parametrized_get_uncached", "paragrad",
+           [] { return parametrized_get(Get::kUncached); });
+BENCH_SIDE("parametrized_get_cached", "paragrad", [] { return parametrized_get(Get::kCached); });
+BENCH_SIDE("parametrized_get_plain", "paragrad", [] { return parametrized_get(Get::kPlain); });
 
 }  // namespace
-
-BENCHMARK(orthogonal_linear)
-    ->Name("paragrad/orthogonal_linear")
-    ->Unit(benchmark::kMicrosecond)
-    ->Apply(bench::configure);
-BENCHMARK(symmetric_linear)
-    ->Name("paragrad/symmetric_linear")
-    ->Unit(benchmark::kMicrosecond)
-    ->Apply(bench::configure);
-BENCHMARK(parametrized_get)
-    ->Name("paragrad/parametrized_get")
-    ->Arg(0)
-    ->Arg(1)
-    ->Arg(2)
-    ->Apply(bench::configure);
-BENCHMARK(symmetric_forward_ops)->Name("paragrad/symmetric_forward_ops")->Apply(bench::configure);

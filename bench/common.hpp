@@ -1,10 +1,9 @@
 #pragma once
-// Shared by every side of the benchmarks (paragrad, raw Eigen, LibTorch): the workloads' sizes,
-// the seeded inputs (a private generator, so every side and every build sees bit-identical
-// data), thread pinning and the /proc/self/status memory probes. Depends on Eigen only.
-#include <benchmark/benchmark.h>
-
+// Shared by every side of the benchmarks (paragrad, raw Eigen, LibTorch, the floor): the
+// workloads' sizes, the seeded inputs (a private generator, so every side and every build sees
+// bit-identical data) and the /proc/self/status memory probes. Depends on Eigen only.
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -18,7 +17,7 @@
 
 namespace bench {
 
-// ---- workload sizes, as issue 7 lists them ------------------------------------------------------
+// ---- workload sizes, as issues 7 and 18 list them -----------------------------------------------
 inline constexpr int kOpChainLen = 4, kOpChainReps = 33;
 inline constexpr int kOpChainOps = 3 * kOpChainReps + 1;  // 33 × (mul, add, tanh) + sum
 inline constexpr int kSmallIn = 8, kSmallHidden = 32, kSmallBatch = 16;
@@ -28,7 +27,7 @@ inline constexpr int kMatmulN = 512;
 inline constexpr double kMatmulFlops = 6.0 * kMatmulN * kMatmulN * kMatmulN;  // fwd + 2 bwd GEMMs
 inline constexpr int kParamN = 64, kParamBatch = 32;
 inline constexpr double kOrthoScale = 0.02;  // the orthogonal map's original: 0.02·randn(64, 64)
-inline constexpr int kDeepChainOps = 1000000, kDeepChainShortOps = 250000;
+inline constexpr int kDeepChainOps = 1000000;
 inline constexpr int kMemorySteps = 10000, kMemoryFirstProbe = 1000;
 
 // ---- seeds: one per input, shared by all sides --------------------------------------------------
@@ -165,22 +164,17 @@ inline bool reset_peak_rss() {
   return bool(clear);
 }
 
-// Single-threaded Eigen, recorded in the JSON context; OPENBLAS_NUM_THREADS must be set before
-// the process starts (scripts/bench does), OpenBLAS reads it when it is loaded.
-inline void pin_one_thread() {
-  Eigen::setNbThreads(1);
-  benchmark::AddCustomContext("eigen_threads", std::to_string(Eigen::nbThreads()));
-  const char* ob = std::getenv("OPENBLAS_NUM_THREADS");
-  benchmark::AddCustomContext("OPENBLAS_NUM_THREADS", ob ? ob : "unset");
-}
+// The peak resident memory above the level at construction: call sample() where the workload's
+// memory peaks (VmRSS), then bytes() takes the larger of that and VmHWM (when it could be reset).
+class PeakMemory {
+ public:
+  PeakMemory() : reset_(reset_peak_rss()), rss0_(rss_bytes()), live_(rss0_) {}
+  void sample() { live_ = std::max(live_, rss_bytes()); }
+  double bytes() const { return std::max(live_, reset_ ? peak_rss_bytes() : live_) - rss0_; }
 
-// The statistic scripts/bench reports: the fastest repetition, the least disturbed by the other
-// processes on a shared machine.
-inline double min_of(const std::vector<double>& v) {
-  double m = v.empty() ? 0.0 : v.front();
-  for (double x : v) m = x < m ? x : m;
-  return m;
-}
-inline void configure(benchmark::internal::Benchmark* b) { b->ComputeStatistics("min", min_of); }
+ private:
+  bool reset_;
+  double rss0_, live_;
+};
 
 }  // namespace bench

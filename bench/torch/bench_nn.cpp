@@ -1,4 +1,6 @@
 // nn workloads, LibTorch side: small_mlp_adam, mlp_sgd and mlp_sgd_memory (as ../bench_nn.cpp).
+#include <memory>
+
 #include "torch_common.hpp"
 
 namespace {
@@ -17,65 +19,63 @@ struct MlpSgd {
     opt = std::make_unique<torch::optim::SGD>(
         model->parameters(), torch::optim::SGDOptions(bench::kMlpLr).momentum(bench::kMlpMomentum));
   }
-  float step() {
+  double step() {
     bench::zero_grad_to_none(*opt);
     torch::Tensor loss = torch::nn::functional::cross_entropy(model->forward(x), y);
     loss.backward();
     opt->step();
-    return loss.item<float>();
+    return loss.item<double>();
   }
 };
 
-void mlp_sgd(benchmark::State& state) {
-  MlpSgd m;
-  for (auto _ : state) benchmark::DoNotOptimize(m.step());
+bench::Case mlp_sgd() {
+  auto m = std::make_shared<MlpSgd>();
+  return {[m] { return m->step(); }};
 }
+BENCH_SIDE("mlp_sgd", "torch", mlp_sgd);
 
-void mlp_sgd_memory(benchmark::State& state) {
-  for (auto _ : state) {
-    MlpSgd m;
-    double rss_first = 0, hwm_first = 0;
-    for (int i = 1; i <= bench::kMemorySteps; ++i) {
-      benchmark::DoNotOptimize(m.step());
-      if (i == bench::kMemoryFirstProbe) {
-        rss_first = bench::rss_bytes();
-        hwm_first = bench::peak_rss_bytes();
-      }
-    }
-    state.counters["rss_first_MiB"] = rss_first / (1 << 20);
-    state.counters["rss_last_MiB"] = bench::rss_bytes() / (1 << 20);
-    state.counters["hwm_first_MiB"] = hwm_first / (1 << 20);
-    state.counters["hwm_last_MiB"] = bench::peak_rss_bytes() / (1 << 20);
-  }
-  state.counters["steps"] = bench::kMemorySteps;
+bench::Case mlp_sgd_memory() {
+  auto rss = std::make_shared<std::pair<double, double>>();
+  return {[rss] {
+            MlpSgd m;
+            double loss = 0;
+            for (int i = 1; i <= bench::kMemorySteps; ++i) {
+              loss = m.step();
+              if (i == bench::kMemoryFirstProbe) rss->first = bench::rss_bytes();
+            }
+            rss->second = bench::rss_bytes();
+            return loss;
+          },
+          nullptr,
+          [rss](bench::Metrics& m) {
+            m["rss_growth_MiB"] = (rss->second - rss->first) / (1 << 20);
+            m["rss_first_MiB"] = rss->first / (1 << 20);
+          }};
 }
+BENCH_SIDE("mlp_sgd_memory", "torch", mlp_sgd_memory);
 
-void small_mlp_adam(benchmark::State& state) {
-  const bench::MlpData d = bench::small_mlp_data();
-  torch::nn::Linear l1(bench::kSmallIn, bench::kSmallHidden), l2(bench::kSmallHidden, 1);
-  bench::set_linear(l1, d.l1);
-  bench::set_linear(l2, d.l2);
-  torch::nn::Sequential model(l1, torch::nn::Tanh(), l2);
-  const torch::Tensor x = bench::to_torch(d.x), y = bench::to_torch(d.y);
-  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(bench::kAdamLr));
-  for (auto _ : state) {
-    bench::zero_grad_to_none(opt);
-    torch::Tensor loss = torch::mse_loss(model->forward(x), y);
+bench::Case small_mlp_adam() {
+  struct State {
+    bench::MlpData d = bench::small_mlp_data();
+    torch::nn::Linear l1{bench::kSmallIn, bench::kSmallHidden}, l2{bench::kSmallHidden, 1};
+    torch::nn::Sequential model;
+    torch::Tensor x = bench::to_torch(d.x), y = bench::to_torch(d.y);
+    std::unique_ptr<torch::optim::Adam> opt;
+  };
+  auto s = std::make_shared<State>();
+  bench::set_linear(s->l1, s->d.l1);
+  bench::set_linear(s->l2, s->d.l2);
+  s->model = torch::nn::Sequential(s->l1, torch::nn::Tanh(), s->l2);
+  s->opt = std::make_unique<torch::optim::Adam>(s->model->parameters(),
+                                                torch::optim::AdamOptions(bench::kAdamLr));
+  return {[s] {
+    bench::zero_grad_to_none(*s->opt);
+    torch::Tensor loss = torch::mse_loss(s->model->forward(s->x), s->y);
     loss.backward();
-    opt.step();
-    benchmark::DoNotOptimize(loss.data_ptr());
-  }
+    s->opt->step();
+    return double(loss.data_ptr<float>()[0]);
+  }};
 }
+BENCH_SIDE("small_mlp_adam", "torch", small_mlp_adam);
 
 }  // namespace
-
-BENCHMARK(small_mlp_adam)
-    ->Name("torch/small_mlp_adam")
-    ->Unit(benchmark::kMicrosecond)
-    ->Apply(bench::configure);
-BENCHMARK(mlp_sgd)->Name("torch/mlp_sgd")->Unit(benchmark::kMillisecond)->Apply(bench::configure);
-BENCHMARK(mlp_sgd_memory)
-    ->Name("torch/mlp_sgd_memory")
-    ->Iterations(1)
-    ->Repetitions(1)
-    ->Unit(benchmark::kMillisecond);

@@ -3,6 +3,8 @@
 // (without its Python overhead, which favours LibTorch):
 //   orthogonal (matrix_exp map, use_trivialization): W = base · exp(tril(X) − tril(X)ᵀ)
 //   Symmetric: W = triu(X) + triu(X, 1)ᵀ
+#include <memory>
+
 #include "torch_common.hpp"
 
 namespace {
@@ -14,52 +16,52 @@ torch::Tensor orthogonal_weight(const torch::Tensor& X, const torch::Tensor& bas
 torch::Tensor symmetric_weight(const torch::Tensor& X) { return X.triu() + X.triu(1).t(); }
 
 // Linear(64, 64) with the weight computed by `weight` from X, batch of 32, loss = sum(y²).
+// Check: the sum of the gradients of X and the bias.
 template <class F>
-void run_linear(benchmark::State& state, torch::Tensor X, F&& weight) {
+bench::Case linear_case(torch::Tensor X, F weight) {
+  struct State {
+    torch::Tensor X, b, x;
+  };
   const bench::ParamData d = bench::param_data();
-  torch::Tensor b = bench::to_torch(d.lin.bias).reshape({bench::kParamN}).requires_grad_();
-  X.requires_grad_();
-  const torch::Tensor x = bench::to_torch(d.x);
-  for (auto _ : state) {
-    torch::Tensor loss = torch::nn::functional::linear(x, weight(X), b).pow(2).sum();
-    loss.backward();
-    benchmark::DoNotOptimize(loss.data_ptr());
-    X.mutable_grad() = torch::Tensor();
-    b.mutable_grad() = torch::Tensor();
-  }
+  auto s = std::make_shared<State>();
+  s->X = X.requires_grad_();
+  s->b = bench::to_torch(d.lin.bias).reshape({bench::kParamN}).requires_grad_();
+  s->x = bench::to_torch(d.x);
+  return {[s, weight] {
+            s->X.mutable_grad() = torch::Tensor();
+            s->b.mutable_grad() = torch::Tensor();
+            torch::Tensor loss =
+                torch::nn::functional::linear(s->x, weight(s->X), s->b).pow(2).sum();
+            loss.backward();
+            return double(loss.data_ptr<float>()[0]);
+          },
+          [s] { return bench::total(s->X.grad()) + bench::total(s->b.grad()); }};
 }
 
-void orthogonal_linear(benchmark::State& state) {
+bench::Case orthogonal_linear() {
   const bench::ParamData d = bench::param_data();
   // base: the initial weight made orthogonal as PyTorch's right_inverse does (QR, diag(R) ≥ 0).
   auto [Q, R] = torch::linalg_qr(bench::to_torch(d.lin.weight));
   const torch::Tensor base = Q * R.diagonal().sgn().unsqueeze(-2);
-  run_linear(state, bench::to_torch(d.ortho_original),
-             [&](const torch::Tensor& X) { return orthogonal_weight(X, base); });
+  return linear_case(bench::to_torch(d.ortho_original),
+                     [base](const torch::Tensor& X) { return orthogonal_weight(X, base); });
 }
+BENCH_SIDE("orthogonal_linear", "torch", orthogonal_linear);
 
-void symmetric_linear(benchmark::State& state) {
+bench::Case symmetric_linear() {
   const bench::ParamData d = bench::param_data();
-  run_linear(state, bench::to_torch(d.lin.weight).triu(), symmetric_weight);
+  return linear_case(bench::to_torch(d.lin.weight).triu(), symmetric_weight);
 }
+BENCH_SIDE("symmetric_linear", "torch", symmetric_linear);
 
-void symmetric_forward_ops(benchmark::State& state) {
+bench::Case symmetric_forward_ops() {
   const bench::ParamData d = bench::param_data();
-  torch::Tensor X = bench::to_torch(d.lin.weight).triu().requires_grad_();
-  for (auto _ : state) {
+  const torch::Tensor X = bench::to_torch(d.lin.weight).triu().requires_grad_();
+  return {[X] {
     torch::Tensor W = symmetric_weight(X);
-    benchmark::DoNotOptimize(W.data_ptr());
-  }
+    return double(W.data_ptr<float>()[0]);
+  }};
 }
+BENCH_SIDE("symmetric_forward_ops", "torch", symmetric_forward_ops);
 
 }  // namespace
-
-BENCHMARK(orthogonal_linear)
-    ->Name("torch/orthogonal_linear")
-    ->Unit(benchmark::kMicrosecond)
-    ->Apply(bench::configure);
-BENCHMARK(symmetric_linear)
-    ->Name("torch/symmetric_linear")
-    ->Unit(benchmark::kMicrosecond)
-    ->Apply(bench::configure);
-BENCHMARK(symmetric_forward_ops)->Name("torch/symmetric_forward_ops")->Apply(bench::configure);

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "common.hpp"
+#include "harness.hpp"
 
 namespace bench {
 
@@ -12,6 +13,9 @@ inline torch::Tensor to_torch(const RowMatrixXd& m, torch::Dtype dtype = torch::
       .to(dtype)
       .clone();
 }
+
+// The sum of every entry, as double (a side's check).
+inline double total(const torch::Tensor& t) { return t.to(torch::kFloat64).sum().item<double>(); }
 
 // Copies a Linear layer's shared initial values into a LibTorch Linear.
 inline void set_linear(torch::nn::Linear& l, const LinearInit& init) {

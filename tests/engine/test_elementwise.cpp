@@ -58,6 +58,27 @@ TEST_CASE("pow with a double exponent passes gradcheck for integer and fractiona
   check_unary([](const Tensor& x) { return x.pow(0.0); }, false);
 }
 
+// Exponents 1, 2 and 3 take the product path (as PyTorch's kernel); it keeps std::pow's values,
+// special values and dtypes (values taken from std::pow / exact integer powers).
+TEST_CASE("pow with exponent 1, 2 or 3 equals repeated multiplication", "[elementwise]") {
+  const Tensor f = tensor({-2.5, -0.0, 0.0, 1.5, INFINITY, -INFINITY, NAN});
+  const Tensor f2 = f.pow(2.0), f3 = f.pow(3.0), f1 = f.pow(1.0);
+  CHECK(f2.dtype() == kFloat32);
+  for (int64_t i = 0; i < f.numel(); ++i) {
+    const float x = f.data_ptr<float>()[i];
+    for (const auto& [p, out] : {std::pair{1.0f, f1}, std::pair{2.0f, f2}, std::pair{3.0f, f3}}) {
+      const float expected = std::pow(x, p), got = out.data_ptr<float>()[i];
+      INFO("x = " << x << ", p = " << p);
+      CHECK((std::isnan(expected) ? std::isnan(got) : got == expected));
+      CHECK(std::signbit(got) == std::signbit(expected));
+    }
+  }
+  const Tensor i = tensor({-3.0, 0.0, 7.0}).to(kInt64);
+  CHECK(i.pow(2.0).dtype() == kInt64);
+  CHECK(i.pow(3.0).data_ptr<int64_t>()[0] == -27);
+  CHECK(i.pow(2.0).data_ptr<int64_t>()[2] == 49);
+}
+
 TEST_CASE("non-smooth unary ops pass gradcheck away from their kinks", "[elementwise]") {
   // values in [0.5, 2) and their negatives: no element near 0 or the clamp bounds
   Tensor p = positive_leaf({3, 4});

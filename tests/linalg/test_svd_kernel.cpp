@@ -103,6 +103,15 @@ TEST_CASE("svd kernel: power-of-two sizes (padded columns) and odd sizes",
   }
 }
 
+// Large enough for many sweeps between two flushes of the rotation queue, so the fast-Givens
+// scales shrink far (float32: past the forced-flush bound) before they are folded back.
+TEST_CASE("svd kernel: large matrices keep full accuracy through many queued sweeps",
+          "[linalg][svd][kernel]") {
+  check_svd<double>(gaussian(256, 256, 7), false, 4 * kTol64);
+  check_svd<float>(gaussian(200, 200, 8), false, 4 * kTol32);
+  check_svd<float>(gaussian(230, 190, 9), true, 4 * kTol32);
+}
+
 TEST_CASE("svd kernel: low rank, zero rows and columns, zero matrix", "[linalg][svd][kernel]") {
   for (int64_t r : {1, 2, 4}) {
     const Mat<double> L = gaussian(9, r, 7) * gaussian(r, 6, 8);  // rank r, zeros in the spectrum

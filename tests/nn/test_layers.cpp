@@ -58,6 +58,40 @@ TEST_CASE("Linear computes x W^T + b for 1-d, 2-d and batched inputs, in its dty
   CHECK_THROWS_AS(lin(ones({2, 3}, kFloat64)), ShapeError);
 }
 
+// functional::linear is one op (one GEMM, bias added in it); its backward is in Tensor ops.
+TEST_CASE("linear passes first and second order gradcheck with and without bias") {
+  namespace F = nn::functional;
+  manual_seed(11);
+  const Tensor x = randn({2, 3, 4}, kFloat64).requires_grad_();
+  const Tensor w = randn({5, 4}, kFloat64).requires_grad_();
+  const Tensor b = randn({5}, kFloat64).requires_grad_();
+  CHECK(autograd::gradcheck([](const TensorList& in) { return F::linear(in[0], in[1], in[2]); },
+                            {x, w, b}, 1e-6, 1e-5, 1e-4, true));
+  CHECK(autograd::gradcheck([](const TensorList& in) { return F::linear(in[0], in[1], Tensor()); },
+                            {x, w}, 1e-6, 1e-5, 1e-4, true));
+  const Tensor x1 = randn({4}, kFloat64).requires_grad_();  // a 1-d input
+  CHECK(autograd::gradcheck([](const TensorList& in) { return F::linear(in[0], in[1], in[2]); },
+                            {x1, w, b}, 1e-6, 1e-5, 1e-4, true));
+}
+
+TEST_CASE("linear's weight gradient is contiguous and equals g^T x") {
+  manual_seed(12);
+  const Tensor x = randn({6, 4}), w = randn({3, 4}).requires_grad_(), b = randn({3});
+  const Tensor g = randn({6, 3});
+  nn::functional::linear(x, w, b).backward(g);
+  CHECK(w.grad().is_contiguous());
+  CHECK(allclose(w.grad(), matmul(g.t(), x), 1e-5, 1e-5));
+  CHECK_FALSE(b.grad().defined());  // b does not require grad
+}
+
+TEST_CASE("linear on an empty batch or with no input features gives the bias shape") {
+  const Tensor w = ones({4, 3}), b = ones({4});
+  const Tensor e = nn::functional::linear(ones({0, 3}), w, b);
+  CHECK(e.shape() == Shape{0, 4});
+  const Tensor z = nn::functional::linear(ones({2, 0}), ones({4, 0}), b);  // in_features = 0
+  CHECK(z.tolist() == std::vector<double>(8, 1.0));
+}
+
 TEST_CASE("Linear without bias has an undefined bias and no bias parameter") {
   nn::Linear lin(2, 3, false);
   CHECK_FALSE(lin.bias().defined());

@@ -1,0 +1,146 @@
+// The rows of the benchmark table, in table order: each names its sides and its targets
+// (issue 18). A row's sides are registered in the side files with BENCH_SIDE; a side that is not
+// built (LibTorch absent) reads "n/a". The first side is the one the targets judge.
+//
+// Targets (harness.hpp, TargetKind): the per-round figures of the first side (p) against a
+// reference side (r). A row passes when every target holds for the median over the rounds of the
+// per-round ratio AND in at least 4 of 5 rounds (run.py).
+#include "common.hpp"
+#include "harness.hpp"
+
+namespace bench {
+
+namespace {
+constexpr double kUs = 1e3, kMs = 1e6;
+using K = TargetKind;
+const std::vector<std::string> kVsTorch{"paragrad", "torch"};
+const std::vector<std::string> kVsAll{"paragrad", "torch", "eigen"};
+}  // namespace
+
+const std::vector<Row>& rows() {
+  static const std::vector<Row> r = [] {
+    std::vector<Row> v;
+    // ---- engine ---------------------------------------------------------------------------------
+    v.push_back({"op_chain",
+                 "ns/op",
+                 double(kOpChainOps),
+                 {{K::kTimeRatioAtMost, "floor", 3.0}, {K::kSpeedupAtLeast, "torch", 40.0}},
+                 {"paragrad", "floor", "torch", "eigen"},
+                 "4 floats, 33 × (mul, add, tanh) + sum = 100 ops, forward and backward"});
+    v.push_back({"small_mlp_adam",
+                 "µs/step",
+                 kUs,
+                 {{K::kSpeedupAtLeast, "torch", 10.0}},
+                 kVsTorch,
+                 "8 → 32 → tanh → 1, MSE, Adam; batch 16, float32"});
+    v.push_back({"mlp_sgd",
+                 "ms/step",
+                 kMs,
+                 {{K::kSpeedShareAtLeast, "eigen", 0.90}},
+                 kVsAll,
+                 "784 → 256 → ReLU → 10, cross-entropy, SGD with momentum; batch 128, float32"});
+    v.push_back({"matmul512",
+                 "ms",
+                 kMs,
+                 {{K::kSpeedShareAtLeast, "eigen", 0.90}},
+                 kVsAll,
+                 "C = A B (512², float32), sum, backward: 6·512³ flops"});
+    // ---- linalg ---------------------------------------------------------------------------------
+    v.push_back(
+        {"svd16", "µs", kUs, {}, kVsAll, "thin SVD of a 16×16 float64 matrix (raw Eigen: BDCSVD)"});
+    v.push_back({"svd64",
+                 "µs",
+                 kUs,
+                 {{K::kTimeRatioAtMost, "torch", 0.8}},
+                 kVsAll,
+                 "thin SVD of a 64×64 float64 matrix"});
+    v.push_back({"svd256",
+                 "ms",
+                 kMs,
+                 {{K::kTimeRatioAtMost, "torch", 0.8}},
+                 kVsAll,
+                 "thin SVD of a 256×256 float64 matrix"});
+    v.push_back(
+        {"svd_backward64",
+         "µs",
+         kUs,
+         {{K::kTimeRatioAtMost, "torch", 0.8}},
+         kVsTorch,
+         "loss = |sum(U[:, 0])|·√S₀ + sum(S) of a 64×64 float64 matrix, forward + backward"});
+    // ---- parametrize ----------------------------------------------------------------------------
+    v.push_back({"orthogonal_linear",
+                 "µs/iter",
+                 kUs,
+                 {{K::kSpeedupAtLeast, "torch", 3.0}},
+                 kVsTorch,
+                 "Linear(64, 64) with an orthogonal (matrix_exp) weight, batch 32, sum(y²), "
+                 "backward; LibTorch: the parametrization's ops written out"});
+    v.push_back({"symmetric_linear",
+                 "µs/iter",
+                 kUs,
+                 {{K::kSpeedupAtLeast, "torch", 2.0}},
+                 kVsTorch,
+                 "Linear(64, 64) with a symmetric weight triu(X) + triu(X, 1)ᵀ, batch 32, sum(y²), "
+                 "backward"});
+    v.push_back({"symmetric_forward_ops",
+                 "ns",
+                 1.0,
+                 {},
+                 kVsTorch,
+                 "the Symmetric forward alone on a 64×64 leaf that requires grad"});
+    v.push_back(
+        {"parametrized_get_uncached",
+         "ns",
+         1.0,
+         {{K::kTimeRatioAtMost, "bare", 1.2}},
+         {"paragrad", "bare"},
+         "get(\"weight\") of a Symmetric-parametrized Linear; bare: the forward ops alone"});
+    v.push_back({"parametrized_get_cached",
+                 "ns",
+                 1.0,
+                 {{K::kValueAtMost, "", 100.0}},
+                 {"paragrad"},
+                 "get(\"weight\") inside cached()"});
+    v.push_back({"parametrized_get_plain",
+                 "ns",
+                 1.0,
+                 {},
+                 {"paragrad"},
+                 "get(\"weight\") of a plain parameter"});
+    // ---- long graphs and memory (one iteration per round) --------------------------------------
+    Row deep{"deep_chain",
+             "ms",
+             kMs,
+             {{K::kValueAtMost, "", 600.0}},
+             kVsTorch,
+             "a scalar through 1,000,000 ops (mul, add alternating), backward, graph freed"};
+    deep.iterations = 1;
+    v.push_back(deep);
+    Row deep_mem{"deep_chain_memory",
+                 "B/op",
+                 1.0,
+                 {{K::kValueAtMost, "", 200.0, "peak_bytes_per_op"}},
+                 kVsTorch,
+                 "deep_chain's peak resident memory above the start, per op"};
+    deep_mem.iterations = 1;
+    deep_mem.rounds = 1;
+    deep_mem.figure = "peak_bytes_per_op";
+    deep_mem.warmup = false;
+    v.push_back(deep_mem);
+    Row mem{"mlp_sgd_memory",
+            "MiB",
+            1.0,
+            {{K::kValueAtMost, "", 1.0, "rss_growth_MiB"}},
+            kVsTorch,
+            "mlp_sgd's resident memory growth from step 1,000 to step 10,000"};
+    mem.iterations = 1;
+    mem.rounds = 1;
+    mem.figure = "rss_growth_MiB";
+    mem.warmup = false;
+    v.push_back(mem);
+    return v;
+  }();
+  return r;
+}
+
+}  // namespace bench
