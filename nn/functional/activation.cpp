@@ -72,6 +72,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (needs_grad(x, weight) || (bias.defined() && needs_grad(bias))) {
     const bool gx = x.requires_grad(), gw = weight.requires_grad();
     const bool gb = bias.defined() && bias.requires_grad();
+    // grad LinearBackward: linear(x, W, b) => (g W, gᵀ x, Σ g over rows)
     record("LinearBackward", out, {x, weight, bias},
            [sx = SavedTensor(gw ? x : Tensor()), sw = SavedTensor(gx ? weight : Tensor()), gb, rows,
             in, out_features](const Tensor& g) {
