@@ -1,4 +1,4 @@
-// Engine workloads, paragrad side: op_chain, matmul512, deep_chain.
+// Engine workloads, paragrad side: op_chain, matmul512, einsum_bmm vs matmul_bmm, deep_chain.
 #include <algorithm>
 
 #include <paragrad/engine/engine.hpp>
@@ -43,6 +43,27 @@ void matmul512(benchmark::State& state) {
       benchmark::Counter(bench::kMatmulFlops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// einsum_bmm / matmul_bmm: the same batched product, 16 × (128×128 · 128×128), written as
+// einsum("bij,bjk->bik") and as matmul; forward, sum, backward. einsum should cost what matmul
+// costs (it contracts through matmul without copies; issue 16).
+constexpr int kBmmBatch = 16, kBmmN = 128;
+void bmm_workload(benchmark::State& state, bool use_einsum) {
+  const Shape shape{kBmmBatch, kBmmN, kBmmN};  // the 512×512 inputs hold 16·128·128 values
+  Tensor A = from_rows(bench::matmul_input(0), kFloat32).reshape(shape).requires_grad_();
+  Tensor B = from_rows(bench::matmul_input(1), kFloat32).reshape(shape).requires_grad_();
+  for (auto _ : state) {
+    Tensor C = use_einsum ? einsum("bij,bjk->bik", {A, B}) : matmul(A, B);
+    C.sum().backward();
+    benchmark::DoNotOptimize(A.grad().impl());
+    A.zero_grad();
+    B.zero_grad();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(6.0 * kBmmBatch * kBmmN * kBmmN * kBmmN * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+void einsum_bmm(benchmark::State& state) { bmm_workload(state, true); }
+void matmul_bmm(benchmark::State& state) { bmm_workload(state, false); }
+
 // deep_chain: a scalar through `ops` alternating mul and add, backward, the graph freed. Reports
 // the peak memory above the starting RSS per op.
 void deep_chain(benchmark::State& state) {
@@ -74,6 +95,14 @@ void deep_chain(benchmark::State& state) {
 BENCHMARK(op_chain)->Name("paragrad/op_chain")->Apply(bench::configure);
 BENCHMARK(matmul512)
     ->Name("paragrad/matmul512")
+    ->Unit(benchmark::kMillisecond)
+    ->Apply(bench::configure);
+BENCHMARK(einsum_bmm)
+    ->Name("paragrad/einsum_bmm")
+    ->Unit(benchmark::kMillisecond)
+    ->Apply(bench::configure);
+BENCHMARK(matmul_bmm)
+    ->Name("paragrad/matmul_bmm")
     ->Unit(benchmark::kMillisecond)
     ->Apply(bench::configure);
 BENCHMARK(deep_chain)

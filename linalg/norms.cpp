@@ -1,5 +1,6 @@
 // vector_norm and matrix_norm, as torch.linalg. Most norms are compositions of
-// differentiable ops; the p-norms are one op with a rule that is finite at x = 0.
+// differentiable ops; the vector norms are Tensor::norm (engine/ops/statistics.cpp), whose
+// rule is finite at x = 0.
 #include <cmath>
 
 #include <paragrad/linalg/batch.hpp>
@@ -7,61 +8,7 @@
 
 namespace paragrad::linalg {
 
-using autograd::grad_list;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::SavedTensor;
 using namespace linalg::detail;
-
-namespace {
-
-// Shape of a reduction over dims with keepdim (dims empty: all).
-Dims keep_shape(const Tensor& x, Shape dims) {
-  Dims s = x.sizes();
-  if (dims.empty())
-    for (int64_t& v : s) v = 1;
-  for (int64_t d : dims) s[size_t(d < 0 ? d + x.dim() : d)] = 1;
-  return s;
-}
-
-// (Σ|x|^p)^(1/p) for finite p ∉ {0}. Backward:
-//   ∂‖x‖_p/∂x = sign(x) |x|^(p-1) / ‖x‖_p^(p-1),
-// taken as 0 where ‖x‖_p = 0 (a subgradient, as PyTorch) and where x = 0 (for p < 1, where
-// the derivative is unbounded). For p = 2 this is x / ‖x‖.
-Tensor pnorm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    const Tensor a = x.detach().abs();
-    out = p == 2 ? a.square().sum(dims, keepdim).sqrt()
-                 : (p == 1 ? a.sum(dims, keepdim) : a.pow(p).sum(dims, keepdim).pow(1.0 / p));
-  }
-  if (needs_grad(x)) {
-    const Dims ks = keep_shape(x, dims);
-    record("LinalgVectorNormBackward", out, {x},
-           [sx = SavedTensor(x), sout = SavedTensor(out, true), ks, p](const Tensor& g) {
-             const Tensor xv = sx.unpack(),
-                          nrm = sout.unpack().reshape(Shape(ks.begin(), ks.end()));
-             const Tensor gk = g.reshape(Shape(ks.begin(), ks.end()));
-             const Tensor nz = nrm != zeros_like(nrm);
-             const Tensor nsafe = where(nz, nrm, ones_like(nrm));
-             Tensor d;
-             if (p == 2) {
-               d = xv / nsafe;
-             } else if (p == 1) {
-               d = xv.sign();
-             } else {
-               const Tensor xnz = xv != zeros_like(xv);
-               const Tensor ratio = where(xnz, xv.abs(), ones_like(xv)) / nsafe;
-               d = where(xnz, xv.sign() * ratio.pow(p - 1), zeros_like(xv));
-             }
-             return grad_list(where(nz, d, zeros_like(d)) * gk);
-           });
-  }
-  return out;
-}
-
-}  // namespace
 
 Tensor vector_norm(const Tensor& x, double ord, Shape dims, bool keepdim) {
   const char* op = "linalg.vector_norm";
@@ -70,22 +17,10 @@ Tensor vector_norm(const Tensor& x, double ord, Shape dims, bool keepdim) {
   for (int64_t d : dims)
     check<IndexError>(d >= -x.dim() && d < x.dim(), op, ": dim ", d, " out of range for shape ",
                       shape_str(x.sizes()));
-  if (std::isinf(ord)) {
+  if (std::isinf(ord))
     check<ValueError>(x.numel() > 0, op, ": ord=", ord, " of an empty tensor (shape ",
                       shape_str(x.sizes()), ") is not defined");
-    const Tensor a = x.abs();
-    return ord > 0 ? a.amax(dims, keepdim) : -(-a).amax(dims, keepdim);
-  }
-  if (ord == 0) {  // number of non-zeros: piecewise constant, gradient zero (as PyTorch)
-    Tensor out = (x.detach() != zeros_like(x)).to(x.dtype()).sum(dims, keepdim);
-    if (needs_grad(x))
-      record("LinalgVectorNormBackward", out, {x},
-             [shape = x.shape(), dt = x.dtype()](const Tensor&) {
-               return grad_list(zeros(shape, dt));
-             });
-    return out;
-  }
-  return pnorm(x, ord, dims, keepdim);
+  return x.norm(ord, dims, keepdim);  // engine/ops/statistics.cpp
 }
 
 Tensor vector_norm(const Tensor& x, double ord) { return vector_norm(x, ord, {}, false); }

@@ -153,50 +153,42 @@ Tensor Tensor::sum_to(const Dims& shape) const {
   return r.reshape(Shape(shape.begin(), shape.end()));
 }
 
-Tensor Tensor::prod() const {
-  Tensor out = reduce_kernel(*this, reduced_mask(*this, {}, "prod"), false, sum_type(dtype()), 1.0,
-                             [](auto a, auto b) { return a * b; });
-  if (needs_grad(*this))
-    // d(prod)/dx_i = prod of the others; computed without dividing (zeros are fine).
-    record("ProdBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      Tensor x = sx.unpack().flatten();
-      const int64_t n = x.numel();
-      TensorList parts;
-      for (int64_t i = 0; i < n; ++i) {
-        Tensor others = cat({slice(x, 0, 0, i), slice(x, 0, i + 1, n)}, 0);
-        parts.push_back(others.prod());
-      }
-      Tensor d = n ? stack(parts, 0) : x;
-      return grad_list((g * d).reshape(sx.unpack().shape()));
-    });
-  return out;
-}
+// Through prod(dim) (statistics.cpp), whose gradient is exact at zeros and O(n).
+Tensor Tensor::prod() const { return reshape({-1}).prod(0); }
 
-Tensor Tensor::amax(Shape dims, bool keepdim) const {
-  check<ValueError>(numel() > 0, "amax: cannot reduce an empty tensor of shape ",
-                    shape_str(sizes()));
-  auto mask = reduced_mask(*this, dims, "amax");
-  Tensor out =
-      reduce_kernel(*this, mask, keepdim, dtype(), -std::numeric_limits<double>::infinity(),
-                    [](auto a, auto b) { return (b > a || b != b) ? b : a; });
-  if (needs_grad(*this)) {
-    Dims in = sizes();
-    // The gradient is shared evenly among the elements equal to the maximum.
-    record(
-        "AmaxBackward", out, {*this},
-        [in, mask, keepdim, sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
-          Tensor hit = (sx.unpack() == unreduce(so.unpack(), in, mask, keepdim)).to(g.dtype());
-          Shape dims;
-          for (size_t i = 0; i < mask.size(); ++i)
-            if (mask[i]) dims.push_back(int64_t(i));
-          Tensor count = dims.empty() ? hit : hit.sum(dims, true);
-          return grad_list(unreduce(g, in, mask, keepdim) * hit / count);
-        });
+namespace {
+// amax / amin over dims; NaN propagates.
+Tensor extreme(const Tensor& x, const Shape& dims, bool keepdim, bool is_max) {
+  const char* op = is_max ? "amax" : "amin";
+  check<ValueError>(x.numel() > 0, op, ": cannot reduce an empty tensor of shape ",
+                    shape_str(x.sizes()));
+  auto mask = reduced_mask(x, dims, op);
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor out = is_max ? reduce_kernel(x, mask, keepdim, x.dtype(), -inf,
+                                      [](auto a, auto b) { return (b > a || b != b) ? b : a; })
+                      : reduce_kernel(x, mask, keepdim, x.dtype(), inf,
+                                      [](auto a, auto b) { return (b < a || b != b) ? b : a; });
+  if (needs_grad(x)) {
+    Dims in = x.sizes();
+    // The gradient is shared evenly among the elements equal to the extreme.
+    record(is_max ? "AmaxBackward" : "AminBackward", out, {x},
+           [in, mask, keepdim, sx = SavedTensor(x), so = SavedTensor(out, true)](const Tensor& g) {
+             Tensor hit = (sx.unpack() == unreduce(so.unpack(), in, mask, keepdim)).to(g.dtype());
+             Shape dims;
+             for (size_t i = 0; i < mask.size(); ++i)
+               if (mask[i]) dims.push_back(int64_t(i));
+             Tensor count = dims.empty() ? hit : hit.sum(dims, true);
+             return grad_list(unreduce(g, in, mask, keepdim) * hit / count);
+           });
   }
   return out;
 }
+}  // namespace
+
+Tensor Tensor::amax(Shape dims, bool keepdim) const { return extreme(*this, dims, keepdim, true); }
+Tensor Tensor::amin(Shape dims, bool keepdim) const { return extreme(*this, dims, keepdim, false); }
 Tensor Tensor::max() const { return amax({}, false); }
-Tensor Tensor::min() const { return -(-*this).amax({}, false); }
+Tensor Tensor::min() const { return amin({}, false); }
 
 Tensor Tensor::movedim(int64_t from, int64_t to) const {
   const int64_t n = dim();
