@@ -41,8 +41,8 @@ std::tuple<Tensor, Tensor> cholesky_ex(const Tensor& A, bool check_errors) {
   check_square(A, op);
   const Tensor X = kernel_input(A);
   const int64_t n = rows(A);
-  Tensor L = zeros(A.shape(), A.dtype()),
-         info = zeros(Shape(batch_dims(A).begin(), batch_dims(A).end()), kInt64);
+  const Dims batch = batch_dims(A);
+  Tensor L = zeros(A.shape(), A.dtype()), info = zeros(Shape(batch.begin(), batch.end()), kInt64);
   dispatch_floating(A.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     for_each_matrix<T>(X, [&](int64_t b, const MatMap<T>& a) {

@@ -29,8 +29,8 @@ Tensor lstsq_forward(const Tensor& A, const Tensor& B, const char* op) {
   const Dims batch = broadcast_batch(A, B, op);
   const Tensor Ae = broadcast_to(A.detach(), with_tail(batch, {m, n})).contiguous();
   const Tensor Be = broadcast_to(B.detach(), with_tail(batch, {m, k})).contiguous();
-  Tensor X =
-      zeros(Shape(with_tail(batch, {n, k}).begin(), with_tail(batch, {n, k}).end()), A.dtype());
+  const Dims x_shape = with_tail(batch, {n, k});
+  Tensor X = zeros(Shape(x_shape.begin(), x_shape.end()), A.dtype());
   dispatch_floating(A.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     Eigen::CompleteOrthogonalDecomposition<ColMat<T>> cod(m, n);

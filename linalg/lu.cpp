@@ -93,9 +93,8 @@ Tensor pivot_order(const Tensor& pivots, int64_t m) {
 // P as a matrix (A = P L U): P[order[i], i] = 1.
 Tensor permutation_matrix(const Tensor& order, Dtype dtype) {
   const int64_t m = order.size(-1);
-  Tensor P = zeros(Shape(with_tail(batch_dims(order, 1), {m, m}).begin(),
-                         with_tail(batch_dims(order, 1), {m, m}).end()),
-                   dtype);
+  const Dims p_shape = with_tail(batch_dims(order, 1), {m, m});
+  Tensor P = zeros(Shape(p_shape.begin(), p_shape.end()), dtype);
   return scatter_add(P, -2, order.unsqueeze(-2), ones(order.unsqueeze(-2).shape(), dtype));
 }
 
