@@ -56,7 +56,7 @@ TEST_CASE("shape ops pass first and second order gradcheck", "[shape_ops]") {
                    {x}));
 }
 
-TEST_CASE("split, chunk and unbind return views; flip and roll return copies",
+TEST_CASE("split, chunk and unbind return views, flip and roll return copies",
           "[shape_ops][views]") {
   Tensor x = zeros({4, 2});
   TensorList parts = x.split(3);
