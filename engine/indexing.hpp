@@ -1,10 +1,15 @@
 #pragma once
 // The pieces of t.index({...}), as in LibTorch: integers, Slice(start, stop, step),
-// Ellipsis and None. `U.index({Ellipsis, Slice(), 0})` is PyTorch's `U[..., :, 0]`.
+// Ellipsis, None and tensors (Int64 indices or Bool masks: advanced indexing).
+// `U.index({Ellipsis, Slice(), 0})` is PyTorch's `U[..., :, 0]`.
 #include <cstdint>
 #include <optional>
 
+#include <paragrad/engine/tensor_impl.hpp>
+
 namespace paragrad {
+
+class Tensor;
 namespace indexing {
 
 struct EllipsisIndexType {};
@@ -30,21 +35,24 @@ struct Slice {
 
 class TensorIndex {
  public:
-  enum class Kind { Integer, Slice, Ellipsis, None };
+  enum class Kind { Integer, Slice, Ellipsis, None, Tensor };
   TensorIndex(int64_t i) : kind_(Kind::Integer), integer_(i) {}
   TensorIndex(int i) : kind_(Kind::Integer), integer_(i) {}
   TensorIndex(Slice s) : kind_(Kind::Slice), slice_(s) {}
   TensorIndex(EllipsisIndexType) : kind_(Kind::Ellipsis) {}
   TensorIndex(NoneIndexType) : kind_(Kind::None) {}
+  TensorIndex(const paragrad::Tensor& t);  // Int64 indices or a Bool mask
 
   Kind kind() const { return kind_; }
   int64_t integer() const { return integer_; }
   const Slice& slice() const { return slice_; }
+  paragrad::Tensor tensor() const;
 
  private:
   Kind kind_;
   int64_t integer_ = 0;
   Slice slice_;
+  IntrusivePtr<TensorImpl> tensor_;
 };
 
 }  // namespace indexing

@@ -6,8 +6,10 @@
 #include <functional>
 #include <initializer_list>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -22,6 +24,16 @@ namespace paragrad {
 using Shape = std::vector<int64_t>;
 class Tensor;
 using TensorList = std::vector<Tensor>;
+
+namespace detail {
+// Enables the integer overloads below (x.sum(1), arange(12), tensor({1, 2})) for integral
+// types other than bool, so that they never compete with the Shape and double signatures.
+template <class I>
+using if_index = std::enable_if_t<std::is_integral<I>::value && !std::is_same<I, bool>::value, int>;
+template <class... Is>
+using if_indices =
+    std::enable_if_t<((std::is_integral<Is>::value && !std::is_same<Is, bool>::value) && ...), int>;
+}  // namespace detail
 
 class Tensor {
  public:
@@ -93,6 +105,54 @@ class Tensor {
   Tensor index_select(int64_t dim, const Tensor& index) const;  // Int64 index
   Tensor gather(int64_t dim, const Tensor& index) const;        // Int64 index, as torch.gather
   Tensor masked_fill(const Tensor& mask, double value) const;
+  // shape ops (engine/ops/shape_ops.cpp): copies, except split/chunk/unbind (views)
+  Tensor flip(Shape dims) const;
+  template <class I, detail::if_index<I> = 0>
+  Tensor flip(I dim) const {
+    return flip(Shape{int64_t(dim)});
+  }
+  Tensor roll(Shape shifts, Shape dims = {}) const;  // dims empty: roll the flattened tensor
+  template <class I, detail::if_index<I> = 0>
+  Tensor roll(I shift) const {
+    return roll(Shape{int64_t(shift)});
+  }
+  template <class I, class J, detail::if_indices<I, J> = 0>
+  Tensor roll(I shift, J dim) const {
+    return roll(Shape{int64_t(shift)}, Shape{int64_t(dim)});
+  }
+  Tensor repeat(Shape repeats) const;
+  Tensor tile(Shape reps) const;
+  TensorList split(int64_t size, int64_t dim = 0) const;
+  TensorList split_with_sizes(Shape sizes, int64_t dim = 0) const;
+  TensorList chunk(int64_t chunks, int64_t dim = 0) const;
+  TensorList unbind(int64_t dim = 0) const;
+  // indexing with tensors (engine/ops/index_put.cpp). index() above also takes Int64 and
+  // Bool tensors (advanced indexing, as PyTorch's x[idx]); an undefined Tensor in a
+  // TensorList is a full slice.
+  Tensor index(const TensorList& indices) const;
+  Tensor index_add(int64_t dim, const Tensor& index, const Tensor& source, double alpha = 1) const;
+  Tensor index_put(std::initializer_list<TensorIndex> indices, const Tensor& values,
+                   bool accumulate = false) const;
+  Tensor index_put(const std::vector<TensorIndex>& indices, const Tensor& values,
+                   bool accumulate = false) const;
+  Tensor index_put(const TensorList& indices, const Tensor& values, bool accumulate = false) const;
+  Tensor& index_put_(std::initializer_list<TensorIndex> indices, const Tensor& values,
+                     bool accumulate = false);
+  Tensor& index_put_(const std::vector<TensorIndex>& indices, const Tensor& values,
+                     bool accumulate = false);
+  Tensor& index_put_(const TensorList& indices, const Tensor& values, bool accumulate = false);
+  Tensor& index_put_(std::initializer_list<TensorIndex> indices, double value);
+  Tensor masked_select(const Tensor& mask) const;
+  Tensor nonzero() const;  // [count, dim] Int64
+  // products and diagonals (engine/ops/products.cpp)
+  Tensor diag(int64_t k = 0) const;
+  Tensor trace() const;
+  Tensor mm(const Tensor&) const;
+  Tensor bmm(const Tensor&) const;
+  Tensor dot(const Tensor&) const;
+  Tensor outer(const Tensor&) const;
+  Tensor cross(const Tensor& other, int64_t dim = -1) const;
+  Tensor kron(const Tensor& other) const;
 
   // --- elementwise
   Tensor exp() const;
@@ -126,6 +186,43 @@ class Tensor {
   Tensor logical_not() const;
   Tensor isnan() const;
   Tensor isfinite() const;
+  // rounding (engine/ops/rounding.cpp); integer tensors pass through (frac: floating only)
+  Tensor floor() const;
+  Tensor ceil() const;
+  Tensor round() const;  // half to even, as PyTorch
+  Tensor trunc() const;
+  Tensor frac() const;
+  // trigonometric and hyperbolic (engine/ops/trig.cpp), special (engine/ops/special.cpp)
+  Tensor tan() const;
+  Tensor asin() const;
+  Tensor acos() const;
+  Tensor atan() const;
+  Tensor sinh() const;
+  Tensor cosh() const;
+  Tensor asinh() const;
+  Tensor acosh() const;
+  Tensor atanh() const;
+  Tensor log2() const;
+  Tensor log10() const;
+  Tensor erf() const;
+  Tensor erfc() const;
+  // NaN, +inf and -inf replaced; the infinities default to the dtype's largest/lowest value
+  Tensor nan_to_num(double nan = 0.0, std::optional<double> posinf = std::nullopt,
+                    std::optional<double> neginf = std::nullopt) const;
+  // binary (engine/ops/division.cpp, engine/ops/binary_math.cpp); free functions below
+  Tensor fmod(const Tensor& other) const;
+  Tensor fmod(double other) const;
+  Tensor remainder(const Tensor& other) const;
+  Tensor remainder(double other) const;
+  Tensor floor_divide(const Tensor& other) const;
+  Tensor floor_divide(double other) const;
+  Tensor atan2(const Tensor& other) const;
+  Tensor hypot(const Tensor& other) const;
+  Tensor logaddexp(const Tensor& other) const;
+  Tensor maximum(const Tensor& other) const;
+  Tensor minimum(const Tensor& other) const;
+  Tensor lerp(const Tensor& end, double weight) const;
+  Tensor lerp(const Tensor& end, const Tensor& weight) const;
 
   // --- reductions
   Tensor sum() const;
@@ -147,6 +244,60 @@ class Tensor {
   Tensor log_softmax(int64_t dim) const;
   bool all() const;  // Bool tensors (others: non-zero)
   bool any() const;
+  // more reductions (engine/ops/statistics.cpp, scan.cpp, sort.cpp; amin in reduce.cpp)
+  Tensor prod(int64_t dim, bool keepdim = false) const;
+  Tensor amin(Shape dims, bool keepdim = false) const;
+  Tensor var() const;  // all elements, unbiased
+  Tensor std() const;
+  Tensor std(Shape dims, bool unbiased = true, bool keepdim = false) const;
+  Tensor norm(double p) const;  // p-norm of all elements (inf, -inf, 0 too)
+  Tensor norm(double p, Shape dims, bool keepdim = false) const;
+  Tensor all(int64_t dim, bool keepdim = false) const;  // Bool
+  Tensor any(int64_t dim, bool keepdim = false) const;
+  Tensor cumsum(int64_t dim) const;
+  Tensor cumprod(int64_t dim) const;
+  // sort is stable (ties keep their order; NaN sorts as the largest value), so `stable` only
+  // documents intent. Indices are Int64.
+  std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false,
+                                  bool stable = false) const;
+  Tensor argsort(int64_t dim = -1, bool descending = false, bool stable = false) const;
+  std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true,
+                                  bool sorted = true) const;
+  std::tuple<Tensor, Tensor> median(int64_t dim, bool keepdim = false) const;  // lower median
+  Tensor median() const;
+  // One dim as an integer, for every reduction that takes dims: x.sum(1), x.std(0, false).
+  template <class I, detail::if_index<I> = 0>
+  Tensor sum(I dim, bool keepdim = false) const {
+    return sum(Shape{int64_t(dim)}, keepdim);
+  }
+  template <class I, detail::if_index<I> = 0>
+  Tensor mean(I dim, bool keepdim = false) const {
+    return mean(Shape{int64_t(dim)}, keepdim);
+  }
+  template <class I, detail::if_index<I> = 0>
+  Tensor amax(I dim, bool keepdim = false) const {
+    return amax(Shape{int64_t(dim)}, keepdim);
+  }
+  template <class I, detail::if_index<I> = 0>
+  Tensor amin(I dim, bool keepdim = false) const {
+    return amin(Shape{int64_t(dim)}, keepdim);
+  }
+  template <class I, detail::if_index<I> = 0>
+  Tensor logsumexp(I dim, bool keepdim = false) const {
+    return logsumexp(Shape{int64_t(dim)}, keepdim);
+  }
+  template <class I, detail::if_index<I> = 0>
+  Tensor var(I dim, bool unbiased = true, bool keepdim = false) const {
+    return var(Shape{int64_t(dim)}, unbiased, keepdim);
+  }
+  template <class I, detail::if_index<I> = 0>
+  Tensor std(I dim, bool unbiased = true, bool keepdim = false) const {
+    return std(Shape{int64_t(dim)}, unbiased, keepdim);
+  }
+  template <class I, detail::if_index<I> = 0>
+  Tensor norm(double p, I dim, bool keepdim = false) const {
+    return norm(p, Shape{int64_t(dim)}, keepdim);
+  }
 
   // --- in-place (only on tensors that do not need grad, or under NoGradGuard)
   Tensor& copy_(const Tensor&);
@@ -175,6 +326,29 @@ Tensor full_like(const Tensor&, double value);
 Tensor eye(int64_t n, Dtype = kFloat32);
 Tensor eye(int64_t n, int64_t m, Dtype);
 Tensor arange(double start, double end, double step = 1, Dtype = kFloat32);
+Tensor arange(double end, Dtype = kFloat32);
+namespace detail {
+Tensor arange_int64(int64_t start, int64_t end, int64_t step);
+Tensor int_tensor(const std::vector<int64_t>& values, const Dims& shape, Dtype dtype);
+template <class I>
+std::vector<int64_t> int_values(std::initializer_list<I> values) {
+  return std::vector<int64_t>(values.begin(), values.end());
+}
+}  // namespace detail
+// Integer arguments give an Int64 tensor, as in PyTorch: arange(12), arange(2, n), arange(0, 9, 3).
+template <class I, detail::if_index<I> = 0>
+Tensor arange(I end) {
+  return detail::arange_int64(0, int64_t(end), 1);
+}
+template <class A, class B, detail::if_indices<A, B> = 0>
+Tensor arange(A start, B end) {
+  return detail::arange_int64(int64_t(start), int64_t(end), 1);
+}
+template <class A, class B, class C, detail::if_indices<A, B, C> = 0>
+Tensor arange(A start, B end, C step) {
+  return detail::arange_int64(int64_t(start), int64_t(end), int64_t(step));
+}
+Tensor randperm(int64_t n, Dtype = kInt64);
 Tensor linspace(double start, double end, int64_t steps, Dtype = kFloat32);
 Tensor rand(Shape, Dtype = kFloat32);
 Tensor randn(Shape, Dtype = kFloat32);
@@ -185,6 +359,24 @@ void manual_seed(uint64_t seed);
 Tensor tensor(std::initializer_list<double>, Dtype = kFloat32);
 Tensor tensor(std::initializer_list<std::initializer_list<double>>, Dtype = kFloat32);
 Tensor tensor(const std::vector<double>& values, Shape shape, Dtype = kFloat32);
+// Integer (or bool) literals give an Int64 (Bool) tensor, as torch.tensor([1, 2, 3]) does.
+template <class I, std::enable_if_t<std::is_integral<I>::value, int> = 0>
+Tensor tensor(std::initializer_list<I> values,
+              Dtype dtype = std::is_same<I, bool>::value ? kBool : kInt64) {
+  return detail::int_tensor(detail::int_values(values), Dims{int64_t(values.size())}, dtype);
+}
+template <class I, std::enable_if_t<std::is_integral<I>::value, int> = 0>
+Tensor tensor(std::initializer_list<std::initializer_list<I>> rows,
+              Dtype dtype = std::is_same<I, bool>::value ? kBool : kInt64) {
+  std::vector<int64_t> v;
+  const size_t cols = rows.size() ? rows.begin()->size() : 0;
+  for (const auto& r : rows) {
+    check<ShapeError>(r.size() == cols, "tensor: ragged rows (", cols, " and ", r.size(),
+                      " elements)");
+    v.insert(v.end(), r.begin(), r.end());
+  }
+  return detail::int_tensor(v, Dims{int64_t(rows.size()), int64_t(cols)}, dtype);
+}
 Tensor from_eigen(const Eigen::MatrixXf&);
 Tensor from_eigen(const Eigen::MatrixXd&);
 Tensor scalar(double value, Dtype = kFloat32);
@@ -219,11 +411,26 @@ Dtype result_type(const Tensor& a, const Tensor& b);  // torch.result_type (0-d 
 Tensor maximum(const Tensor&, const Tensor&);
 Tensor minimum(const Tensor&, const Tensor&);
 Tensor atan2(const Tensor&, const Tensor&);
+Tensor fmod(const Tensor&, const Tensor&);       // sign of the dividend (C's fmod)
+Tensor remainder(const Tensor&, const Tensor&);  // sign of the divisor (Python's %)
+Tensor floor_divide(const Tensor&, const Tensor&);
+Tensor hypot(const Tensor&, const Tensor&);
+Tensor logaddexp(const Tensor&, const Tensor&);
+Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight);
+Tensor lerp(const Tensor& start, const Tensor& end, double weight);
 Tensor tanh_backward(const Tensor& grad, const Tensor& output);     // grad * (1 - output^2)
 Tensor sigmoid_backward(const Tensor& grad, const Tensor& output);  // grad * output * (1 - output)
 
 Tensor matmul(const Tensor&, const Tensor&);  // 1-d/2-d/batched, broadcasting batch dims
 Tensor outer(const Tensor&, const Tensor&);
+Tensor mm(const Tensor&, const Tensor&);   // 2-d only, one dtype
+Tensor bmm(const Tensor&, const Tensor&);  // 3-d only, equal batch sizes
+Tensor dot(const Tensor&, const Tensor&);  // 1-d only, one dtype
+// Einstein summation as torch.einsum: "bij,bjk->bik", "ii->i", "...ij,...jk", implicit output.
+// Pairs of operands are contracted through matmul (engine/ops/einsum.cpp).
+Tensor einsum(const std::string& equation, const TensorList& operands);
+Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1);  // dim of size 3
+Tensor kron(const Tensor& a, const Tensor& b);
 Tensor cat(const TensorList&, int64_t dim);
 Tensor stack(const TensorList&, int64_t dim);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);

@@ -88,6 +88,27 @@ void for_each_matrix(const Tensor& X, F&& f) {
   }
 }
 
+// The batch dims of A [..., r, c] and B [..., r', c'] broadcast together; a ShapeError naming
+// the op and both shapes when they do not broadcast.
+inline Dims broadcast_batch(const Tensor& A, const Tensor& B, const char* op,
+                            const char* a_name = "A", const char* b_name = "B") {
+  try {
+    return broadcast_shapes(batch_dims(A), batch_dims(B));
+  } catch (const ShapeError&) {
+    throw ShapeError(cat(op, ": batch dimensions of ", a_name, " ", shape_str(A.sizes()), " and ",
+                         b_name, " ", shape_str(B.sizes()), " cannot be broadcast"));
+  }
+}
+// A and B of one floating dtype (B may be a vector or a matrix: checked by the caller).
+inline void check_same_floating(const Tensor& A, const Tensor& B, const char* op,
+                                const char* a_name = "A", const char* b_name = "B") {
+  check_floating(A, op);
+  check_floating(B, op);
+  check<DtypeError>(A.dtype() == B.dtype(), op, ": expected ", a_name, " and ", b_name,
+                    " of the same dtype, got ", dtype_name(A.dtype()), " and ",
+                    dtype_name(B.dtype()));
+}
+
 // Machine epsilon of a tensor's dtype.
 inline double eps_of(Dtype d) {
   return d == kFloat32 ? double(std::numeric_limits<float>::epsilon())

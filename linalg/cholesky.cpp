@@ -2,6 +2,7 @@
 // is read, and a matrix that is not positive-definite raises.
 #include <Eigen/Cholesky>
 
+#include <paragrad/linalg/backward_rules.hpp>
 #include <paragrad/linalg/batch.hpp>
 #include <paragrad/linalg/linalg.hpp>
 
@@ -43,14 +44,20 @@ Tensor cholesky(const Tensor& A) {
   if (needs_grad(A))
     // grad LinalgCholeskyBackward: linalg.cholesky(A) => L⁻ᵀΦL⁻¹, Φ = sym(tril(Lᵀg)) (see below)
     record("LinalgCholeskyBackward", L, {A}, [sL = SavedTensor(L, true)](const Tensor& gL) {
-      const Tensor l = sL.unpack(), lt = l.mT();
-      Tensor phi = matmul(lt, gL).tril();
-      phi = 0.5 * (phi + phi.tril(-1).mT());
-      // L⁻ᵀ Φ L⁻¹ = (L⁻ᵀ (L⁻ᵀ Φ)ᵀ)ᵀ
-      const Tensor left = solve(lt, phi);
-      return grad_list(solve(lt, left.mT()).mT());
+      return grad_list(cholesky_backward(gL, sL.unpack()));
     });
   return L;
 }
+
+namespace detail {
+Tensor cholesky_backward(const Tensor& gL, const Tensor& l) {
+  const Tensor lt = l.mT();
+  Tensor phi = matmul(lt, gL).tril();
+  phi = 0.5 * (phi + phi.tril(-1).mT());
+  // L⁻ᵀ Φ L⁻¹ = (L⁻ᵀ (L⁻ᵀ Φ)ᵀ)ᵀ
+  const Tensor left = solve(lt, phi);
+  return solve(lt, left.mT()).mT();
+}
+}  // namespace detail
 
 }  // namespace paragrad::linalg

@@ -1,6 +1,7 @@
 // matrix_rank and pinv, both from the singular values (svd.cpp), with PyTorch's default
 // tolerance: σ counts as zero when σ <= max(m, n) · eps · σ_max.
 
+#include <paragrad/linalg/backward_rules.hpp>
 #include <paragrad/linalg/batch.hpp>
 #include <paragrad/linalg/linalg.hpp>
 
@@ -42,6 +43,21 @@ Tensor matrix_rank(const Tensor& A, double tol) {
 //   dX = −X dA X + X Xᵀ dAᵀ (I − A X) + (I − X A) dAᵀ Xᵀ X, hence
 //   gA = −Xᵀ g Xᵀ + (I − A X) gᵀ X Xᵀ + Xᵀ X gᵀ (I − X A),
 // grouped so the largest intermediate is min(m, n) square.
+namespace detail {
+Tensor pinv_backward(const Tensor& g, const Tensor& a, const Tensor& x) {
+  const int64_t m = rows(a), n = cols(a);
+  const Tensor xt = x.mT(), gt = g.mT();
+  if (m <= n) {
+    const Tensor K = matmul(gt, x), Kxt = matmul(K, xt);
+    return -matmul(x, K).mT() + Kxt - matmul(matmul(a, x), Kxt) +
+           matmul(matmul(xt, x), gt - matmul(K, a));
+  }
+  const Tensor K = matmul(x, gt), xtK = matmul(xt, K);
+  return -matmul(K, x).mT() + matmul(matmul(gt - matmul(a, K), x), xt) + xtK -
+         matmul(matmul(xtK, x), a);
+}
+}  // namespace detail
+
 Tensor pinv(const Tensor& A) {
   const char* op = "linalg.pinv";
   check_matrix(A, op);
@@ -61,16 +77,8 @@ Tensor pinv(const Tensor& A) {
   if (needs_grad(A))
     // grad LinalgPinvBackward: linalg.pinv(A) => -(XK)ᵀ + KXᵀ - AXKXᵀ + XᵀX(gᵀ - KA), K = gᵀX (m≤n)
     record("LinalgPinvBackward", X, {A},
-           [sA = SavedTensor(A), sX = SavedTensor(X, true), m, n](const Tensor& g) {
-             const Tensor a = sA.unpack(), x = sX.unpack(), xt = x.mT(), gt = g.mT();
-             if (m <= n) {
-               const Tensor K = matmul(gt, x), Kxt = matmul(K, xt);
-               return grad_list(-matmul(x, K).mT() + Kxt - matmul(matmul(a, x), Kxt) +
-                                matmul(matmul(xt, x), gt - matmul(K, a)));
-             }
-             const Tensor K = matmul(x, gt), xtK = matmul(xt, K);
-             return grad_list(-matmul(K, x).mT() + matmul(matmul(gt - matmul(a, K), x), xt) + xtK -
-                              matmul(matmul(xtK, x), a));
+           [sA = SavedTensor(A), sX = SavedTensor(X, true)](const Tensor& g) {
+             return grad_list(pinv_backward(g, sA.unpack(), sX.unpack()));
            });
   return X;
 }

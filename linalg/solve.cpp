@@ -29,19 +29,9 @@ void check_nonsingular(const Eigen::PartialPivLU<ColMat<T>>& lu, T scale, const 
                       ": pivot ", i, " of its LU factorization is zero to working precision");
 }
 
-// Broadcasts the batch dims of A [..., n, n] and B [..., n, k] against each other.
-Dims solve_batch(const Tensor& A, const Tensor& B, const char* op) {
-  try {
-    return broadcast_shapes(batch_dims(A), batch_dims(B));
-  } catch (const ShapeError&) {
-    throw ShapeError(cat(op, ": batch dimensions of A ", shape_str(A.sizes()), " and B ",
-                         shape_str(B.sizes()), " cannot be broadcast"));
-  }
-}
-
 Tensor solve_forward(const Tensor& A, const Tensor& B, const char* op) {
   const int64_t n = rows(A), k = cols(B);
-  const Dims batch = solve_batch(A, B, op);
+  const Dims batch = broadcast_batch(A, B, op);
   const Tensor Ae = broadcast_to(A.detach(), with_tail(batch, {n, n})).contiguous();
   const Tensor Be = broadcast_to(B.detach(), with_tail(batch, {n, k})).contiguous();
   Tensor X = empty(with_tail(batch, {n, k}), A.dtype());

@@ -154,25 +154,8 @@ Tensor Tensor::sum_to(const Dims& shape) const {
   return r.reshape(Shape(shape.begin(), shape.end()));
 }
 
-Tensor Tensor::prod() const {
-  Tensor out = reduce_kernel(*this, reduced_mask(*this, {}, "prod"), false, sum_type(dtype()), 1.0,
-                             [](auto a, auto b) { return a * b; });
-  if (needs_grad(*this))
-    // d(prod)/dx_i = prod of the others; computed without dividing (zeros are fine).
-    // grad ProdBackward: prod(x) => g * (the product of the other elements), no division
-    record("ProdBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      Tensor x = sx.unpack().flatten();
-      const int64_t n = x.numel();
-      TensorList parts;
-      for (int64_t i = 0; i < n; ++i) {
-        Tensor others = cat({slice(x, 0, 0, i), slice(x, 0, i + 1, n)}, 0);
-        parts.push_back(others.prod());
-      }
-      Tensor d = n ? stack(parts, 0) : x;
-      return grad_list((g * d).reshape(sx.unpack().shape()));
-    });
-  return out;
-}
+// Through prod(dim) (statistics.cpp), whose gradient is exact at zeros and O(n).
+Tensor Tensor::prod() const { return reshape({-1}).prod(0); }
 
 namespace {
 // amax (is_max) or amin over dims. As PyTorch: reducing a zero-size dimension raises (there is no
@@ -216,6 +199,9 @@ Tensor extreme_reduce(const Tensor& x, const Shape& dims, bool keepdim, bool is_
 
 Tensor Tensor::amax(Shape dims, bool keepdim) const {
   return extreme_reduce(*this, dims, keepdim, true, "amax");
+}
+Tensor Tensor::amin(Shape dims, bool keepdim) const {
+  return extreme_reduce(*this, dims, keepdim, false, "amin");
 }
 Tensor Tensor::max() const { return extreme_reduce(*this, {}, false, true, "max"); }
 Tensor Tensor::min() const { return extreme_reduce(*this, {}, false, false, "min"); }

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/advanced_index.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
 namespace paragrad {
@@ -362,6 +363,7 @@ Tensor Tensor::index(std::initializer_list<TensorIndex> idx) const {
 }
 
 Tensor Tensor::index(const std::vector<TensorIndex>& idx) const {
+  if (detail::has_tensor_index(idx)) return detail::advanced_index(*this, idx);  // index_put.cpp
   int64_t consumed = 0, ellipses = 0;
   for (const TensorIndex& i : idx) {
     if (i.kind() == TensorIndex::Kind::Integer || i.kind() == TensorIndex::Kind::Slice) ++consumed;
@@ -396,6 +398,8 @@ Tensor Tensor::index(const std::vector<TensorIndex>& idx) const {
       case TensorIndex::Kind::None:
         r = r.unsqueeze(d);
         ++d;
+        break;
+      case TensorIndex::Kind::Tensor:  // handled by advanced_index above
         break;
     }
   }

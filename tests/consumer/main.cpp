@@ -8,7 +8,7 @@
 int main() {
   using namespace paragrad;
   try {
-    Tensor x = tensor({{1, 2}, {3, 4}}).requires_grad_();
+    Tensor x = tensor({{1.0, 2.0}, {3.0, 4.0}}).requires_grad_();
     Tensor w = tensor({0.5, -1.0}).requires_grad_();
     Tensor loss = (matmul(x, w) * matmul(x, w)).sum();  // sum_i (x_i . w)^2
     loss.backward();

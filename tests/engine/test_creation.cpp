@@ -35,7 +35,7 @@ TEST_CASE("arange and linspace", "[creation]") {
 }
 
 TEST_CASE("tensor() from lists and from_eigen", "[creation]") {
-  Tensor t = tensor({{1, 2, 3}, {4, 5, 6}});
+  Tensor t = tensor({{1.0, 2, 3}, {4, 5, 6}});
   CHECK(t.shape() == Shape{2, 3});
   CHECK(t.dtype() == kFloat32);
   CHECK(tensor({1.0, 2.0, 3.0, 4.0}, {2, 2}, kFloat64).shape() == Shape{2, 2});

@@ -40,7 +40,7 @@ TEST_CASE("printing 0-d tensors", "[print]") {
 }
 
 TEST_CASE("printing a 3-d tensor separates blocks by a blank line", "[print]") {
-  CHECK(str(arange(0, 8).reshape({2, 2, 2})) ==
+  CHECK(str(arange(0.0, 8.0).reshape({2, 2, 2})) ==
         "tensor([[[0., 1.],\n         [2., 3.]],\n\n        [[4., 5.],\n         [6., 7.]]])");
 }
 
@@ -70,7 +70,7 @@ TEST_CASE("printing nan and inf", "[print]") {
 }
 
 TEST_CASE("printing wraps long rows at 80 columns", "[print]") {
-  CHECK(str(arange(0, 30)) ==
+  CHECK(str(arange(0.0, 30.0)) ==
         "tensor([ 0.,  1.,  2.,  3.,  4.,  5.,  6.,  7.,  8.,  9., 10., 11., 12., 13.,\n        "
         "14., 15., 16., 17., 18., 19., 20., 21., 22., 23., 24., 25., 26., 27.,\n        28., "
         "29.])");
@@ -95,14 +95,14 @@ TEST_CASE("printing moves suffixes to a new line past 80 columns", "[print]") {
 }
 
 TEST_CASE("printing summarizes tensors of more than 1000 elements", "[print]") {
-  CHECK(str(arange(0, 1001)) == "tensor([   0.,    1.,    2.,  ...,  998.,  999., 1000.])");
+  CHECK(str(arange(0.0, 1001.0)) == "tensor([   0.,    1.,    2.,  ...,  998.,  999., 1000.])");
   CHECK(str(arange(0, 2000, 1, kInt64)) == "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])");
   CHECK(str(ones({40, 40})) ==
         "tensor([[1., 1., 1.,  ..., 1., 1., 1.],\n        [1., 1., 1.,  ..., 1., 1., 1.],\n     "
         "   [1., 1., 1.,  ..., 1., 1., 1.],\n        ...,\n        [1., 1., 1.,  ..., 1., 1., "
         "1.],\n        [1., 1., 1.,  ..., 1., 1., 1.],\n        [1., 1., 1.,  ..., 1., 1., "
         "1.]])");
-  CHECK(str(arange(0, 2000).reshape({2, 10, 100})) ==
+  CHECK(str(arange(0.0, 2000.0).reshape({2, 10, 100})) ==
         "tensor([[[0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 9.7000e+01,\n          9.8000e+01, "
         "9.9000e+01],\n         [1.0000e+02, 1.0100e+02, 1.0200e+02,  ..., 1.9700e+02,\n          "
         "1.9800e+02, 1.9900e+02],\n         [2.0000e+02, 2.0100e+02, 2.0200e+02,  ..., "
@@ -125,7 +125,7 @@ TEST_CASE("printing an undefined tensor does not crash", "[print][edge]") {
 }
 
 TEST_CASE("printing a non-contiguous view prints its logical order", "[print]") {
-  CHECK(str(arange(0, 4).reshape({2, 2}).t()) == "tensor([[0., 2.],\n        [1., 3.]])");
+  CHECK(str(arange(0.0, 4.0).reshape({2, 2}).t()) == "tensor([[0., 2.],\n        [1., 3.]])");
 }
 
 TEST_CASE("printing Dims", "[print]") {

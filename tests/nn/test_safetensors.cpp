@@ -65,7 +65,7 @@ TEST_CASE("safetensors save and load go through a file") {
 
 TEST_CASE("safetensors writes the python library's layout: padded compact header, sorted data") {
   const std::string bytes =
-      st::save_to_bytes({{"b", tensor({1, 2})}, {"a", tensor({3.0}, kFloat64)}});
+      st::save_to_bytes({{"b", tensor({1.0, 2.0})}, {"a", tensor({3.0}, kFloat64)}});
   const std::string header =
       "{\"a\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},"
       "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}";

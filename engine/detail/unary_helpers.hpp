@@ -1,0 +1,16 @@
+#pragma once
+// Shared plumbing of the elementwise math ops in rounding.cpp, trig.cpp and special.cpp.
+#include <paragrad/engine/detail/elementwise.hpp>
+
+namespace paragrad::detail {
+
+// f(x) elementwise in a's floating dtype; integer and bool inputs are computed (and returned)
+// as float32, as torch.sin(int_tensor) is.
+template <class F>
+Tensor float_unary(const Tensor& a, F&& f) {
+  Tensor holder;
+  const Tensor& x = as_type(a, is_floating(a.dtype()) ? a.dtype() : kFloat32, holder);
+  return unary_map<Kinds::Floating>(x, x.dtype(), std::forward<F>(f));
+}
+
+}  // namespace paragrad::detail

@@ -1,0 +1,115 @@
+// Rounding (floor, ceil, round, trunc, frac), trigonometric and hyperbolic functions, log2,
+// log10, erf, erfc and nan_to_num: PyTorch's values and gradients, gradcheck to second
+// order, dtype rules and errors.
+#include <cmath>
+#include <limits>
+
+#include "engine/engine_test_util.hpp"
+#include "engine/oracle/elementwise.hpp"
+
+using namespace paragrad;
+using namespace paragrad::ops_oracle;
+using paragrad::test::gradcheck2;
+using paragrad::test::leaf;
+
+namespace {
+Op unary(Tensor (Tensor::*f)() const) {
+  return [f](const TensorList& in, const std::vector<double>&) { return TensorList{(in[0].*f)()}; };
+}
+}  // namespace
+
+TEST_CASE("unary math ops match PyTorch on random, strided, 0-d, empty and integer inputs",
+          "[unary_math][oracle]") {
+  OpTable ops{
+      {"floor", unary(&Tensor::floor)},
+      {"ceil", unary(&Tensor::ceil)},
+      {"round", unary(&Tensor::round)},
+      {"trunc", unary(&Tensor::trunc)},
+      {"frac", unary(&Tensor::frac)},
+      {"tan", unary(&Tensor::tan)},
+      {"asin", unary(&Tensor::asin)},
+      {"acos", unary(&Tensor::acos)},
+      {"atan", unary(&Tensor::atan)},
+      {"sinh", unary(&Tensor::sinh)},
+      {"cosh", unary(&Tensor::cosh)},
+      {"asinh", unary(&Tensor::asinh)},
+      {"acosh", unary(&Tensor::acosh)},
+      {"atanh", unary(&Tensor::atanh)},
+      {"log2", unary(&Tensor::log2)},
+      {"log10", unary(&Tensor::log10)},
+      {"erf", unary(&Tensor::erf)},
+      {"erfc", unary(&Tensor::erfc)},
+      {"sign", unary(&Tensor::sign)},
+      {"nan_to_num", [](const TensorList& in,
+                        const std::vector<double>&) { return TensorList{in[0].nan_to_num()}; }},
+      {"nan_to_num3",
+       [](const TensorList& in, const std::vector<double>& a) {
+         return TensorList{in[0].nan_to_num(a[0], a[1], a[2])};
+       }},
+  };
+  replay(elementwise_cases, ops);
+}
+
+TEST_CASE("smooth unary math ops pass first and second order gradcheck", "[unary_math]") {
+  using F = Tensor (Tensor::*)() const;
+  const std::vector<std::pair<F, std::pair<double, double>>> ops{
+      {&Tensor::tan, {-1.2, 1.2}}, {&Tensor::asin, {-0.9, 0.9}}, {&Tensor::acos, {-0.9, 0.9}},
+      {&Tensor::atan, {-3, 3}},    {&Tensor::sinh, {-2, 2}},     {&Tensor::cosh, {-2, 2}},
+      {&Tensor::asinh, {-3, 3}},   {&Tensor::acosh, {1.2, 4}},   {&Tensor::atanh, {-0.9, 0.9}},
+      {&Tensor::log2, {0.2, 5}},   {&Tensor::log10, {0.2, 5}},   {&Tensor::erf, {-2, 2}},
+      {&Tensor::erfc, {-2, 2}},    {&Tensor::frac, {-3, 3}},
+  };
+  for (size_t k = 0; k < ops.size(); ++k) {
+    const auto [f, range] = ops[k];
+    manual_seed(k);
+    Tensor x = (rand({3, 4}, kFloat64) * (range.second - range.first) + range.first);
+    x.requires_grad_();
+    INFO("op " << k);
+    CHECK(gradcheck2([f = f](const TensorList& in) { return (in[0].*f)(); }, {x}));
+    CHECK(gradcheck2([f = f](const TensorList& in) { return (in[0].t().*f)(); }, {x}));
+  }
+  Tensor x = leaf({2, 3});
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].nan_to_num(); }, {x}));
+}
+
+TEST_CASE("rounding ops have a zero gradient and keep integer tensors as they are",
+          "[unary_math]") {
+  Tensor x = tensor({-1.5, 0.25, 2.75}, kFloat64).requires_grad_();
+  for (auto f : {&Tensor::floor, &Tensor::ceil, &Tensor::round, &Tensor::trunc}) {
+    Tensor y = (x.*f)();
+    CHECK(y.requires_grad());
+    CHECK(autograd::grad({y.sum()}, {x})[0].tolist() == std::vector<double>{0, 0, 0});
+  }
+  CHECK(x.floor().grad_fn_name() == "FloorBackward");
+  Tensor i = tensor({-3, 4});
+  CHECK(i.floor().dtype() == kInt64);
+  CHECK(i.round().tolist() == std::vector<double>{-3, 4});
+  CHECK(autograd::grad({x.frac().sum()}, {x})[0].tolist() == std::vector<double>{1, 1, 1});
+}
+
+TEST_CASE("integer inputs of the transcendental ops compute in float32", "[unary_math][dtype]") {
+  Tensor i = tensor({1, 2});
+  CHECK(i.tan().dtype() == kFloat32);
+  CHECK(i.log2().dtype() == kFloat32);
+  CHECK(i.erf().dtype() == kFloat32);
+  CHECK(i.log2().tolist() == std::vector<double>{0, 1});
+  CHECK(tensor({true, false}).atan().dtype() == kFloat32);
+}
+
+TEST_CASE("nan_to_num passes the gradient only where the input is finite", "[unary_math]") {
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor x = tensor({std::nan(""), 1.0, inf, -inf, -2.0}, kFloat64).requires_grad_();
+  Tensor g = autograd::grad({x.nan_to_num().sum()}, {x})[0];
+  CHECK(g.tolist() == std::vector<double>{0, 1, 0, 0, 1});
+  Tensor y = x.detach().nan_to_num(0.5, 10.0);
+  CHECK(y.tolist() == std::vector<double>{0.5, 1, 10, -std::numeric_limits<double>::max(), -2});
+}
+
+TEST_CASE("rounding and frac refuse the dtypes PyTorch refuses, naming the op",
+          "[unary_math][errors]") {
+  REQUIRE_THROWS_AS(tensor({true}).floor(), DtypeError);
+  REQUIRE_THROWS_WITH(tensor({true, false}).round(),
+                      Catch::StartsWith("round: not supported for bool") && Catch::Contains("[2]"));
+  REQUIRE_THROWS_WITH(tensor({1, 2}).frac(),
+                      Catch::StartsWith("frac: expected a floating tensor, got int64"));
+}
