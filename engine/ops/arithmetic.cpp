@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
 
 namespace paragrad {
@@ -15,51 +16,64 @@ using autograd::SavedTensor;
 
 namespace {
 
-Dtype arith_type(const Tensor& a, const Tensor& b) { return result_type(a, b); }
+// The result dtype of a binary op; first of all, both inputs must be defined.
+Dtype arith_type(const char* op, const Tensor& a, const Tensor& b) {
+  check_defined(op, a, b);
+  return result_type(a, b);
+}
 Dtype float_type(Dtype d) { return is_floating(d) ? d : kFloat32; }
 
 // The dtype of tensor (op) double: a float tensor keeps its dtype; an integer tensor stays
-// integer for integral scalars and becomes float32 otherwise (PyTorch's wrapped numbers).
-Dtype scalar_result_type(const Tensor& a, double s) {
+// integer for integral scalars int64 can hold and becomes float32 otherwise (PyTorch's
+// wrapped numbers: int64 * 1e30 is float32, never an undefined conversion of 1e30).
+Dtype scalar_result_type(const char* op, const Tensor& a, double s) {
+  check_defined(op, a);
   if (is_floating(a.dtype())) return a.dtype();
-  return std::floor(s) == s && std::isfinite(s) ? kInt64 : kFloat32;
+  return std::floor(s) == s && detail::converts_to<int64_t>(s) ? kInt64 : kFloat32;
 }
 
 template <class F>
-Tensor scalar_map(const Tensor& a, double s, Dtype out_dtype, F&& f) {
+Tensor scalar_map(const char* op, const Tensor& a, double s, Dtype out_dtype, F&& f) {
   Tensor holder;
-  const Tensor& x = detail::as_type(a, out_dtype, holder);
-  return detail::unary_map<detail::Kinds::Numeric>(x, out_dtype, [&](auto v) {
-    using T = decltype(v);
-    return f(v, static_cast<T>(s));
-  });
+  const Tensor& x = detail::as_type(a, out_dtype, holder, op);
+  return detail::unary_map<detail::Kinds::Numeric>(
+      x, out_dtype,
+      [&](auto v) {
+        using T = decltype(v);
+        return f(v, static_cast<T>(s));
+      },
+      op);
 }
 
 }  // namespace
 
 Dtype result_type(const Tensor& a, const Tensor& b) {
+  check_defined("result_type", a, b);
   return paragrad::result_type(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
 }
 
 Tensor operator+(const Tensor& a, const Tensor& b) {
-  Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
-                                  [](auto x, auto y) { return x + y; });
+  const Dtype t = arith_type("add", a, b);
+  Tensor out =
+      detail::binary_map("add", a, b, t, t, [](auto x, auto y) { return detail::wrap_add(x, y); });
   if (needs_grad(a, b))
     record("AddBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, g); });
   return out;
 }
 
 Tensor operator-(const Tensor& a, const Tensor& b) {
-  Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
-                                  [](auto x, auto y) { return x - y; });
+  const Dtype t = arith_type("sub", a, b);
+  Tensor out =
+      detail::binary_map("sub", a, b, t, t, [](auto x, auto y) { return detail::wrap_sub(x, y); });
   if (needs_grad(a, b))
     record("SubBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, -g); });
   return out;
 }
 
 Tensor operator*(const Tensor& a, const Tensor& b) {
-  Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
-                                  [](auto x, auto y) { return x * y; });
+  const Dtype t = arith_type("mul", a, b);
+  Tensor out =
+      detail::binary_map("mul", a, b, t, t, [](auto x, auto y) { return detail::wrap_mul(x, y); });
   if (needs_grad(a, b)) {
     SavedTensor sa(a.requires_grad() ? b : Tensor()), sb(b.requires_grad() ? a : Tensor());
     // d(ab)/da = b, d(ab)/db = a: each input's rule keeps the other input.
@@ -73,8 +87,8 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
 }
 
 Tensor operator/(const Tensor& a, const Tensor& b) {
-  const Dtype t = float_type(arith_type(a, b));
-  Tensor out = detail::binary_map(a, b, t, t, [](auto x, auto y) { return x / y; });
+  const Dtype t = float_type(arith_type("div", a, b));
+  Tensor out = detail::binary_map("div", a, b, t, t, [](auto x, auto y) { return x / y; });
   if (needs_grad(a, b)) {
     const bool need_b = b.requires_grad();
     record("DivBackward", out, {a, b},
@@ -89,22 +103,30 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
 }
 
 Tensor operator+(const Tensor& a, double s) {
-  Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return x + y; });
+  Tensor out = scalar_map("add", a, s, scalar_result_type("add", a, s),
+                          [](auto x, auto y) { return detail::wrap_add(x, y); });
   if (needs_grad(a)) record("AddBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
   return out;
 }
-Tensor operator-(const Tensor& a, double s) { return a + (-s); }
+Tensor operator-(const Tensor& a, double s) {
+  Tensor out = scalar_map("sub", a, s, scalar_result_type("sub", a, s),
+                          [](auto x, auto y) { return detail::wrap_sub(x, y); });
+  if (needs_grad(a)) record("SubBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
+  return out;
+}
 Tensor operator+(double s, const Tensor& a) { return a + s; }
 
 Tensor operator-(double s, const Tensor& a) {
-  Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return y - x; });
+  Tensor out = scalar_map("sub", a, s, scalar_result_type("sub", a, s),
+                          [](auto x, auto y) { return detail::wrap_sub(y, x); });
   if (needs_grad(a))
     record("RsubBackward", out, {a}, [](const Tensor& g) { return grad_list(-g); });
   return out;
 }
 
 Tensor operator*(const Tensor& a, double s) {
-  Tensor out = scalar_map(a, s, scalar_result_type(a, s), [](auto x, auto y) { return x * y; });
+  Tensor out = scalar_map("mul", a, s, scalar_result_type("mul", a, s),
+                          [](auto x, auto y) { return detail::wrap_mul(x, y); });
   if (needs_grad(a))
     record("MulBackward", out, {a}, [s](const Tensor& g) { return grad_list(g * s); });
   return out;
@@ -112,16 +134,18 @@ Tensor operator*(const Tensor& a, double s) {
 Tensor operator*(double s, const Tensor& a) { return a * s; }
 
 Tensor operator/(const Tensor& a, double s) {
+  check_defined("div", a);
   const Dtype t = float_type(a.dtype());
-  Tensor out = scalar_map(a, s, t, [](auto x, auto y) { return x / y; });
+  Tensor out = scalar_map("div", a, s, t, [](auto x, auto y) { return x / y; });
   if (needs_grad(a))
     record("DivBackward", out, {a}, [s](const Tensor& g) { return grad_list(g / s); });
   return out;
 }
 
 Tensor operator/(double s, const Tensor& a) {
+  check_defined("div", a);
   const Dtype t = float_type(a.dtype());
-  Tensor out = scalar_map(a, s, t, [](auto x, auto y) { return y / x; });
+  Tensor out = scalar_map("div", a, s, t, [](auto x, auto y) { return y / x; });
   if (needs_grad(a))
     // d(s/a)/da = -s/a^2 = -out/a
     record("RdivBackward", out, {a},
@@ -134,8 +158,8 @@ Tensor operator/(double s, const Tensor& a) {
 Tensor operator-(const Tensor& a) { return a.neg(); }
 
 Tensor maximum(const Tensor& a, const Tensor& b) {
-  const Dtype t = arith_type(a, b);
-  Tensor out = detail::binary_map(a, b, t, t, [](auto x, auto y) {
+  const Dtype t = arith_type("maximum", a, b);
+  Tensor out = detail::binary_map("maximum", a, b, t, t, [](auto x, auto y) {
     return (x > y || x != x) ? x : y;  // NaN propagates
   });
   if (needs_grad(a, b))
@@ -150,9 +174,9 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
 }
 
 Tensor minimum(const Tensor& a, const Tensor& b) {
-  const Dtype t = arith_type(a, b);
-  Tensor out =
-      detail::binary_map(a, b, t, t, [](auto x, auto y) { return (x < y || x != x) ? x : y; });
+  const Dtype t = arith_type("minimum", a, b);
+  Tensor out = detail::binary_map("minimum", a, b, t, t,
+                                  [](auto x, auto y) { return (x < y || x != x) ? x : y; });
   if (needs_grad(a, b))
     record("MinimumBackward", out, {a, b},
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
@@ -164,8 +188,9 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 }
 
 Tensor atan2(const Tensor& a, const Tensor& b) {
-  const Dtype t = float_type(arith_type(a, b));
-  Tensor out = detail::binary_map(a, b, t, t, [](auto y, auto x) { return std::atan2(y, x); });
+  const Dtype t = float_type(arith_type("atan2", a, b));
+  Tensor out =
+      detail::binary_map("atan2", a, b, t, t, [](auto y, auto x) { return std::atan2(y, x); });
   if (needs_grad(a, b))
     record("Atan2Backward", out, {a, b},
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
@@ -178,8 +203,8 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
 
 Tensor Tensor::pow(const Tensor& e) const {
   const Tensor& a = *this;
-  const Dtype t = float_type(arith_type(a, e));
-  Tensor out = detail::binary_map(a, e, t, t, [](auto x, auto y) { return std::pow(x, y); });
+  const Dtype t = float_type(arith_type("pow", a, e));
+  Tensor out = detail::binary_map("pow", a, e, t, t, [](auto x, auto y) { return std::pow(x, y); });
   if (needs_grad(a, e))
     record(
         "PowBackward", out, {a, e},

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
 namespace paragrad {
@@ -18,6 +19,7 @@ namespace {
 
 // Which dims are reduced (empty dims list: all of them).
 SmallVec<bool, 8> reduced_mask(const Tensor& x, const Shape& dims, const char* op) {
+  check_defined(op, x);
   const int64_t n = x.dim();
   SmallVec<bool, 8> mask(size_t(n), dims.empty());
   for (int64_t d : dims) {
@@ -111,7 +113,7 @@ Dtype sum_type(Dtype d) { return is_floating(d) ? d : kInt64; }
 Tensor Tensor::sum(Shape dims, bool keepdim) const {
   auto mask = reduced_mask(*this, dims, "sum");
   Tensor out = reduce_kernel(*this, mask, keepdim, sum_type(dtype()), 0.0,
-                             [](auto a, auto b) { return a + b; });
+                             [](auto a, auto b) { return detail::wrap_add(a, b); });
   if (needs_grad(*this)) {
     Dims in = sizes();
     record("SumBackward", out, {*this}, [in, mask, keepdim](const Tensor& g) {
@@ -123,6 +125,7 @@ Tensor Tensor::sum(Shape dims, bool keepdim) const {
 Tensor Tensor::sum() const { return sum({}, false); }
 
 Tensor Tensor::mean(Shape dims, bool keepdim) const {
+  check_defined("mean", *this);
   check<DtypeError>(is_floating_point(), "mean: expected a floating tensor, got ",
                     dtype_name(dtype()));
   auto mask = reduced_mask(*this, dims, "mean");
@@ -134,6 +137,7 @@ Tensor Tensor::mean(Shape dims, bool keepdim) const {
 Tensor Tensor::mean() const { return mean({}, false); }
 
 Tensor Tensor::sum_to(const Dims& shape) const {
+  check_defined("sum_to", *this);
   if (sizes() == shape) return *this;
   const size_t lead = sizes().size() - std::min(sizes().size(), shape.size());
   check<ShapeError>(shape.size() <= sizes().size(), "sum_to: cannot sum shape ", shape_str(sizes()),
@@ -154,8 +158,9 @@ Tensor Tensor::sum_to(const Dims& shape) const {
 }
 
 Tensor Tensor::prod() const {
-  Tensor out = reduce_kernel(*this, reduced_mask(*this, {}, "prod"), false, sum_type(dtype()), 1.0,
-                             [](auto a, auto b) { return a * b; });
+  const auto mask = reduced_mask(*this, {}, "prod");
+  Tensor out = reduce_kernel(*this, mask, false, sum_type(dtype()), 1.0,
+                             [](auto a, auto b) { return detail::wrap_mul(a, b); });
   if (needs_grad(*this))
     // d(prod)/dx_i = prod of the others; computed without dividing (zeros are fine).
     record("ProdBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
@@ -172,33 +177,42 @@ Tensor Tensor::prod() const {
   return out;
 }
 
-Tensor Tensor::amax(Shape dims, bool keepdim) const {
-  check<ValueError>(numel() > 0, "amax: cannot reduce an empty tensor of shape ",
-                    shape_str(sizes()));
-  auto mask = reduced_mask(*this, dims, "amax");
-  Tensor out =
-      reduce_kernel(*this, mask, keepdim, dtype(), -std::numeric_limits<double>::infinity(),
-                    [](auto a, auto b) { return (b > a || b != b) ? b : a; });
-  if (needs_grad(*this)) {
-    Dims in = sizes();
-    // The gradient is shared evenly among the elements equal to the maximum.
-    record(
-        "AmaxBackward", out, {*this},
-        [in, mask, keepdim, sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
-          Tensor hit = (sx.unpack() == unreduce(so.unpack(), in, mask, keepdim)).to(g.dtype());
-          Shape dims;
-          for (size_t i = 0; i < mask.size(); ++i)
-            if (mask[i]) dims.push_back(int64_t(i));
-          Tensor count = dims.empty() ? hit : hit.sum(dims, true);
-          return grad_list(unreduce(g, in, mask, keepdim) * hit / count);
-        });
+namespace {
+// The max (is_max) or min over dims, NaN propagating; errors name op (amax, max, min).
+Tensor extreme(const char* op, const Tensor& x, const Shape& dims, bool keepdim, bool is_max) {
+  auto mask = reduced_mask(x, dims, op);
+  check<ValueError>(x.numel() > 0, op, ": cannot reduce an empty tensor of shape ",
+                    shape_str(x.sizes()));
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor out = is_max ? reduce_kernel(x, mask, keepdim, x.dtype(), -inf,
+                                      [](auto a, auto b) { return (b > a || b != b) ? b : a; })
+                      : reduce_kernel(x, mask, keepdim, x.dtype(), inf,
+                                      [](auto a, auto b) { return (b < a || b != b) ? b : a; });
+  if (needs_grad(x)) {
+    Dims in = x.sizes();
+    // The gradient is shared evenly among the elements equal to the extreme.
+    record(is_max ? "AmaxBackward" : "AminBackward", out, {x},
+           [in, mask, keepdim, sx = SavedTensor(x), so = SavedTensor(out, true)](const Tensor& g) {
+             Tensor hit = (sx.unpack() == unreduce(so.unpack(), in, mask, keepdim)).to(g.dtype());
+             Shape dims;
+             for (size_t i = 0; i < mask.size(); ++i)
+               if (mask[i]) dims.push_back(int64_t(i));
+             Tensor count = dims.empty() ? hit : hit.sum(dims, true);
+             return grad_list(unreduce(g, in, mask, keepdim) * hit / count);
+           });
   }
   return out;
 }
-Tensor Tensor::max() const { return amax({}, false); }
-Tensor Tensor::min() const { return -(-*this).amax({}, false); }
+}  // namespace
+
+Tensor Tensor::amax(Shape dims, bool keepdim) const {
+  return extreme("amax", *this, dims, keepdim, true);
+}
+Tensor Tensor::max() const { return extreme("max", *this, {}, false, true); }
+Tensor Tensor::min() const { return extreme("min", *this, {}, false, false); }
 
 Tensor Tensor::movedim(int64_t from, int64_t to) const {
+  check_defined("movedim", *this);
   const int64_t n = dim();
   check<IndexError>(from >= -n && from < n && to >= -n && to < n, "movedim: dims ", from, ", ", to,
                     " out of range for shape ", shape_str(sizes()));
@@ -215,6 +229,7 @@ namespace {
 // values and indices of the max (is_max) or min along dim.
 std::tuple<Tensor, Tensor> extreme_along(const Tensor& x, int64_t dim, bool keepdim, bool is_max,
                                          const char* op) {
+  check_defined(op, x);
   check<IndexError>(x.dim() > 0 || dim == 0 || dim == -1, op, ": dim ", dim,
                     " out of range for a 0-d tensor");
   const int64_t n = std::max<int64_t>(x.dim(), 1);
@@ -308,6 +323,7 @@ Tensor Tensor::log_softmax(int64_t dim) const {
 }
 
 Tensor Tensor::norm() const {
+  check_defined("norm", *this);
   check<DtypeError>(is_floating_point(), "norm: expected a floating tensor, got ",
                     dtype_name(dtype()));
   Tensor out = reduce_kernel(*this, reduced_mask(*this, {}, "norm"), false, dtype(), 0.0,
@@ -325,6 +341,7 @@ Tensor Tensor::norm() const {
 }
 
 Tensor Tensor::var(Shape dims, bool unbiased, bool keepdim) const {
+  check_defined("var", *this);
   check<DtypeError>(is_floating_point(), "var: expected a floating tensor, got ",
                     dtype_name(dtype()));
   auto mask = reduced_mask(*this, dims, "var");
@@ -336,11 +353,13 @@ Tensor Tensor::var(Shape dims, bool unbiased, bool keepdim) const {
 }
 
 bool Tensor::all() const {
+  check_defined("all", *this);
   return reduce_kernel(to(kBool), reduced_mask(*this, {}, "all"), false, kBool, 1.0,
                        [](auto a, auto b) { return a && b; })
       .item<bool>();
 }
 bool Tensor::any() const {
+  check_defined("any", *this);
   return reduce_kernel(to(kBool), reduced_mask(*this, {}, "any"), false, kBool, 0.0,
                        [](auto a, auto b) { return a || b; })
       .item<bool>();

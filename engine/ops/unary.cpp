@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
 
 namespace paragrad {
@@ -16,21 +17,23 @@ using autograd::SavedTensor;
 
 namespace {
 
-// Runs f on a (as float if a is integral), result in the same floating dtype.
+// Runs f on a (as float if a is integral), result in the same floating dtype; op names errors.
 template <class F>
-Tensor float_map(const Tensor& a, F&& f) {
+Tensor float_map(const Tensor& a, const char* op, F&& f) {
+  check_defined(op, a);
   Tensor holder;
-  const Tensor& x = detail::as_type(a, is_floating(a.dtype()) ? a.dtype() : kFloat32, holder);
-  return detail::unary_map<detail::Kinds::Floating>(x, x.dtype(), std::forward<F>(f));
+  const Tensor& x = detail::as_type(a, is_floating(a.dtype()) ? a.dtype() : kFloat32, holder, op);
+  return detail::unary_map<detail::Kinds::Floating>(x, x.dtype(), std::forward<F>(f), op);
 }
 // A contiguous float32 tensor through one of Eigen's vectorized array functions (SIMD
 // polynomial approximations, 50-100x faster than the scalar libm call per element); other
 // dtypes and layouts through the scalar f. Used where Eigen's float version is accurate to a
 // few ulp (tanh: at most 6 ulp = 4e-7 relative, NaN kept; the scalar libm tanhf is within 2).
 template <class ArrayF, class F>
-Tensor float32_vectorized(const Tensor& a, ArrayF&& array_f, F&& f) {
-  if (a.dtype() != kFloat32 || !a.is_contiguous()) return float_map(a, std::forward<F>(f));
-  Tensor out = empty(a.sizes(), kFloat32);
+Tensor float32_vectorized(const Tensor& a, const char* op, ArrayF&& array_f, F&& f) {
+  check_defined(op, a);
+  if (a.dtype() != kFloat32 || !a.is_contiguous()) return float_map(a, op, std::forward<F>(f));
+  Tensor out = detail::empty_for(op, a.sizes(), kFloat32);
   using Map = Eigen::Map<Eigen::ArrayXf>;
   Map(out.data_ptr<float>(), out.numel()) =
       array_f(Eigen::Map<const Eigen::ArrayXf>(a.data_ptr<float>(), a.numel()));
@@ -39,7 +42,18 @@ Tensor float32_vectorized(const Tensor& a, ArrayF&& array_f, F&& f) {
 // Ops that also make sense on integers (not on bools).
 template <class F>
 Tensor numeric_map(const Tensor& a, const char* op, F&& f) {
+  check_defined(op, a);
   return detail::unary_map<detail::Kinds::Numeric>(a, a.dtype(), std::forward<F>(f), op);
+}
+// x^p for an integral p >= 0, wrapping like PyTorch's integer pow (2^40 squared is 0). Huge p
+// are reduced: for odd x, x^(2^62) == 1 (mod 2^64); for even x, any p >= 64 gives 0.
+int64_t int_pow(int64_t x, double p) {
+  const double period = 0x1p62;
+  uint64_t e = p < period ? uint64_t(p) : uint64_t(std::fmod(p, period)) + (uint64_t(1) << 62);
+  uint64_t base = uint64_t(x), r = 1;
+  for (; e; e >>= 1, base *= base)
+    if (e & 1) r *= base;
+  return int64_t(r);
 }
 template <class T>
 T sigmoid_of(T x) {
@@ -50,8 +64,10 @@ T sigmoid_of(T x) {
 // g * (1 - y^2) in one kernel: the backward of tanh, given its output y. Being an op of
 // its own (with its own rule) keeps tanh cheap and still twice differentiable.
 Tensor tanh_backward(const Tensor& g, const Tensor& y) {
+  check_defined("tanh_backward", g, y);
   const Dtype t = promote(g.dtype(), y.dtype());
-  Tensor out = detail::binary_map(g, y, t, t, [](auto a, auto b) { return a * (1 - b * b); });
+  Tensor out = detail::binary_map("tanh_backward", g, y, t, t,
+                                  [](auto a, auto b) { return a * (1 - b * b); });
   if (needs_grad(g, y))
     record("TanhBackwardBackward", out, {g, y},
            [sg = SavedTensor(g), sy = SavedTensor(y)](const Tensor& gg) {
@@ -63,8 +79,10 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
 
 // g * y * (1 - y): the backward of sigmoid, given its output y.
 Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
+  check_defined("sigmoid_backward", g, y);
   const Dtype t = promote(g.dtype(), y.dtype());
-  Tensor out = detail::binary_map(g, y, t, t, [](auto a, auto b) { return a * b * (1 - b); });
+  Tensor out = detail::binary_map("sigmoid_backward", g, y, t, t,
+                                  [](auto a, auto b) { return a * b * (1 - b); });
   if (needs_grad(g, y))
     record("SigmoidBackwardBackward", out, {g, y},
            [sg = SavedTensor(g), sy = SavedTensor(y)](const Tensor& gg) {
@@ -75,14 +93,14 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
 }
 
 Tensor Tensor::neg() const {
-  Tensor out = numeric_map(*this, "neg", [](auto x) { return -x; });
+  Tensor out = numeric_map(*this, "neg", [](auto x) { return detail::wrap_neg(x); });
   if (needs_grad(*this))
     record("NegBackward", out, {*this}, [](const Tensor& g) { return grad_list(-g); });
   return out;
 }
 
 Tensor Tensor::exp() const {
-  Tensor out = float_map(*this, [](auto x) { return std::exp(x); });
+  Tensor out = float_map(*this, "exp", [](auto x) { return std::exp(x); });
   if (needs_grad(*this))
     record("ExpBackward", out, {*this},
            [so = SavedTensor(out, true)](const Tensor& g) { return grad_list(g * so.unpack()); });
@@ -90,7 +108,7 @@ Tensor Tensor::exp() const {
 }
 
 Tensor Tensor::expm1() const {
-  Tensor out = float_map(*this, [](auto x) { return std::expm1(x); });
+  Tensor out = float_map(*this, "expm1", [](auto x) { return std::expm1(x); });
   if (needs_grad(*this))
     record("Expm1Backward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       return grad_list(g * (so.unpack() + 1.0));
@@ -99,7 +117,7 @@ Tensor Tensor::expm1() const {
 }
 
 Tensor Tensor::log() const {
-  Tensor out = float_map(*this, [](auto x) { return std::log(x); });
+  Tensor out = float_map(*this, "log", [](auto x) { return std::log(x); });
   if (needs_grad(*this))
     record("LogBackward", out, {*this},
            [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g / sx.unpack()); });
@@ -107,7 +125,7 @@ Tensor Tensor::log() const {
 }
 
 Tensor Tensor::log1p() const {
-  Tensor out = float_map(*this, [](auto x) { return std::log1p(x); });
+  Tensor out = float_map(*this, "log1p", [](auto x) { return std::log1p(x); });
   if (needs_grad(*this))
     record("Log1pBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g / (sx.unpack() + 1.0));
@@ -116,7 +134,7 @@ Tensor Tensor::log1p() const {
 }
 
 Tensor Tensor::sqrt() const {
-  Tensor out = float_map(*this, [](auto x) { return std::sqrt(x); });
+  Tensor out = float_map(*this, "sqrt", [](auto x) { return std::sqrt(x); });
   if (needs_grad(*this))
     record("SqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       return grad_list(g / (so.unpack() * 2.0));
@@ -125,7 +143,7 @@ Tensor Tensor::sqrt() const {
 }
 
 Tensor Tensor::rsqrt() const {
-  Tensor out = float_map(*this, [](auto x) { return decltype(x)(1) / std::sqrt(x); });
+  Tensor out = float_map(*this, "rsqrt", [](auto x) { return decltype(x)(1) / std::sqrt(x); });
   if (needs_grad(*this))
     record("RsqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
@@ -135,7 +153,7 @@ Tensor Tensor::rsqrt() const {
 }
 
 Tensor Tensor::abs() const {
-  Tensor out = numeric_map(*this, "abs", [](auto x) { return x < 0 ? -x : x; });
+  Tensor out = numeric_map(*this, "abs", [](auto x) { return x < 0 ? detail::wrap_neg(x) : x; });
   if (needs_grad(*this))
     record("AbsBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g * sx.unpack().sign());
@@ -154,7 +172,7 @@ Tensor Tensor::sign() const {
 }
 
 Tensor Tensor::sin() const {
-  Tensor out = float_map(*this, [](auto x) { return std::sin(x); });
+  Tensor out = float_map(*this, "sin", [](auto x) { return std::sin(x); });
   if (needs_grad(*this))
     record("SinBackward", out, {*this},
            [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g * sx.unpack().cos()); });
@@ -162,7 +180,7 @@ Tensor Tensor::sin() const {
 }
 
 Tensor Tensor::cos() const {
-  Tensor out = float_map(*this, [](auto x) { return std::cos(x); });
+  Tensor out = float_map(*this, "cos", [](auto x) { return std::cos(x); });
   if (needs_grad(*this))
     record("CosBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(-g * sx.unpack().sin());
@@ -172,7 +190,7 @@ Tensor Tensor::cos() const {
 
 Tensor Tensor::tanh() const {
   Tensor out = float32_vectorized(
-      *this, [](const auto& x) { return x.tanh(); }, [](auto x) { return std::tanh(x); });
+      *this, "tanh", [](const auto& x) { return x.tanh(); }, [](auto x) { return std::tanh(x); });
   if (needs_grad(*this))
     record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       return grad_list(tanh_backward(g, so.unpack()));
@@ -181,7 +199,7 @@ Tensor Tensor::tanh() const {
 }
 
 Tensor Tensor::sigmoid() const {
-  Tensor out = float_map(*this, [](auto x) { return sigmoid_of(x); });
+  Tensor out = float_map(*this, "sigmoid", [](auto x) { return sigmoid_of(x); });
   if (needs_grad(*this))
     record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       return grad_list(sigmoid_backward(g, so.unpack()));
@@ -191,7 +209,7 @@ Tensor Tensor::sigmoid() const {
 
 Tensor Tensor::softplus() const {
   // log(1 + e^x), computed without overflow
-  Tensor out = float_map(*this, [](auto x) {
+  Tensor out = float_map(*this, "softplus", [](auto x) {
     using T = decltype(x);
     return x > T(20) ? x : std::log1p(std::exp(x));
   });
@@ -212,7 +230,7 @@ Tensor Tensor::relu() const {
 }
 
 Tensor Tensor::square() const {
-  Tensor out = numeric_map(*this, "square", [](auto x) { return x * x; });
+  Tensor out = numeric_map(*this, "square", [](auto x) { return detail::wrap_mul(x, x); });
   if (needs_grad(*this))
     record("SquareBackward", out, {*this},
            [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g * sx.unpack() * 2.0); });
@@ -220,7 +238,7 @@ Tensor Tensor::square() const {
 }
 
 Tensor Tensor::reciprocal() const {
-  Tensor out = float_map(*this, [](auto x) { return decltype(x)(1) / x; });
+  Tensor out = float_map(*this, "reciprocal", [](auto x) { return decltype(x)(1) / x; });
   if (needs_grad(*this))
     record("ReciprocalBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
@@ -230,13 +248,17 @@ Tensor Tensor::reciprocal() const {
 }
 
 Tensor Tensor::pow(double p) const {
+  check_defined("pow", *this);
   Tensor out = is_floating(dtype()) || (p >= 0 && std::floor(p) == p)
                    ? numeric_map(*this, "pow",
                                  [p](auto x) {
                                    using T = decltype(x);
-                                   return static_cast<T>(std::pow(x, static_cast<T>(p)));
+                                   if constexpr (std::is_integral<T>::value)
+                                     return int_pow(x, p);
+                                   else
+                                     return static_cast<T>(std::pow(x, static_cast<T>(p)));
                                  })
-                   : float_map(*this, [p](auto x) { return std::pow(x, decltype(x)(p)); });
+                   : float_map(*this, "pow", [p](auto x) { return std::pow(x, decltype(x)(p)); });
   if (needs_grad(*this))
     record("PowBackward", out, {*this}, [p, sx = SavedTensor(*this)](const Tensor& g) {
       if (p == 0) return grad_list(zeros_like(g));
@@ -246,7 +268,13 @@ Tensor Tensor::pow(double p) const {
 }
 
 Tensor Tensor::clamp(double lo, double hi) const {
+  check_defined("clamp", *this);
   check<ValueError>(!(lo > hi), "clamp: min ", lo, " is greater than max ", hi);
+  // A finite bound must be representable in the tensor's dtype (PyTorch's checked conversion):
+  // T(1e300) below would be undefined for int64.
+  for (double b : {lo, hi})
+    if (!std::isinf(b))
+      dispatch(dtype(), [&](auto tag) { detail::checked_convert<decltype(tag)>(b, "clamp"); });
   Tensor out = numeric_map(*this, "clamp", [lo, hi](auto x) {
     using T = decltype(x);
     if (x != x) return x;
