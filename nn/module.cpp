@@ -87,6 +87,18 @@ void Module::register_module_impl(const std::string& name, std::shared_ptr<Modul
                     "'");
   check<ValueError>(module.get() != this, type_name(),
                     ": cannot register a module as its own child");
+  // A child that already contains this module would make a cycle (a -> b -> a), on which every
+  // traversal (train, parameters, state_dict) would recurse forever: refused, nothing changed.
+  std::vector<const Module*> stack{module.get()};
+  std::set<const Module*> seen;
+  while (!stack.empty()) {
+    const Module* m = stack.back();
+    stack.pop_back();
+    check<ValueError>(m != this, type_name(), ": cannot register module '", name,
+                      "': it contains this module, so the module tree would have a cycle");
+    if (!seen.insert(m).second) continue;
+    for (const auto& c : m->children_) stack.push_back(c.second.get());
+  }
   auto it = find_slot(children_, name);
   if (it != children_.end())
     it->second = std::move(module);
