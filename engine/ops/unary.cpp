@@ -267,29 +267,34 @@ Tensor Tensor::pow(double p) const {
   return out;
 }
 
-Tensor Tensor::clamp(double lo, double hi) const {
-  check_defined("clamp", *this);
-  check<ValueError>(!(lo > hi), "clamp: min ", lo, " is greater than max ", hi);
+namespace {
+// clamp, clamp_min, clamp_max (op names errors).
+Tensor clamp_impl(const Tensor& self, double lo, double hi, const char* op) {
+  check_defined(op, self);
+  check<ValueError>(!(lo > hi), op, ": min ", lo, " is greater than max ", hi);
   // A finite bound must be representable in the tensor's dtype (PyTorch's checked conversion):
   // T(1e300) below would be undefined for int64.
   for (double b : {lo, hi})
     if (!std::isinf(b))
-      dispatch(dtype(), [&](auto tag) { detail::checked_convert<decltype(tag)>(b, "clamp"); });
-  Tensor out = numeric_map(*this, "clamp", [lo, hi](auto x) {
+      dispatch(self.dtype(), [&](auto tag) { detail::checked_convert<decltype(tag)>(b, op); });
+  Tensor out = numeric_map(self, op, [lo, hi](auto x) {
     using T = decltype(x);
     if (x != x) return x;
     // compare as double: an infinite bound must never be cast to an integer type
     return double(x) < lo ? T(lo) : (double(x) > hi ? T(hi) : x);
   });
-  if (needs_grad(*this))
+  if (needs_grad(self))
     // The gradient passes where lo <= x <= hi (PyTorch's convention at the bounds).
-    record("ClampBackward", out, {*this}, [lo, hi, sx = SavedTensor(*this)](const Tensor& g) {
+    record("ClampBackward", out, {self}, [lo, hi, sx = SavedTensor(self)](const Tensor& g) {
       Tensor x = sx.unpack();
       return grad_list(g * ((x >= lo) && (x <= hi)).to(g.dtype()));
     });
   return out;
 }
-Tensor Tensor::clamp_min(double lo) const { return clamp(lo, INFINITY); }
-Tensor Tensor::clamp_max(double hi) const { return clamp(-INFINITY, hi); }
+}  // namespace
+
+Tensor Tensor::clamp(double lo, double hi) const { return clamp_impl(*this, lo, hi, "clamp"); }
+Tensor Tensor::clamp_min(double lo) const { return clamp_impl(*this, lo, INFINITY, "clamp_min"); }
+Tensor Tensor::clamp_max(double hi) const { return clamp_impl(*this, -INFINITY, hi, "clamp_max"); }
 
 }  // namespace paragrad
