@@ -76,16 +76,19 @@ void normal_(Tensor& t, double mean, double std) {
   t.copy_(randn(t.shape(), kFloat64) * std + mean);
 }
 
-void constant_(Tensor& t, double value) {
-  check_defined("constant_", t);
+namespace {
+void fill_with(Tensor& t, double value, const char* op) {
+  check_defined(op, t);
   // The value must be representable, as fill_ requires (NaN cannot fill an int64 tensor).
-  dispatch(t.dtype(),
-           [&](auto tag) { detail::checked_convert<decltype(tag)>(value, "constant_"); });
+  dispatch(t.dtype(), [&](auto tag) { detail::checked_convert<decltype(tag)>(value, op); });
   NoGradGuard guard;
   t.fill_(value);
 }
-void zeros_(Tensor& t) { constant_(t, 0); }
-void ones_(Tensor& t) { constant_(t, 1); }
+}  // namespace
+
+void constant_(Tensor& t, double value) { fill_with(t, value, "constant_"); }
+void zeros_(Tensor& t) { fill_with(t, 0, "zeros_"); }
+void ones_(Tensor& t) { fill_with(t, 1, "ones_"); }
 
 void eye_(Tensor& t) {
   check_defined("eye_", t);

@@ -419,7 +419,11 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     if (!missing.empty())
       errors.push_back("Missing key(s) in state_dict: " + quoted_list(missing) + ".");
   }
-  for (const auto& [k, t] : own) {
+  // Each source, already in its slot's dtype: a value the slot cannot hold (NaN for an int64
+  // buffer) is an error found here, before anything is copied.
+  std::vector<Tensor> sources(own.size());
+  for (size_t i = 0; i < own.size(); ++i) {
+    const auto& [k, t] = own[i];
     auto it = state.find(k);
     if (it == state.end()) continue;
     const Tensor& src = it->second;
@@ -429,6 +433,12 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
       errors.push_back(
           cat("size mismatch for ", k, ": copying a param with shape ", shape_str(src.sizes()),
               " from checkpoint, the shape in current model is ", shape_str(t.sizes()), "."));
+    } else {
+      try {
+        sources[i] = src.detach().to(t.dtype());
+      } catch (const Error& e) {
+        errors.push_back(cat("cannot convert ", k, " to ", dtype_name(t.dtype()), ": ", e.what()));
+      }
     }
   }
   if (!errors.empty()) {
@@ -437,9 +447,9 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     throw Error(msg);
   }
   NoGradGuard guard;
-  for (auto [k, t] : own) {  // t: a handle sharing the module's tensor
-    auto it = state.find(k);
-    if (it != state.end()) t.copy_(it->second.detach());
+  for (size_t i = 0; i < own.size(); ++i) {
+    Tensor t = own[i].second;  // a handle sharing the module's tensor
+    if (sources[i].defined()) t.copy_(sources[i]);
   }
 }
 

@@ -24,6 +24,7 @@ class Parser {
     skip_ws();
     if (pos_ != s_.size()) fail("unexpected trailing characters");
     doc_.nodes_.shrink_to_fit();
+    doc_.strings_.shrink_to_fit();
     return std::move(doc_);
   }
 
