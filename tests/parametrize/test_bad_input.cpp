@@ -57,9 +57,10 @@ TEST_CASE("parametrize: removing or reading parametrizations that do not exist r
 
 TEST_CASE("parametrizations: shapes a parametrization cannot handle are refused unchanged",
           "[bad_input]") {
-  auto check_refused = [](const std::function<void(nn::Module&)>& f, const std::string& part) {
+  auto check_refused = [](const Tensor& weight, const std::function<void(nn::Module&)>& f,
+                          const std::string& part) {
     nn::Module m;
-    m.register_parameter("weight", arange(0, 3).requires_grad_());  // a vector
+    m.register_parameter("weight", weight);
     const Snapshot w(m.get("weight"));
     const std::string msg = error_of<Error>([&] { f(m); });
     INFO(msg);
@@ -67,9 +68,15 @@ TEST_CASE("parametrizations: shapes a parametrization cannot handle are refused 
     CHECK_FALSE(P::is_parametrized(m));
     CHECK(Snapshot(m.get("weight")) == w);
   };
-  check_refused([](nn::Module& m) { Ps::orthogonal(m); }, "[3]");
-  check_refused([](nn::Module& m) { Ps::orthogonal(m, "weight", "qr"); }, "qr");
-  check_refused([](nn::Module& m) { Ps::spectral_norm(m, "weight", 0); }, "n_power_iterations");
-  check_refused([](nn::Module& m) { Ps::weight_norm(m, "weight", 5); }, "5");
-  check_refused([](nn::Module& m) { Ps::spectral_norm(m, "missing"); }, "missing");
+  const Tensor vector = arange(0, 3), matrix = eye(3);
+  check_refused(
+      vector, [](nn::Module& m) { Ps::orthogonal(m); }, "matrix");
+  check_refused(
+      matrix, [](nn::Module& m) { Ps::orthogonal(m, "weight", "qr"); }, "qr");
+  check_refused(
+      matrix, [](nn::Module& m) { Ps::spectral_norm(m, "weight", 0); }, "n_power_iterations");
+  check_refused(
+      matrix, [](nn::Module& m) { Ps::weight_norm(m, "weight", 5); }, "5");
+  check_refused(
+      matrix, [](nn::Module& m) { Ps::spectral_norm(m, "missing"); }, "missing");
 }
