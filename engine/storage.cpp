@@ -22,13 +22,16 @@ IntrusivePtr<Storage> Storage::allocate(size_t nbytes, const char* op) {
   check<ValueError>(nbytes <= kMaxBytes, op, ": cannot allocate ", nbytes,
                     " bytes: more than any tensor may hold (2^46 bytes)");
   const bool small = nbytes <= kSmall;
+  // The nothrow form for large blocks: a refusal is a null pointer here even under
+  // AddressSanitizer (with allocator_may_return_null=1), whose operator new cannot throw.
   void* block = nullptr;
   try {
     block = small ? detail::small_alloc(kSmallHeader + nbytes)
-                  : ::operator new(kHeader + nbytes, std::align_val_t(kAlign));
+                  : ::operator new(kHeader + nbytes, std::align_val_t(kAlign), std::nothrow);
   } catch (const std::bad_alloc&) {
-    throw ValueError(cat(op, ": cannot allocate ", nbytes, " bytes: out of memory"));
+    block = nullptr;
   }
+  check<ValueError>(block != nullptr, op, ": cannot allocate ", nbytes, " bytes: out of memory");
   auto* data = static_cast<unsigned char*>(block) + (small ? kSmallHeader : kHeader);
   return IntrusivePtr<Storage>::from_new(new (block) Storage(data, nbytes));
 }
