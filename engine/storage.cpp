@@ -18,12 +18,20 @@ constexpr size_t kSmallHeader = (sizeof(Storage) + 15) / 16 * 16;
 constexpr size_t kMaxBytes = size_t(1) << 46;
 }  // namespace
 
-IntrusivePtr<Storage> Storage::allocate(size_t nbytes) {
-  check<ValueError>(nbytes <= kMaxBytes, "allocate: ", nbytes,
-                    " bytes is more than any tensor may hold");
+IntrusivePtr<Storage> Storage::allocate(size_t nbytes, const char* op) {
+  check<ValueError>(nbytes <= kMaxBytes, op, ": cannot allocate ", nbytes,
+                    " bytes: more than any tensor may hold (2^46 bytes)");
   const bool small = nbytes <= kSmall;
-  void* block = small ? detail::small_alloc(kSmallHeader + nbytes)
-                      : ::operator new(kHeader + nbytes, std::align_val_t(kAlign));
+  // The nothrow form for large blocks: a refusal is a null pointer here even under
+  // AddressSanitizer (with allocator_may_return_null=1), whose operator new cannot throw.
+  void* block = nullptr;
+  try {
+    block = small ? detail::small_alloc(kSmallHeader + nbytes)
+                  : ::operator new(kHeader + nbytes, std::align_val_t(kAlign), std::nothrow);
+  } catch (const std::bad_alloc&) {
+    block = nullptr;
+  }
+  check<ValueError>(block != nullptr, op, ": cannot allocate ", nbytes, " bytes: out of memory");
   auto* data = static_cast<unsigned char*>(block) + (small ? kSmallHeader : kHeader);
   return IntrusivePtr<Storage>::from_new(new (block) Storage(data, nbytes));
 }

@@ -11,8 +11,9 @@ namespace paragrad {
 
 class Storage : public RefCounted {
  public:
-  // One allocation holds this header and the data, 64-byte aligned.
-  static IntrusivePtr<Storage> allocate(size_t nbytes);
+  // One allocation holds this header and the data, 64-byte aligned. A request beyond 2^46
+  // bytes or one the system refuses raises ValueError "<op>: cannot allocate N bytes ...".
+  static IntrusivePtr<Storage> allocate(size_t nbytes, const char* op = "allocate");
 
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }

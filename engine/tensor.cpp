@@ -6,16 +6,26 @@
 
 #include <paragrad/engine/autograd/engine.hpp>
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
 namespace paragrad {
 
+void throw_undefined(const char* op, int which) {
+  throw ValueError(cat(op, which > 0 ? cat(": argument ", which, " is an") : std::string(":"),
+                       " undefined tensor (a default-constructed Tensor, or grad() before any "
+                       "backward)"));
+}
+
+// Callers validate new shapes with detail::check_shape first (naming their op); the check
+// here only keeps an unvalidated shape from overflowing.
 Dims contiguous_strides(const Dims& sizes) {
   Dims st(sizes.size(), 1);
   int64_t acc = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     st[i] = acc;
-    acc *= sizes[i] > 0 ? sizes[i] : 1;
+    check<ShapeError>(detail::mul_ok(acc, sizes[i] > 0 ? sizes[i] : 1, acc), "shape ",
+                      shape_str(sizes), " is too large: its strides overflow int64");
   }
   return st;
 }
@@ -33,8 +43,9 @@ TensorImpl::TensorImpl(IntrusivePtr<Storage> storage, Dims sizes, Dims strides, 
 TensorImpl::~TensorImpl() = default;
 
 void TensorImpl::recompute_layout() {
-  numel = 1;
-  for (int64_t s : sizes) numel *= s;
+  // Ops check their shapes (naming themselves) before they get here; this keeps numel exact.
+  check<ShapeError>(detail::numel_ok(sizes, numel), "shape ", shape_str(sizes),
+                    " has more elements than int64 can count");
   contiguous = true;
   int64_t expected = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
@@ -61,10 +72,13 @@ std::ostream& operator<<(std::ostream& os, const Dims& d) {
   return os << ']';
 }
 
-Shape Tensor::shape() const { return Shape(impl_->sizes.begin(), impl_->sizes.end()); }
+Shape Tensor::shape() const {
+  const Dims& s = get("shape").sizes;
+  return Shape(s.begin(), s.end());
+}
 
 int64_t Tensor::size(int64_t d) const {
-  const int64_t n = dim();
+  const int64_t n = int64_t(get("size").sizes.size());
   check<IndexError>(d >= -n && d < n, "size: dimension ", d, " out of range for a tensor of shape ",
                     shape_str(sizes()));
   return impl_->sizes[size_t(d < 0 ? d + n : d)];
@@ -72,6 +86,7 @@ int64_t Tensor::size(int64_t d) const {
 
 template <class T>
 T* Tensor::data_ptr() const {
+  check_defined("data_ptr", *this);
   check<DtypeError>(dtype_of<T>::value == dtype(), "data_ptr: tensor is ", dtype_name(dtype()),
                     ", asked for ", dtype_name(dtype_of<T>::value));
   return impl_->data<T>();
@@ -83,12 +98,20 @@ template bool* Tensor::data_ptr<bool>() const;
 
 template <class T>
 T Tensor::item() const {
-  check<ValueError>(defined(), "item: undefined tensor");
+  check_defined("item", *this);
   check<ValueError>(numel() == 1, "item: only one-element tensors can be converted, got shape ",
                     shape_str(sizes()));
   return dispatch(dtype(), [&](auto tag) {
     using S = decltype(tag);
-    return static_cast<T>(*impl_->data<S>());
+    const S v = *impl_->data<S>();
+    // As LibTorch's item<T>(): a value T cannot hold (NaN or 1e300 as int64, 1e300 as float,
+    // 2^40 as int) raises instead of converting to garbage.
+    if constexpr (std::is_floating_point<S>::value)
+      return detail::checked_convert<T>(double(v), "item");
+    else if constexpr (std::is_same<S, int64_t>::value && std::is_same<T, int>::value)
+      check<ValueError>(v >= INT32_MIN && v <= INT32_MAX, "item: value ", v,
+                        " cannot be converted to type int without overflow");
+    return static_cast<T>(v);
   });
 }
 template float Tensor::item<float>() const;
@@ -98,6 +121,7 @@ template bool Tensor::item<bool>() const;
 template int Tensor::item<int>() const;
 
 std::vector<double> Tensor::tolist() const {
+  check_defined("tolist", *this);
   std::vector<double> out;
   out.reserve(size_t(numel()));
   dispatch(dtype(), [&](auto tag) {
@@ -108,6 +132,7 @@ std::vector<double> Tensor::tolist() const {
 }
 
 Eigen::MatrixXd Tensor::to_eigen() const {
+  check_defined("to_eigen", *this);
   check<ShapeError>(dim() == 1 || dim() == 2, "to_eigen: expected a 1-d or 2-d tensor, got shape ",
                     shape_str(sizes()));
   const int64_t rows = sizes()[0], cols = dim() == 2 ? sizes()[1] : 1;
@@ -119,12 +144,14 @@ Eigen::MatrixXd Tensor::to_eigen() const {
 }
 
 Tensor Tensor::detach() const {
+  check_defined("detach", *this);
   auto impl = make_intrusive<TensorImpl>(impl_->storage, impl_->sizes, impl_->strides,
                                          impl_->offset, impl_->dtype);
   return Tensor(std::move(impl));
 }
 
 Tensor& Tensor::requires_grad_(bool on) {
+  check_defined("requires_grad_", *this);
   check<AutogradError>(!on || is_floating_point(), "requires_grad_: only floating tensors can ",
                        "require gradients, got ", dtype_name(dtype()));
   check<AutogradError>(on || is_leaf(), "requires_grad_: can only change requires_grad of a leaf; ",
@@ -133,14 +160,21 @@ Tensor& Tensor::requires_grad_(bool on) {
   return *this;
 }
 
-Tensor Tensor::grad() const { return Tensor(impl_->grad); }
-void Tensor::zero_grad() { impl_->grad.reset(); }
+Tensor Tensor::grad() const { return Tensor(get("grad").grad); }
+void Tensor::zero_grad() {
+  check_defined("zero_grad", *this);
+  impl_->grad.reset();
+}
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
+  check_defined("backward", *this);
   autograd::run_backward({*this}, {gradient}, retain_graph || create_graph, create_graph, {},
                          false);
 }
 
-std::string Tensor::grad_fn_name() const { return impl_->grad_fn ? impl_->grad_fn->name() : ""; }
+std::string Tensor::grad_fn_name() const {
+  const NodePtr& fn = get("grad_fn_name").grad_fn;
+  return fn ? fn->name() : "";
+}
 
 }  // namespace paragrad

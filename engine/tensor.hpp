@@ -24,6 +24,8 @@ namespace paragrad {
 using Shape = std::vector<int64_t>;
 class Tensor;
 using TensorList = std::vector<Tensor>;
+// Raises ValueError "<op>: undefined tensor ..." (naming argument `which`, 1-based, if > 0).
+[[noreturn]] void throw_undefined(const char* op, int which = 0);
 
 namespace detail {
 // Enables the integer overloads below (x.sum(1), arange(12), tensor({1, 2})) for integral
@@ -40,18 +42,20 @@ class Tensor {
   Tensor() = default;
   explicit Tensor(IntrusivePtr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
-  // --- metadata
+  // --- metadata. An undefined handle (Tensor(), or grad() before any backward) answers only
+  // defined() and requires_grad(); every other accessor and op raises ValueError
+  // "<op>: undefined tensor ..." (one predictable branch, see get()).
   Shape shape() const;
-  const Dims& sizes() const { return impl_->sizes; }  // no allocation; prefer in hot code
-  const Dims& strides() const { return impl_->strides; }
-  int64_t dim() const { return int64_t(impl_->sizes.size()); }
-  int64_t numel() const { return impl_->numel; }
+  const Dims& sizes() const { return get("sizes").sizes; }  // no allocation; prefer in hot code
+  const Dims& strides() const { return get("strides").strides; }
+  int64_t dim() const { return int64_t(get("dim").sizes.size()); }
+  int64_t numel() const { return get("numel").numel; }
   int64_t size(int64_t d) const;
-  Dtype dtype() const { return impl_->dtype; }
+  Dtype dtype() const { return get("dtype").dtype; }
   bool defined() const { return bool(impl_); }
-  bool is_contiguous() const { return impl_->contiguous; }
-  bool is_floating_point() const { return is_floating(impl_->dtype); }
-  TensorImpl* impl() const { return impl_.get(); }
+  bool is_contiguous() const { return get("is_contiguous").contiguous; }
+  bool is_floating_point() const { return is_floating(get("is_floating_point").dtype); }
+  TensorImpl* impl() const { return impl_.get(); }  // nullptr when undefined
   const IntrusivePtr<TensorImpl>& impl_ptr() const { return impl_; }
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
   template <class T>
@@ -74,11 +78,11 @@ class Tensor {
   void backward(const Tensor& gradient = {}, bool retain_graph = false,
                 bool create_graph = false) const;
   Tensor detach() const;
-  bool is_leaf() const { return !impl_->grad_fn; }
+  bool is_leaf() const { return !get("is_leaf").grad_fn; }
   std::string grad_fn_name() const;
-  const NodePtr& grad_fn() const { return impl_->grad_fn; }
-  uint32_t output_nr() const { return impl_->output_nr; }
-  uint32_t version() const { return impl_->storage->version(); }
+  const NodePtr& grad_fn() const { return get("grad_fn").grad_fn; }
+  uint32_t output_nr() const { return get("output_nr").output_nr; }
+  uint32_t version() const { return get("version").storage->version(); }
 
   // --- shape and views (results share storage where PyTorch's do)
   Tensor reshape(Shape) const;
@@ -310,8 +314,25 @@ class Tensor {
   Tensor& clamp_(double lo, double hi);
 
  private:
+  // *impl_, or ValueError "<op>: undefined tensor" for an undefined handle.
+  const TensorImpl& get(const char* op) const {
+    if (!impl_) throw_undefined(op);
+    return *impl_;
+  }
   IntrusivePtr<TensorImpl> impl_;
 };
+
+// ValueError naming op unless every tensor given is defined; with several, the message
+// numbers the undefined one: "add: argument 2 is an undefined tensor ...".
+inline void check_defined(const char* op, const Tensor& t) {
+  if (!t.defined()) throw_undefined(op);
+}
+template <class... Ts>
+void check_defined(const char* op, const Tensor& a, const Tensor& b, const Ts&... rest) {
+  const Tensor* ts[] = {&a, &b, &rest...};
+  for (int i = 0; i < int(sizeof...(Ts)) + 2; ++i)
+    if (!ts[i]->defined()) throw_undefined(op, i + 1);
+}
 
 // --- creation (dtype defaults to Float32)
 Tensor empty(Shape, Dtype = kFloat32);

@@ -87,7 +87,11 @@ std::tuple<Tensor, Tensor> eigh(const Tensor& A) {
 // With a gradient, the eigenvalues come from eigh so that the backward V diag(gL) Vᵀ is
 // differentiable again (second order); without one, no eigenvectors are computed.
 Tensor eigvalsh(const Tensor& A) {
-  if (needs_grad(A)) return std::get<0>(eigh(A));
+  if (needs_grad(A)) {
+    check_square(A, "linalg.eigvalsh");  // errors name the function called, not eigh
+    check_finite(A, "linalg.eigvalsh");
+    return std::get<0>(eigh(A));
+  }
   return std::get<0>(eigh_forward(A, /*compute_v=*/false, "linalg.eigvalsh"));
 }
 

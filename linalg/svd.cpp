@@ -139,7 +139,11 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices) {
 // comes out of the full svd so its backward, U diag(gS) Vh, uses the singular vectors and
 // is finite for every A, repeated or zero singular values included.
 Tensor svdvals(const Tensor& A) {
-  if (needs_grad(A)) return std::get<1>(svd(A, /*full_matrices=*/false));
+  if (needs_grad(A)) {
+    check_matrix(A, "linalg.svdvals");  // errors name the function called, not svd
+    check_finite(A, "linalg.svdvals");
+    return std::get<1>(svd(A, /*full_matrices=*/false));
+  }
   return svd_forward(A, /*compute_uv=*/false, false, "linalg.svdvals").S;
 }
 

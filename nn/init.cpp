@@ -1,22 +1,36 @@
 #include <paragrad/nn/init.hpp>
 
 #include <cmath>
+#include <limits>
 
 #include <Eigen/QR>
 
 #include <paragrad/engine/autograd/grad_mode.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 
 namespace paragrad::nn::init {
 
 namespace {
 void check_floating(const Tensor& t, const char* op) {
-  check<ValueError>(t.defined(), op, ": undefined tensor");
+  check_defined(op, t);
   check<DtypeError>(t.is_floating_point(), op, ": expected a floating tensor, got ",
                     dtype_name(t.dtype()));
 }
 
+// (fan_in, fan_out) with errors naming op.
+std::pair<int64_t, int64_t> fans(const Tensor& t, const char* op) {
+  check_defined(op, t);
+  check<ValueError>(t.dim() >= 2, op,
+                    ": fan in and fan out can not be computed for tensor with fewer than 2 "
+                    "dimensions, got shape ",
+                    shape_str(t.sizes()));
+  int64_t receptive = 1;
+  for (int64_t d = 2; d < t.dim(); ++d) receptive *= t.size(d);
+  return {t.size(1) * receptive, t.size(0) * receptive};
+}
+
 int64_t fan(const Tensor& t, const std::string& mode, const char* op) {
-  auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
+  auto [fan_in, fan_out] = fans(t, op);
   check<ValueError>(mode == "fan_in" || mode == "fan_out", op,
                     ": mode must be 'fan_in' or 'fan_out', got '", mode, "'");
   return mode == "fan_in" ? fan_in : fan_out;
@@ -24,13 +38,7 @@ int64_t fan(const Tensor& t, const std::string& mode, const char* op) {
 }  // namespace
 
 std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& t) {
-  check<ValueError>(t.dim() >= 2,
-                    "calculate_fan_in_and_fan_out: fan in and fan out can not be computed for "
-                    "tensor with fewer than 2 dimensions, got shape ",
-                    shape_str(t.sizes()));
-  int64_t receptive = 1;
-  for (int64_t d = 2; d < t.dim(); ++d) receptive *= t.size(d);
-  return {t.size(1) * receptive, t.size(0) * receptive};
+  return fans(t, "calculate_fan_in_and_fan_out");
 }
 
 double calculate_gain(const std::string& nonlinearity, double param) {
@@ -45,6 +53,18 @@ double calculate_gain(const std::string& nonlinearity, double param) {
 
 void uniform_(Tensor& t, double a, double b) {
   check_floating(t, "uniform_");
+  // PyTorch's checks (check_uniform_bounds): finite bounds the dtype holds, from <= to, and a
+  // range to - from the dtype holds.
+  const double max = t.dtype() == kFloat32 ? double(std::numeric_limits<float>::max())
+                                           : std::numeric_limits<double>::max();
+  check<ValueError>(std::abs(a) <= max, "uniform_: from=", a, " is out of bounds for ",
+                    dtype_name(t.dtype()));
+  check<ValueError>(std::abs(b) <= max, "uniform_: to=", b, " is out of bounds for ",
+                    dtype_name(t.dtype()));
+  check<ValueError>(a <= b, "uniform_: expects a [from, to) range, but found from=", a,
+                    " > to=", b);
+  check<ValueError>(b - a <= max, "uniform_: the range to - from = ", b - a,
+                    " is out of bounds for ", dtype_name(t.dtype()));
   NoGradGuard guard;
   t.copy_(rand(t.shape(), kFloat64) * (b - a) + a);
 }
@@ -56,31 +76,38 @@ void normal_(Tensor& t, double mean, double std) {
   t.copy_(randn(t.shape(), kFloat64) * std + mean);
 }
 
-void constant_(Tensor& t, double value) {
-  check<ValueError>(t.defined(), "constant_: undefined tensor");
+namespace {
+void fill_with(Tensor& t, double value, const char* op) {
+  check_defined(op, t);
+  // The value must be representable, as fill_ requires (NaN cannot fill an int64 tensor).
+  dispatch(t.dtype(), [&](auto tag) { detail::checked_convert<decltype(tag)>(value, op); });
   NoGradGuard guard;
   t.fill_(value);
 }
-void zeros_(Tensor& t) { constant_(t, 0); }
-void ones_(Tensor& t) { constant_(t, 1); }
+}  // namespace
+
+void constant_(Tensor& t, double value) { fill_with(t, value, "constant_"); }
+void zeros_(Tensor& t) { fill_with(t, 0, "zeros_"); }
+void ones_(Tensor& t) { fill_with(t, 1, "ones_"); }
 
 void eye_(Tensor& t) {
-  check<ValueError>(t.defined() && t.dim() == 2, "eye_: only 2-d tensors are supported, got shape ",
-                    t.defined() ? shape_str(t.sizes()) : std::string("undefined"));
+  check_defined("eye_", t);
+  check<ValueError>(t.dim() == 2, "eye_: only 2-d tensors are supported, got shape ",
+                    shape_str(t.sizes()));
   NoGradGuard guard;
   t.copy_(eye(t.size(0), t.size(1), t.dtype()));
 }
 
 void xavier_uniform_(Tensor& t, double gain) {
   check_floating(t, "xavier_uniform_");
-  auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
+  auto [fan_in, fan_out] = fans(t, "xavier_uniform_");
   const double a = std::sqrt(3.0) * gain * std::sqrt(2.0 / double(fan_in + fan_out));
   uniform_(t, -a, a);
 }
 
 void xavier_normal_(Tensor& t, double gain) {
   check_floating(t, "xavier_normal_");
-  auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
+  auto [fan_in, fan_out] = fans(t, "xavier_normal_");
   normal_(t, 0, gain * std::sqrt(2.0 / double(fan_in + fan_out)));
 }
 

@@ -87,6 +87,18 @@ void Module::register_module_impl(const std::string& name, std::shared_ptr<Modul
                     "'");
   check<ValueError>(module.get() != this, type_name(),
                     ": cannot register a module as its own child");
+  // A child that already contains this module would make a cycle (a -> b -> a), on which every
+  // traversal (train, parameters, state_dict) would recurse forever: refused, nothing changed.
+  std::vector<const Module*> stack{module.get()};
+  std::set<const Module*> seen;
+  while (!stack.empty()) {
+    const Module* m = stack.back();
+    stack.pop_back();
+    check<ValueError>(m != this, type_name(), ": cannot register module '", name,
+                      "': it contains this module, so the module tree would have a cycle");
+    if (!seen.insert(m).second) continue;
+    for (const auto& c : m->children_) stack.push_back(c.second.get());
+  }
   auto it = find_slot(children_, name);
   if (it != children_.end())
     it->second = std::move(module);
@@ -407,7 +419,11 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     if (!missing.empty())
       errors.push_back("Missing key(s) in state_dict: " + quoted_list(missing) + ".");
   }
-  for (const auto& [k, t] : own) {
+  // Each source, already in its slot's dtype: a value the slot cannot hold (NaN for an int64
+  // buffer) is an error found here, before anything is copied.
+  std::vector<Tensor> sources(own.size());
+  for (size_t i = 0; i < own.size(); ++i) {
+    const auto& [k, t] = own[i];
     auto it = state.find(k);
     if (it == state.end()) continue;
     const Tensor& src = it->second;
@@ -417,6 +433,12 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
       errors.push_back(
           cat("size mismatch for ", k, ": copying a param with shape ", shape_str(src.sizes()),
               " from checkpoint, the shape in current model is ", shape_str(t.sizes()), "."));
+    } else {
+      try {
+        sources[i] = src.detach().to(t.dtype());
+      } catch (const Error& e) {
+        errors.push_back(cat("cannot convert ", k, " to ", dtype_name(t.dtype()), ": ", e.what()));
+      }
     }
   }
   if (!errors.empty()) {
@@ -425,9 +447,9 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     throw Error(msg);
   }
   NoGradGuard guard;
-  for (auto [k, t] : own) {  // t: a handle sharing the module's tensor
-    auto it = state.find(k);
-    if (it != state.end()) t.copy_(it->second.detach());
+  for (size_t i = 0; i < own.size(); ++i) {
+    Tensor t = own[i].second;  // a handle sharing the module's tensor
+    if (sources[i].defined()) t.copy_(sources[i]);
   }
 }
 

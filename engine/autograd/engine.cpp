@@ -197,6 +197,8 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
 TensorList grad(const TensorList& outputs, const TensorList& inputs, const TensorList& grad_outputs,
                 bool retain_graph, bool create_graph, bool allow_unused) {
   check<AutogradError>(!inputs.empty(), "grad: no inputs given");
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (!outputs[i].defined()) throw_undefined("grad", int(i) + 1);
   return run_backward(outputs, grad_outputs, retain_graph || create_graph, create_graph, inputs,
                       allow_unused);
 }

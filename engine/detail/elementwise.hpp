@@ -8,21 +8,26 @@
 namespace paragrad::detail {
 
 // t in dtype d, without recording a graph (kernels see plain data). A converted copy is kept
-// in `holder`; when no conversion is needed, t itself is returned (no handle copy).
-inline const Tensor& as_type(const Tensor& t, Dtype d, Tensor& holder) {
+// in `holder`; when no conversion is needed, t itself is returned (no handle copy). Errors
+// (a NaN that cannot become int64) name op.
+inline const Tensor& as_type(const Tensor& t, Dtype d, Tensor& holder, const char* op = "to") {
   if (t.dtype() == d) return t;
-  holder = t.detach().to(d);
+  holder = convert(t, d, op);
   return holder;
 }
 
 // out = f(a, b) elementwise, a and b converted to `compute`, the result stored as `out_dtype`.
+// `op` (the public op) names errors: undefined inputs, shapes that do not broadcast.
 template <class F>
-Tensor binary_map(const Tensor& a_in, const Tensor& b_in, Dtype compute, Dtype out_dtype, F&& f) {
+Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, Dtype compute,
+                  Dtype out_dtype, F&& f) {
+  check_defined(op, a_in, b_in);
   Tensor a_holder, b_holder;
-  const Tensor& a = as_type(a_in, compute, a_holder);
-  const Tensor& b = as_type(b_in, compute, b_holder);
-  const Dims shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes());
-  Tensor out = empty(shape, out_dtype);
+  const Tensor& a = as_type(a_in, compute, a_holder, op);
+  const Tensor& b = as_type(b_in, compute, b_holder, op);
+  const Dims shape =
+      a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes(), op);
+  Tensor out = empty_for(op, shape, out_dtype);
   const int64_t n = out.numel();
   dispatch(compute, [&](auto ctag) {
     using T = decltype(ctag);
@@ -61,8 +66,9 @@ enum class Kinds { All, Numeric, Floating };  // which input dtypes a kernel acc
 
 // out = f(a) elementwise in a's dtype, stored as out_dtype. `op` names it in errors.
 template <Kinds kinds = Kinds::All, class F>
-Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op = "") {
-  Tensor out = empty(a.sizes(), out_dtype);
+Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op) {
+  check_defined(op, a);
+  Tensor out = empty_for(op, a.sizes(), out_dtype);
   auto body = [&](auto tag) {
     using T = decltype(tag);
     dispatch(out_dtype, [&](auto otag) {

@@ -73,6 +73,25 @@ void for_each_element(const Tensor& t, F&& f) {
 }
 
 // Copies src (any layout, broadcast to dst's shape) into dst (any layout), converting types.
-void copy_into(const Tensor& dst, const Tensor& src);
+// A floating value an integer dst cannot hold (NaN, inf, out of range) raises ValueError
+// naming op, where a plain conversion would be undefined behaviour.
+void copy_into(const Tensor& dst, const Tensor& src, const char* op = "copy_");
+// t's values as dtype d (t itself if it has d), no graph recorded; errors name op.
+Tensor convert(const Tensor& t, Dtype d, const char* op);
+
+// --- the checks every new shape passes, naming the op the user called
+// ShapeError unless sizes are non-negative and the product of the non-zero sizes (hence numel
+// and every contiguous stride) fits in int64.
+void check_shape(const char* op, const Dims& sizes);
+// empty(sizes, dtype) with errors (bad shape, allocation failure) naming op.
+Tensor empty_for(const char* op, const Dims& sizes, Dtype dtype);
+// full(sizes, value, dtype) with errors naming op. `checked` (PyTorch's full, fill_): a value
+// dtype cannot hold raises (NaN as int64, 1e300 as float32); unchecked, floating dtypes round
+// it (1e300 becomes inf, as a scalar operand of mul_ does in PyTorch).
+Tensor full_for(const char* op, const Dims& sizes, double value, Dtype dtype, bool checked = true);
+// broadcast_shapes(a, b) with the ShapeError naming op.
+Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op);
+// where(cond, a, b) with errors naming op (where, masked_fill).
+Tensor where_impl(const char* op, const Tensor& cond, const Tensor& a, const Tensor& b);
 
 }  // namespace paragrad::detail

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
 #include <paragrad/engine/detail/promotion.hpp>
 
@@ -16,28 +17,50 @@ using autograd::SavedTensor;
 
 namespace {
 
-Dtype arith_type(const Tensor& a, const Tensor& b) { return result_type(a, b); }
+// The result dtype of a binary op; first of all, both inputs must be defined.
+Dtype arith_type(const char* op, const Tensor& a, const Tensor& b) {
+  check_defined(op, a, b);
+  return result_type(a, b);
+}
 Dtype float_type(Dtype d) { return is_floating(d) ? d : kFloat32; }
 
+// The dtype of tensor (op) double, as torch.result_type with a wrapped number (see
+// detail::scalar_result_type); first of all, the tensor must be defined.
+Dtype scalar_type(const char* op, const Tensor& a, double s) {
+  check_defined(op, a);
+  return detail::scalar_result_type(a.dtype(), s);
+}
+
+void check_not_bool(const char* op, const Tensor& a) {
+  check_defined(op, a);
+  check<DtypeError>(a.dtype() != kBool, op, ": subtraction with a bool tensor (shape ",
+                    shape_str(a.sizes()), ") is not supported; convert it to int64 first");
+}
+
 template <class F>
-Tensor scalar_map(const Tensor& a, double s, Dtype out_dtype, F&& f) {
+Tensor scalar_map(const char* op, const Tensor& a, double s, Dtype out_dtype, F&& f) {
   Tensor holder;
-  const Tensor& x = detail::as_type(a, out_dtype, holder);
-  return detail::unary_map<detail::Kinds::Numeric>(x, out_dtype, [&](auto v) {
-    using T = decltype(v);
-    return f(v, static_cast<T>(s));
-  });
+  const Tensor& x = detail::as_type(a, out_dtype, holder, op);
+  return detail::unary_map<detail::Kinds::Numeric>(
+      x, out_dtype,
+      [&](auto v) {
+        using T = decltype(v);
+        return f(v, static_cast<T>(s));
+      },
+      op);
 }
 
 }  // namespace
 
 Dtype result_type(const Tensor& a, const Tensor& b) {
+  check_defined("result_type", a, b);
   return paragrad::result_type(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
 }
 
 Tensor operator+(const Tensor& a, const Tensor& b) {
-  Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
-                                  [](auto x, auto y) { return x + y; });
+  const Dtype t = arith_type("add", a, b);
+  Tensor out =
+      detail::binary_map("add", a, b, t, t, [](auto x, auto y) { return detail::wrap_add(x, y); });
   if (needs_grad(a, b))
     // grad AddBackward: add(a, b) => (g, g)
     record("AddBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, g); });
@@ -45,12 +68,13 @@ Tensor operator+(const Tensor& a, const Tensor& b) {
 }
 
 Tensor operator-(const Tensor& a, const Tensor& b) {
+  const Dtype t = arith_type("sub", a, b);
   check<DtypeError>(a.dtype() != kBool && b.dtype() != kBool,
                     "sub: subtraction with a bool tensor is not supported (", dtype_name(a.dtype()),
                     " of shape ", shape_str(a.sizes()), " minus ", dtype_name(b.dtype()),
                     " of shape ", shape_str(b.sizes()), "); use logical ops or convert to int64");
-  Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
-                                  [](auto x, auto y) { return x - y; });
+  Tensor out =
+      detail::binary_map("sub", a, b, t, t, [](auto x, auto y) { return detail::wrap_sub(x, y); });
   if (needs_grad(a, b))
     // grad SubBackward: sub(a, b) => (g, -g)
     record("SubBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, -g); });
@@ -58,8 +82,9 @@ Tensor operator-(const Tensor& a, const Tensor& b) {
 }
 
 Tensor operator*(const Tensor& a, const Tensor& b) {
-  Tensor out = detail::binary_map(a, b, arith_type(a, b), arith_type(a, b),
-                                  [](auto x, auto y) { return x * y; });
+  const Dtype t = arith_type("mul", a, b);
+  Tensor out =
+      detail::binary_map("mul", a, b, t, t, [](auto x, auto y) { return detail::wrap_mul(x, y); });
   if (needs_grad(a, b)) {
     SavedTensor sa(a.requires_grad() ? b : Tensor()), sb(b.requires_grad() ? a : Tensor());
     // d(ab)/da = b, d(ab)/db = a: each input's rule keeps the other input.
@@ -74,8 +99,8 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
 }
 
 Tensor operator/(const Tensor& a, const Tensor& b) {
-  const Dtype t = float_type(arith_type(a, b));
-  Tensor out = detail::binary_map(a, b, t, t, [](auto x, auto y) { return x / y; });
+  const Dtype t = float_type(arith_type("div", a, b));
+  Tensor out = detail::binary_map("div", a, b, t, t, [](auto x, auto y) { return x / y; });
   if (needs_grad(a, b)) {
     const bool need_b = b.requires_grad();
     // grad DivBackward: div(a, b) => (g / b, -g * a / b²)
@@ -91,24 +116,26 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
 }
 
 Tensor operator+(const Tensor& a, double s) {
-  Tensor out = scalar_map(a, s, detail::scalar_result_type(a.dtype(), s),
-                          [](auto x, auto y) { return x + y; });
+  Tensor out = scalar_map("add", a, s, scalar_type("add", a, s),
+                          [](auto x, auto y) { return detail::wrap_add(x, y); });
   // grad AddBackward: add(a, s) => g
   if (needs_grad(a)) record("AddBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
   return out;
 }
 Tensor operator-(const Tensor& a, double s) {
-  check<DtypeError>(a.dtype() != kBool, "sub: subtraction with a bool tensor (shape ",
-                    shape_str(a.sizes()), ") is not supported; convert it to int64 first");
-  return a + (-s);
+  check_not_bool("sub", a);
+  Tensor out = scalar_map("sub", a, s, scalar_type("sub", a, s),
+                          [](auto x, auto y) { return detail::wrap_sub(x, y); });
+  // grad SubBackward: sub(a, s) => g
+  if (needs_grad(a)) record("SubBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
+  return out;
 }
 Tensor operator+(double s, const Tensor& a) { return a + s; }
 
 Tensor operator-(double s, const Tensor& a) {
-  check<DtypeError>(a.dtype() != kBool, "sub: subtraction with a bool tensor (shape ",
-                    shape_str(a.sizes()), ") is not supported; convert it to int64 first");
-  Tensor out = scalar_map(a, s, detail::scalar_result_type(a.dtype(), s),
-                          [](auto x, auto y) { return y - x; });
+  check_not_bool("sub", a);
+  Tensor out = scalar_map("sub", a, s, scalar_type("sub", a, s),
+                          [](auto x, auto y) { return detail::wrap_sub(y, x); });
   if (needs_grad(a))
     // grad RsubBackward: rsub(a, s) => -g (the op s - a)
     record("RsubBackward", out, {a}, [](const Tensor& g) { return grad_list(-g); });
@@ -116,8 +143,8 @@ Tensor operator-(double s, const Tensor& a) {
 }
 
 Tensor operator*(const Tensor& a, double s) {
-  Tensor out = scalar_map(a, s, detail::scalar_result_type(a.dtype(), s),
-                          [](auto x, auto y) { return x * y; });
+  Tensor out = scalar_map("mul", a, s, scalar_type("mul", a, s),
+                          [](auto x, auto y) { return detail::wrap_mul(x, y); });
   if (needs_grad(a))
     // grad MulBackward: mul(a, s) => g * s
     record("MulBackward", out, {a}, [s](const Tensor& g) { return grad_list(g * s); });
@@ -126,8 +153,9 @@ Tensor operator*(const Tensor& a, double s) {
 Tensor operator*(double s, const Tensor& a) { return a * s; }
 
 Tensor operator/(const Tensor& a, double s) {
+  check_defined("div", a);
   const Dtype t = float_type(a.dtype());
-  Tensor out = scalar_map(a, s, t, [](auto x, auto y) { return x / y; });
+  Tensor out = scalar_map("div", a, s, t, [](auto x, auto y) { return x / y; });
   if (needs_grad(a))
     // grad DivBackward: div(a, s) => g / s
     record("DivBackward", out, {a}, [s](const Tensor& g) { return grad_list(g / s); });
@@ -135,8 +163,9 @@ Tensor operator/(const Tensor& a, double s) {
 }
 
 Tensor operator/(double s, const Tensor& a) {
+  check_defined("div", a);
   const Dtype t = float_type(a.dtype());
-  Tensor out = scalar_map(a, s, t, [](auto x, auto y) { return y / x; });
+  Tensor out = scalar_map("div", a, s, t, [](auto x, auto y) { return y / x; });
   if (needs_grad(a))
     // d(s/a)/da = -s/a^2 = -out/a
     // grad RdivBackward: rdiv(a, s) => -g * out / a (the op s / a)
@@ -165,13 +194,15 @@ TensorList extremum_backward(const Tensor& g, const Tensor& x, const Tensor& y, 
 }
 
 Tensor extremum(const Tensor& a, const Tensor& b, bool is_max) {
-  const Dtype t = arith_type(a, b);
-  Tensor out = is_max ? detail::binary_map(a, b, t, t,
+  const char* op = is_max ? "maximum" : "minimum";
+  const Dtype t = arith_type(op, a, b);
+  Tensor out = is_max ? detail::binary_map(op, a, b, t, t,
                                            [](auto x, auto y) {
                                              return (x > y || x != x) ? x : y;  // NaN propagates
                                            })
-                      : detail::binary_map(
-                            a, b, t, t, [](auto x, auto y) { return (x < y || x != x) ? x : y; });
+                      : detail::binary_map(op, a, b, t, t, [](auto x, auto y) {
+                          return (x < y || x != x) ? x : y;
+                        });
   if (needs_grad(a, b))
     // grad MaximumBackward: maximum(a, b) => g to the larger (or NaN) input, ½ g to each on ties
     // grad MinimumBackward: minimum(a, b) => g to the smaller (or NaN) input, ½ g to each on ties
@@ -187,8 +218,9 @@ Tensor maximum(const Tensor& a, const Tensor& b) { return extremum(a, b, true); 
 Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(a, b, false); }
 
 Tensor atan2(const Tensor& a, const Tensor& b) {
-  const Dtype t = float_type(arith_type(a, b));
-  Tensor out = detail::binary_map(a, b, t, t, [](auto y, auto x) { return std::atan2(y, x); });
+  const Dtype t = float_type(arith_type("atan2", a, b));
+  Tensor out =
+      detail::binary_map("atan2", a, b, t, t, [](auto y, auto x) { return std::atan2(y, x); });
   if (needs_grad(a, b))
     // grad Atan2Backward: atan2(a, b) => (g * b / (a² + b²), -g * a / (a² + b²))
     record("Atan2Backward", out, {a, b},
@@ -203,10 +235,10 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
 // dtype: torch.result_type (int64 ** int64 stays int64, as PyTorch); bool ** bool is refused.
 Tensor Tensor::pow(const Tensor& e) const {
   const Tensor& a = *this;
-  const Dtype t = arith_type(a, e);
+  const Dtype t = arith_type("pow", a, e);
   check<DtypeError>(t != kBool, "pow: not supported for two bool tensors (", shape_str(a.sizes()),
                     " and ", shape_str(e.sizes()), ")");
-  Tensor out = detail::binary_map(a, e, t, t, [](auto x, auto y) {
+  Tensor out = detail::binary_map("pow", a, e, t, t, [](auto x, auto y) {
     if constexpr (std::is_same<decltype(x), int64_t>::value)
       return detail::int_pow(x, y);
     else

@@ -20,6 +20,7 @@ using autograd::SavedTensor;
 
 namespace {
 Dtype floating_result(const Tensor& a, const Tensor& b, const char* op) {
+  check_defined(op, a, b);
   const Dtype t = result_type(a, b);
   check<DtypeError>(is_floating(t), op, ": expected floating tensors, got ", dtype_name(a.dtype()),
                     " and ", dtype_name(b.dtype()), " (shapes ", shape_str(a.sizes()), " and ",
@@ -30,7 +31,8 @@ Dtype floating_result(const Tensor& a, const Tensor& b, const char* op) {
 
 Tensor hypot(const Tensor& a, const Tensor& b) {
   const Dtype t = floating_result(a, b, "hypot");
-  Tensor out = detail::binary_map(a, b, t, t, [](auto x, auto y) { return std::hypot(x, y); });
+  Tensor out =
+      detail::binary_map("hypot", a, b, t, t, [](auto x, auto y) { return std::hypot(x, y); });
   if (needs_grad(a, b))
     record(
         "HypotBackward", out, {a, b},
@@ -45,7 +47,7 @@ Tensor hypot(const Tensor& a, const Tensor& b) {
 
 Tensor logaddexp(const Tensor& a, const Tensor& b) {
   const Dtype t = floating_result(a, b, "logaddexp");
-  Tensor out = detail::binary_map(a, b, t, t, [](auto x, auto y) {
+  Tensor out = detail::binary_map("logaddexp", a, b, t, t, [](auto x, auto y) {
     using T = decltype(x);
     if constexpr (std::is_floating_point<T>::value) {
       if (std::isinf(x) && x == y) return x;

@@ -15,28 +15,29 @@ using autograd::SavedTensor;
 
 namespace {
 template <class F>
-Tensor compare(const Tensor& a, const Tensor& b, F&& f) {
-  return detail::binary_map(a, b, result_type(a, b), kBool, std::forward<F>(f));
+Tensor compare(const char* op, const Tensor& a, const Tensor& b, F&& f) {
+  check_defined(op, a, b);
+  return detail::binary_map(op, a, b, result_type(a, b), kBool, std::forward<F>(f));
 }
 }  // namespace
 
 Tensor Tensor::lt(const Tensor& o) const {
-  return compare(*this, o, [](auto x, auto y) { return x < y; });
+  return compare("lt", *this, o, [](auto x, auto y) { return x < y; });
 }
 Tensor Tensor::le(const Tensor& o) const {
-  return compare(*this, o, [](auto x, auto y) { return x <= y; });
+  return compare("le", *this, o, [](auto x, auto y) { return x <= y; });
 }
 Tensor Tensor::gt(const Tensor& o) const {
-  return compare(*this, o, [](auto x, auto y) { return x > y; });
+  return compare("gt", *this, o, [](auto x, auto y) { return x > y; });
 }
 Tensor Tensor::ge(const Tensor& o) const {
-  return compare(*this, o, [](auto x, auto y) { return x >= y; });
+  return compare("ge", *this, o, [](auto x, auto y) { return x >= y; });
 }
 Tensor Tensor::eq(const Tensor& o) const {
-  return compare(*this, o, [](auto x, auto y) { return x == y; });
+  return compare("eq", *this, o, [](auto x, auto y) { return x == y; });
 }
 Tensor Tensor::ne(const Tensor& o) const {
-  return compare(*this, o, [](auto x, auto y) { return x != y; });
+  return compare("ne", *this, o, [](auto x, auto y) { return x != y; });
 }
 
 Tensor operator<(const Tensor& a, const Tensor& b) { return a.lt(b); }
@@ -50,39 +51,51 @@ namespace {
 // s as the 0-d tensor PyTorch compares with: a float tensor's own dtype; for an int64 or bool
 // tensor int64 when s is integral, else float32 (a wrapped Python float), so int_tensor
 // == 2.0000001 compares in float32 as in PyTorch.
-Tensor scalar_like(const Tensor& a, double s) {
+Tensor scalar_like(const Tensor& a, double s, const char* op) {
+  check_defined(op, a);
   return scalar(s, detail::scalar_result_type(a.dtype(), s));
 }
 }  // namespace
-Tensor operator<(const Tensor& a, double s) { return a.lt(scalar_like(a, s)); }
-Tensor operator<=(const Tensor& a, double s) { return a.le(scalar_like(a, s)); }
-Tensor operator>(const Tensor& a, double s) { return a.gt(scalar_like(a, s)); }
-Tensor operator>=(const Tensor& a, double s) { return a.ge(scalar_like(a, s)); }
+Tensor operator<(const Tensor& a, double s) { return a.lt(scalar_like(a, s, "lt")); }
+Tensor operator<=(const Tensor& a, double s) { return a.le(scalar_like(a, s, "le")); }
+Tensor operator>(const Tensor& a, double s) { return a.gt(scalar_like(a, s, "gt")); }
+Tensor operator>=(const Tensor& a, double s) { return a.ge(scalar_like(a, s, "ge")); }
 
 Tensor operator&&(const Tensor& a, const Tensor& b) {
-  return detail::binary_map(a, b, kBool, kBool, [](auto x, auto y) { return x && y; });
+  return detail::binary_map("logical_and", a, b, kBool, kBool,
+                            [](auto x, auto y) { return x && y; });
 }
 Tensor operator||(const Tensor& a, const Tensor& b) {
-  return detail::binary_map(a, b, kBool, kBool, [](auto x, auto y) { return x || y; });
+  return detail::binary_map("logical_or", a, b, kBool, kBool,
+                            [](auto x, auto y) { return x || y; });
 }
 Tensor Tensor::logical_not() const {
-  return detail::unary_map(to(kBool), kBool, [](auto x) { return !x; });
+  check_defined("logical_not", *this);
+  Tensor holder;
+  return detail::unary_map(
+      detail::as_type(*this, kBool, holder, "logical_not"), kBool, [](auto x) { return !x; },
+      "logical_not");
 }
 Tensor Tensor::isnan() const {
-  return detail::unary_map(*this, kBool, [](auto x) { return x != x; });
+  return detail::unary_map(
+      *this, kBool, [](auto x) { return x != x; }, "isnan");
 }
 Tensor Tensor::isfinite() const {
-  return detail::unary_map(*this, kBool, [](auto x) { return std::isfinite(double(x)); });
+  return detail::unary_map(
+      *this, kBool, [](auto x) { return std::isfinite(double(x)); }, "isfinite");
 }
 
-Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  check<DtypeError>(cond.dtype() == kBool, "where: condition must be bool, got ",
+namespace detail {
+// where(cond, a, b), errors naming op (where, masked_fill).
+Tensor where_impl(const char* op, const Tensor& cond, const Tensor& a, const Tensor& b) {
+  check_defined(op, cond, a, b);
+  check<DtypeError>(cond.dtype() == kBool, op, ": condition must be bool, got ",
                     dtype_name(cond.dtype()));
   const Dtype t = result_type(a, b);
-  const Dims shape = broadcast_shapes(cond.sizes(), broadcast_shapes(a.sizes(), b.sizes()));
-  Tensor out = empty(shape, t);
+  const Dims shape = broadcast_shapes(cond.sizes(), broadcast_shapes(a.sizes(), b.sizes(), op), op);
+  Tensor out = empty_for(op, shape, t);
   Tensor x_holder, y_holder;
-  const Tensor &x = detail::as_type(a, t, x_holder), &y = detail::as_type(b, t, y_holder);
+  const Tensor &x = detail::as_type(a, t, x_holder, op), &y = detail::as_type(b, t, y_holder, op);
   dispatch(t, [&](auto tag) {
     using T = decltype(tag);
     const Dims sc = detail::broadcast_strides(cond, shape),
@@ -108,6 +121,11 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     });
   return out;
 }
+}  // namespace detail
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  return detail::where_impl("where", cond, a, b);
+}
 
 }  // namespace paragrad
 
@@ -118,10 +136,10 @@ namespace paragrad {
 // dtypes must match, as in PyTorch; integer and bool inputs compare exactly when equal, else
 // through their difference in float64.
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
-  check<ShapeError>(a.defined() && b.defined(), "allclose: undefined tensor");
+  check_defined("allclose", a, b);
   check<DtypeError>(a.dtype() == b.dtype(), "allclose: expected both tensors to have the same ",
                     "dtype, got ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
-  const Dims shape = broadcast_shapes(a.sizes(), b.sizes());
+  const Dims shape = detail::broadcast_shapes(a.sizes(), b.sizes(), "allclose");
   const Tensor x = broadcast_to(a.detach(), shape).contiguous();
   const Tensor y = broadcast_to(b.detach(), shape).contiguous();
   return dispatch(a.dtype(), [&](auto tag) {
@@ -141,6 +159,7 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
 }
 
 bool equal(const Tensor& a, const Tensor& b) {
+  check_defined("equal", a, b);
   return a.sizes() == b.sizes() && a.tolist() == b.tolist();
 }
 

@@ -1,6 +1,9 @@
 // Copies and conversions: to(dtype), clone, contiguous, and the strided copy kernel
 // every layout change goes through.
+#include <type_traits>
+
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
 namespace paragrad {
@@ -20,15 +23,24 @@ Dims broadcast_strides(const Tensor& t, const Dims& to) {
   return out;
 }
 
-void copy_into(const Tensor& dst, const Tensor& src) {
+void copy_into(const Tensor& dst, const Tensor& src, const char* op) {
   dispatch(dst.dtype(), [&](auto dtag) {
     using D = decltype(dtag);
     dispatch(src.dtype(), [&](auto stag) {
       using S = decltype(stag);
       D* d = dst.data_ptr<D>();
       const S* s = src.data_ptr<S>();
+      // Floating -> int64 is the one conversion that can be undefined (NaN, inf, 1e30):
+      // PyTorch leaves garbage there, paragrad raises.
+      constexpr bool checked = std::is_same<D, int64_t>::value && std::is_floating_point<S>::value;
+      auto conv = [op](S v) {
+        if constexpr (checked)
+          return checked_convert<D>(double(v), op);
+        else
+          return static_cast<D>(v);
+      };
       if (dst.is_contiguous() && src.is_contiguous() && dst.sizes() == src.sizes()) {
-        for (int64_t i = 0, n = dst.numel(); i < n; ++i) d[i] = static_cast<D>(s[i]);
+        for (int64_t i = 0, n = dst.numel(); i < n; ++i) d[i] = conv(s[i]);
         return;
       }
       Dims sst = broadcast_strides(src, dst.sizes());
@@ -38,18 +50,26 @@ void copy_into(const Tensor& dst, const Tensor& src) {
           [&](const std::array<int64_t, 2>& o, int64_t n, const std::array<int64_t, 2>& k) {
             D* dp = d + o[0];
             const S* sp = s + o[1];
-            for (int64_t i = 0; i < n; ++i) dp[i * k[0]] = static_cast<D>(sp[i * k[1]]);
+            for (int64_t i = 0; i < n; ++i) dp[i * k[0]] = conv(sp[i * k[1]]);
           });
     });
   });
 }
 
+Tensor convert(const Tensor& t, Dtype d, const char* op) {
+  check_defined(op, t);
+  if (t.dtype() == d) return t.detach();
+  Tensor out = empty_for(op, t.sizes(), d);
+  copy_into(out, t, op);
+  return out;
+}
+
 }  // namespace detail
 
 Tensor Tensor::to(Dtype dtype) const {
+  check_defined("to", *this);
   if (dtype == this->dtype()) return *this;
-  Tensor out = empty(sizes(), dtype);
-  detail::copy_into(out, *this);
+  Tensor out = detail::convert(*this, dtype, "to");
   if (is_floating(dtype) && needs_grad(*this)) {
     const Dtype from = this->dtype();
     // grad ToCopyBackward: to(x, dtype) => g.to(x.dtype)
@@ -60,8 +80,9 @@ Tensor Tensor::to(Dtype dtype) const {
 }
 
 Tensor Tensor::clone() const {
-  Tensor out = empty(sizes(), dtype());
-  detail::copy_into(out, *this);
+  check_defined("clone", *this);
+  Tensor out = detail::empty_for("clone", sizes(), dtype());
+  detail::copy_into(out, *this, "clone");
   if (needs_grad(*this))
     // grad CloneBackward: clone(x) => g
     record("CloneBackward", out, {*this}, [](const Tensor& g) { return grad_list(g); });
@@ -69,6 +90,7 @@ Tensor Tensor::clone() const {
 }
 
 Tensor Tensor::contiguous() const {
+  check_defined("contiguous", *this);
   if (is_contiguous()) return *this;
   return clone();
 }

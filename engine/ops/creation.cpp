@@ -1,60 +1,107 @@
 // Creation functions: they make fresh leaves (no graph).
 #include <cmath>
 
+#include <algorithm>
+#include <type_traits>
+
+#include <paragrad/engine/detail/checked_math.hpp>
+#include <paragrad/engine/detail/loops.hpp>
 #include <paragrad/engine/random.hpp>
 #include <paragrad/engine/tensor.hpp>
 
 namespace paragrad {
 
 namespace {
-Dims to_dims(const Shape& s, const char* op) {
-  for (int64_t v : s)
-    check<ShapeError>(v >= 0, op, ": negative dimension in shape ",
-                      shape_str(Dims(s.begin(), s.end())));
-  return Dims(s.begin(), s.end());
+Dims to_dims(const Shape& s) { return Dims(s.begin(), s.end()); }
+
+// A generated element v as T: integer targets raise on NaN, infinities and values out of range
+// (PyTorch's torch.tensor and arange do); float targets round (1e300 becomes inf, as in PyTorch).
+template <class T>
+T element(double v, const char* op) {
+  if constexpr (std::is_integral<T>::value && !std::is_same<T, bool>::value)
+    return detail::checked_convert<T>(v, op);
+  else
+    return static_cast<T>(v);
 }
+
 template <class F>
-Tensor filled(const Shape& shape, Dtype dtype, const char* op, F&& value_at) {
-  Tensor t = empty(to_dims(shape, op), dtype);
+Tensor filled(const char* op, const Dims& sizes, Dtype dtype, F&& value_at) {
+  Tensor t = detail::empty_for(op, sizes, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = t.data_ptr<T>();
-    for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = static_cast<T>(value_at(i));
+    for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = element<T>(value_at(i), op);
   });
   return t;
 }
 }  // namespace
 
-Tensor empty(const Dims& sizes, Dtype dtype) {
-  int64_t n = 1;
+namespace detail {
+void check_shape(const char* op, const Dims& sizes) {
+  int64_t extent = 1;
   for (int64_t s : sizes) {
-    check<ShapeError>(s >= 0, "empty: negative dimension in shape ", shape_str(sizes));
-    check<ValueError>(s == 0 || n <= (int64_t(1) << 50) / s, "empty: shape ", shape_str(sizes),
-                      " has too many elements");
-    n *= s;
+    check<ShapeError>(s >= 0, op, ": negative dimension in shape ", shape_str(sizes));
+    check<ShapeError>(mul_ok(extent, s > 0 ? s : 1, extent), op, ": shape ", shape_str(sizes),
+                      " is too large: the product of its non-zero sizes overflows int64");
   }
-  auto storage = Storage::allocate(size_t(n) * element_size(dtype));
+}
+
+Tensor full_for(const char* op, const Dims& sizes, double value, Dtype dtype, bool checked) {
+  Tensor t = empty_for(op, sizes, dtype);
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const T v = checked || !std::is_floating_point<T>::value ? checked_convert<T>(value, op)
+                                                             : static_cast<T>(value);
+    T* p = t.data_ptr<T>();
+    std::fill(p, p + t.numel(), v);
+  });
+  return t;
+}
+
+Tensor empty_for(const char* op, const Dims& sizes, Dtype dtype) {
+  check_shape(op, sizes);
+  int64_t n = 0, nbytes = 0;
+  numel_ok(sizes, n);  // fits: check_shape bounded the product
+  check<ValueError>(mul_ok(n, int64_t(element_size(dtype)), nbytes), op, ": cannot allocate ",
+                    shape_str(sizes), " of ", dtype_name(dtype), ": more than 2^63 bytes");
+  auto storage = Storage::allocate(size_t(nbytes), op);
   return Tensor(
       make_intrusive<TensorImpl>(std::move(storage), sizes, contiguous_strides(sizes), 0, dtype));
 }
+}  // namespace detail
+
+Tensor empty(const Dims& sizes, Dtype dtype) { return detail::empty_for("empty", sizes, dtype); }
 Tensor empty(std::initializer_list<int64_t> shape, Dtype dtype) {
   return empty(Shape(shape), dtype);
 }
-Tensor empty(Shape shape, Dtype dtype) { return empty(to_dims(shape, "empty"), dtype); }
+Tensor empty(Shape shape, Dtype dtype) { return empty(to_dims(shape), dtype); }
 
 Tensor full(Shape shape, double value, Dtype dtype) {
-  return filled(shape, dtype, "full", [=](int64_t) { return value; });
+  return detail::full_for("full", to_dims(shape), value, dtype);
 }
-Tensor zeros(Shape shape, Dtype dtype) { return full(std::move(shape), 0.0, dtype); }
-Tensor ones(Shape shape, Dtype dtype) { return full(std::move(shape), 1.0, dtype); }
-Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, t.dtype()); }
-Tensor zeros_like(const Tensor& t) { return full_like(t, 0.0); }
-Tensor ones_like(const Tensor& t) { return full_like(t, 1.0); }
-Tensor scalar(double value, Dtype dtype) { return full({}, value, dtype); }
+Tensor zeros(Shape shape, Dtype dtype) {
+  return detail::full_for("zeros", to_dims(shape), 0.0, dtype);
+}
+Tensor ones(Shape shape, Dtype dtype) {
+  return detail::full_for("ones", to_dims(shape), 1.0, dtype);
+}
+Tensor full_like(const Tensor& t, double value) {
+  check_defined("full_like", t);
+  return detail::full_for("full_like", t.sizes(), value, t.dtype());
+}
+Tensor zeros_like(const Tensor& t) {
+  check_defined("zeros_like", t);
+  return detail::full_for("zeros_like", t.sizes(), 0.0, t.dtype());
+}
+Tensor ones_like(const Tensor& t) {
+  check_defined("ones_like", t);
+  return detail::full_for("ones_like", t.sizes(), 1.0, t.dtype());
+}
+Tensor scalar(double value, Dtype dtype) { return detail::full_for("scalar", {}, value, dtype); }
 
 Tensor eye(int64_t n, int64_t m, Dtype dtype) {
   check<ShapeError>(n >= 0 && m >= 0, "eye: negative size ", n, "x", m);
-  return filled({n, m}, dtype, "eye", [=](int64_t i) { return i / m == i % m ? 1.0 : 0.0; });
+  return filled("eye", {n, m}, dtype, [=](int64_t i) { return i / m == i % m ? 1.0 : 0.0; });
 }
 Tensor eye(int64_t n, Dtype dtype) { return eye(n, n, dtype); }
 
@@ -65,42 +112,57 @@ Tensor arange(double start, double end, double step, Dtype dtype) {
   check<ValueError>(count < 1e12, "arange: range (", start, ", ", end, ", step ", step,
                     ") is too long");
   const int64_t n = count > 0 ? int64_t(count) : 0;
-  return filled({n}, dtype, "arange", [=](int64_t i) { return start + double(i) * step; });
+  return filled("arange", {n}, dtype, [=](int64_t i) { return start + double(i) * step; });
 }
 
 Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
   check<ValueError>(steps >= 0, "linspace: steps must be non-negative, got ", steps);
   const double h = steps > 1 ? (end - start) / double(steps - 1) : 0.0;
-  return filled({steps}, dtype, "linspace", [=](int64_t i) {
+  return filled("linspace", {steps}, dtype, [=](int64_t i) {
     return i < steps / 2 ? start + h * double(i) : end - h * double(steps - 1 - i);
   });
 }
 
 Tensor rand(Shape shape, Dtype dtype) {
   check<DtypeError>(is_floating(dtype), "rand: expected a floating dtype, got ", dtype_name(dtype));
-  return filled(shape, dtype, "rand", [](int64_t) { return random::uniform(); });
+  return filled("rand", to_dims(shape), dtype, [](int64_t) { return random::uniform(); });
 }
 Tensor randn(Shape shape, Dtype dtype) {
   check<DtypeError>(is_floating(dtype), "randn: expected a floating dtype, got ",
                     dtype_name(dtype));
-  return filled(shape, dtype, "randn", [](int64_t) { return random::normal(); });
+  return filled("randn", to_dims(shape), dtype, [](int64_t) { return random::normal(); });
 }
 Tensor randint(int64_t low, int64_t high, Shape shape, Dtype dtype) {
   check<ValueError>(high > low, "randint: empty range [", low, ", ", high, ")");
-  const uint64_t span = uint64_t(high - low);
-  return filled(shape, dtype, "randint",
-                [=](int64_t) { return double(low + int64_t(random::next_u64() % span)); });
+  // In uint64, where high - low and low + r cannot overflow (the range may span 2^64 - 1);
+  // int64 elements are written directly, not through a double that would round them.
+  const uint64_t span = uint64_t(high) - uint64_t(low);
+  Tensor t = detail::empty_for("randint", to_dims(shape), dtype);
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data_ptr<T>();
+    for (int64_t i = 0, n = t.numel(); i < n; ++i)
+      p[i] = static_cast<T>(int64_t(uint64_t(low) + random::next_u64() % span));
+  });
+  return t;
 }
-Tensor rand_like(const Tensor& t) { return rand(t.shape(), t.dtype()); }
-Tensor randn_like(const Tensor& t) { return randn(t.shape(), t.dtype()); }
+Tensor rand_like(const Tensor& t) {
+  check_defined("rand_like", t);
+  return rand(t.shape(), t.dtype());
+}
+Tensor randn_like(const Tensor& t) {
+  check_defined("randn_like", t);
+  return randn(t.shape(), t.dtype());
+}
 
 Tensor tensor(const std::vector<double>& values, Shape shape, Dtype dtype) {
-  Dims dims = to_dims(shape, "tensor");
-  int64_t n = 1;
-  for (int64_t s : dims) n *= s;
-  check<ShapeError>(n == int64_t(values.size()), "tensor: ", values.size(),
+  const Dims dims = to_dims(shape);
+  detail::check_shape("tensor", dims);
+  int64_t n = 0;
+  detail::numel_ok(dims, n);
+  check<ShapeError>(uint64_t(n) == values.size(), "tensor: ", values.size(),
                     " values do not fill shape ", shape_str(dims));
-  return filled(shape, dtype, "tensor", [&](int64_t i) { return values[size_t(i)]; });
+  return filled("tensor", dims, dtype, [&](int64_t i) { return values[size_t(i)]; });
 }
 Tensor tensor(std::initializer_list<double> values, Dtype dtype) {
   return tensor(std::vector<double>(values), {int64_t(values.size())}, dtype);
@@ -119,7 +181,7 @@ Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, Dtype d
 template <class M>
 static Tensor from_matrix(const M& m, Dtype dtype) {
   using T = typename M::Scalar;
-  Tensor t = empty(Dims{m.rows(), m.cols()}, dtype);
+  Tensor t = detail::empty_for("from_eigen", Dims{m.rows(), m.cols()}, dtype);
   T* p = t.data_ptr<T>();
   for (Eigen::Index i = 0; i < m.rows(); ++i)
     for (Eigen::Index j = 0; j < m.cols(); ++j) p[i * m.cols() + j] = m(i, j);

@@ -64,10 +64,11 @@ T floor_divide_of(T a, T b) {
 enum class DivKind { Fmod, Remainder, FloorDivide };
 
 Tensor divide_kernel(const Tensor& a, const Tensor& b, DivKind kind, const char* op) {
+  check_defined(op, a, b);
   const Dtype t = result_type(a, b);
   check<DtypeError>(t != kBool, op, ": not supported for bool tensors (shapes ",
                     shape_str(a.sizes()), " and ", shape_str(b.sizes()), ")");
-  return detail::binary_map(a, b, t, t, [kind, op](auto x, auto y) {
+  return detail::binary_map(op, a, b, t, t, [kind, op](auto x, auto y) {
     using T = decltype(x);
     if constexpr (std::is_same<T, bool>::value) {
       return x;  // not reached: bool is refused above

@@ -2,6 +2,7 @@
 // gradient, so second order works), and index_select, masked_fill and diag_embed built
 // on them.
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
 namespace paragrad {
@@ -32,7 +33,7 @@ std::vector<int64_t> positions(const Dims& sizes, const Tensor& index, int64_t d
   const int64_t* pi = idx.data_ptr<int64_t>();
   std::vector<int64_t> pos(size_t(idx.numel()));
   if (sizes.empty()) {  // 0-d input and index: the index must still address element 0
-    check<IndexError>(pi[0] >= -1 && pi[0] < 1, op, ": index ", pi[0],
+    check<IndexError>(pi[0] == 0, op, ": index ", pi[0],
                       " is out of bounds for dimension 0 with size 1 (shape [])");
     pos[0] = 0;
     return pos;
@@ -44,9 +45,9 @@ std::vector<int64_t> positions(const Dims& sizes, const Tensor& index, int64_t d
       rem %= is[k];
       if (int64_t(k) == d) {
         c = pi[flat];
-        check<IndexError>(c >= -n && c < n, op, ": index ", c, " is out of bounds for dimension ",
-                          d, " with size ", n, " (shape ", shape_str(sizes), ")");
-        if (c < 0) c += n;
+        // Negative indices are out of range, as in torch.gather, scatter_add and index_select.
+        check<IndexError>(c >= 0 && c < n, op, ": index ", c, " is out of bounds for dimension ", d,
+                          " with size ", n, " (shape ", shape_str(sizes), ")");
       }
       off += c * xs[k];
     }
@@ -57,6 +58,7 @@ std::vector<int64_t> positions(const Dims& sizes, const Tensor& index, int64_t d
 
 // torch.gather's values (no graph); `op` names the public op in errors (gather, index_select).
 Tensor gather_values(const Tensor& self, int64_t d, const Tensor& index, const char* op) {
+  check_defined(op, self, index);
   const std::vector<int64_t> pos = positions(self.sizes(), index, d, op);
   const Tensor x = self.detach().contiguous();
   Tensor out = empty(index.sizes(), self.dtype());
@@ -84,6 +86,7 @@ Tensor spread_index(const Tensor& index, int64_t d, const Dims& shape) {
 // Backward: g scattered back (scatter_add, whose own backward is gather: second order works).
 // The index is saved like any tensor, so an in-place edit of it before backward raises.
 Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
+  check_defined("gather", *this, index);
   const int64_t d = detail::wrap_dim(dim, this->dim(), "gather", sizes());
   Tensor out = gather_values(*this, d, index, "gather");
   if (needs_grad(*this)) {
@@ -98,6 +101,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
 }
 
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  check_defined("scatter_add", self, index, src);
   const int64_t d = detail::wrap_dim(dim, self.dim(), "scatter_add", self.sizes());
   check<ShapeError>(src.sizes() == index.sizes(), "scatter_add: src shape ", shape_str(src.sizes()),
                     " must equal index shape ", shape_str(index.sizes()));
@@ -111,7 +115,8 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
     using T = decltype(tag);
     const T* ps = s.data_ptr<T>();
     T* po = out.data_ptr<T>();
-    for (size_t i = 0; i < pos.size(); ++i) po[pos[i]] = static_cast<T>(po[pos[i]] + ps[i]);
+    for (size_t i = 0; i < pos.size(); ++i)
+      po[pos[i]] = static_cast<T>(detail::wrap_add(po[pos[i]], ps[i]));
   });
   if (needs_grad(self, src))
     // grad ScatterAddBackward: scatter_add(self, dim, index, src) => (g, g.gather(dim, index))
@@ -124,6 +129,7 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
 // Backward: g added back at the selected slices (a scatter_add of the spread index). The index
 // is saved like any tensor, so an in-place edit of it before backward raises.
 Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
+  check_defined("index_select", *this, index);
   check<ShapeError>(index.dim() <= 1, "index_select: index must be 0-d or 1-d, got shape ",
                     shape_str(index.sizes()));
   check<DtypeError>(index.dtype() == kInt64, "index_select: index must be int64, got ",
@@ -146,12 +152,14 @@ Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
 // Backward: g where mask is false. The mask is saved like any tensor: an in-place edit of it
 // before backward raises.
 Tensor Tensor::masked_fill(const Tensor& mask, double value) const {
+  check_defined("masked_fill", *this, mask);
   check<DtypeError>(mask.dtype() == kBool, "masked_fill: mask must be bool, got ",
                     dtype_name(mask.dtype()));
   Tensor out;
   {
     NoGradGuard no_grad;
-    out = where(mask, scalar(value, dtype()), detach());
+    out = detail::where_impl("masked_fill", mask,
+                             detail::full_for("masked_fill", {}, value, dtype()), detach());
   }
   check<ShapeError>(out.sizes() == sizes(), "masked_fill: mask of shape ", shape_str(mask.sizes()),
                     " does not broadcast to the shape ", shape_str(sizes()));
@@ -164,6 +172,7 @@ Tensor Tensor::masked_fill(const Tensor& mask, double value) const {
 }
 
 Tensor diag_embed(const Tensor& v) {
+  check_defined("diag_embed", v);
   check<ShapeError>(v.dim() >= 1, "diag_embed: expects at least 1 dimension, got shape ",
                     shape_str(v.sizes()));
   const int64_t n = v.sizes().back();

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <paragrad/engine/autograd/grad_mode.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
 #include <paragrad/engine/detail/promotion.hpp>
 
@@ -11,7 +12,7 @@ namespace paragrad {
 
 namespace {
 void check_writable(const Tensor& t, const char* op) {
-  check<ValueError>(t.defined(), op, ": undefined tensor");
+  check_defined(op, t);
   check<AutogradError>(!(t.requires_grad() && is_grad_enabled()), op,
                        ": a tensor that requires grad (shape ", shape_str(t.sizes()),
                        ") cannot be modified in place; use NoGradGuard or detach()");
@@ -28,10 +29,18 @@ bool broadcasts_to(const Dims& src, const Dims& dst) {
 }
 
 // A double as a 0-d operand of torch.result_type's dtype for it (detail::scalar_result_type):
-// a floating tensor's own dtype, int64 for an integral value, float32 otherwise (so that
-// mul_(2.5) on an int64 tensor is refused, not truncated, and mul_(2) on a bool one too).
-Tensor scalar_operand(const Tensor& dst, double v) {
-  return scalar(v, detail::scalar_result_type(dst.dtype(), v));
+// a floating tensor's own dtype (the value rounded to it: 1e300 is inf in float32), int64 for an
+// integral value, float32 otherwise (so that mul_(2.5) on an int64 tensor is refused, not
+// truncated, and mul_(2) on a bool one too).
+Tensor scalar_operand(const Tensor& dst, double v, const char* op) {
+  check_defined(op, dst);
+  return detail::full_for(op, {}, v, detail::scalar_result_type(dst.dtype(), v), false);
+}
+
+// A factor v used in dst's dtype must be representable there, as PyTorch's checked scalar
+// conversion requires.
+void check_representable(const Tensor& dst, double v, const char* op) {
+  dispatch(dst.dtype(), [&](auto tag) { detail::checked_convert<decltype(tag)>(v, op); });
 }
 
 // dst[...] = f(dst[...], src broadcast) elementwise; src already has dst's dtype.
@@ -61,7 +70,7 @@ void apply(Tensor& dst, const Tensor& src, F&& f) {
 template <class F>
 void update(Tensor& dst, const Tensor& src_in, const char* op, F&& f, bool casting = false) {
   check_writable(dst, op);
-  check<ValueError>(src_in.defined(), op, ": undefined source tensor");
+  check_defined(op, dst, src_in);
   check<ShapeError>(broadcasts_to(src_in.sizes(), dst.sizes()), op, ": shape ",
                     shape_str(src_in.sizes()), " cannot be broadcast to ", shape_str(dst.sizes()));
   const Dtype compute = casting ? dst.dtype() : result_type(dst, src_in);
@@ -69,7 +78,7 @@ void update(Tensor& dst, const Tensor& src_in, const char* op, F&& f, bool casti
                     dtype_name(compute), " cannot be cast to the ", dtype_name(dst.dtype()),
                     " tensor written in place");
   Tensor holder;
-  const Tensor* src_ptr = &detail::as_type(src_in, compute, holder);
+  const Tensor* src_ptr = &detail::as_type(src_in, compute, holder, op);
   // Writing from an overlapping view of the same storage: read a private copy first.
   if (src_ptr->impl()->storage == dst.impl()->storage) {
     holder = src_ptr->detach().clone();
@@ -97,19 +106,21 @@ Tensor& Tensor::add_(const Tensor& o, double alpha) {
   check_writable(*this, "add_");
   check<DtypeError>(is_floating_point() || std::floor(alpha) == alpha, "add_: alpha ", alpha,
                     " must be integral for a ", dtype_name(dtype()), " tensor");
+  check_representable(*this, alpha, "add_");
   update(*this, o, "add_", [alpha](auto d, auto s) {
     using T = decltype(d);
-    return d + static_cast<T>(alpha) * s;
+    return detail::wrap_add(d, detail::wrap_mul(static_cast<T>(alpha), s));
   });
   return *this;
 }
 Tensor& Tensor::mul_(const Tensor& o) {
-  update(*this, o, "mul_", [](auto d, auto s) { return d * s; });
+  update(*this, o, "mul_", [](auto d, auto s) { return detail::wrap_mul(d, s); });
   return *this;
 }
 Tensor& Tensor::mul_(double v) {
   check_writable(*this, "mul_");
-  update(*this, scalar_operand(*this, v), "mul_", [](auto d, auto s) { return d * s; });
+  update(*this, scalar_operand(*this, v, "mul_"), "mul_",
+         [](auto d, auto s) { return detail::wrap_mul(d, s); });
   return *this;
 }
 Tensor& Tensor::div_(double v) {
@@ -117,13 +128,15 @@ Tensor& Tensor::div_(double v) {
   check<DtypeError>(is_floating_point(), "div_: expected a floating tensor, got ",
                     dtype_name(dtype()));
   // d / v (not d * (1 / v), which differs in the last bit), as PyTorch's div_.
-  update(*this, scalar(v, dtype()), "div_", [](auto d, auto s) { return d / s; });
+  update(*this, detail::full_for("div_", {}, v, dtype(), false), "div_",
+         [](auto d, auto s) { return d / s; });
   return *this;
 }
 Tensor& Tensor::fill_(double v) {
   check_writable(*this, "fill_");
   update(
-      *this, scalar(v, dtype()), "fill_", [](auto, auto s) { return s; }, /*casting=*/true);
+      *this, detail::full_for("fill_", {}, v, dtype()), "fill_", [](auto, auto s) { return s; },
+      /*casting=*/true);
   return *this;
 }
 Tensor& Tensor::zero_() {
@@ -138,7 +151,7 @@ Tensor& Tensor::clamp_(double lo, double hi) {
   check<DtypeError>(detail::can_cast(t, dtype()), "clamp_: result type ", dtype_name(t),
                     " of bounds ", lo, " and ", hi, " cannot be cast to the ", dtype_name(dtype()),
                     " tensor written in place");
-  update(*this, scalar(0.0, dtype()), "clamp_",
+  update(*this, detail::full_for("clamp_", {}, 0.0, dtype()), "clamp_",
          [lo, hi](auto d, auto) { return detail::clamp_value(d, lo, hi); });
   return *this;
 }

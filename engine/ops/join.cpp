@@ -1,5 +1,6 @@
 // cat and stack. The gradient of cat hands each input its slice of g.
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
 namespace paragrad {
@@ -9,6 +10,8 @@ using autograd::record;
 
 Tensor cat(const TensorList& ts, int64_t dim) {
   check<ValueError>(!ts.empty(), "cat: expected a non-empty list of tensors");
+  for (size_t i = 0; i < ts.size(); ++i)
+    if (!ts[i].defined()) throw_undefined("cat", int(i) + 1);
   const Tensor& first = ts[0];
   check<ShapeError>(first.dim() > 0,
                     "cat: zero-dimensional tensor (shape []) cannot be concatenated");
@@ -27,10 +30,12 @@ Tensor cat(const TensorList& ts, int64_t dim) {
       check<ShapeError>(j == d || x.sizes()[size_t(j)] == first.sizes()[size_t(j)],
                         "cat: sizes of tensors must match except in dimension ", d, "; got ",
                         shape_str(first.sizes()), " and ", shape_str(x.sizes()));
-    out_shape[size_t(d)] += x.sizes()[size_t(d)];
+    check<ShapeError>(
+        detail::add_ok(out_shape[size_t(d)], x.sizes()[size_t(d)], out_shape[size_t(d)]),
+        "cat: the concatenated size overflows int64");
     t = promote(t, x.dtype());
   }
-  Tensor out = empty(out_shape, t);
+  Tensor out = detail::empty_for("cat", out_shape, t);
   int64_t at = 0;
   for (const Tensor& x : ts) {
     const int64_t len = x.sizes()[size_t(d)];
@@ -56,6 +61,8 @@ Tensor cat(const TensorList& ts, int64_t dim) {
 
 Tensor stack(const TensorList& ts, int64_t dim) {
   check<ValueError>(!ts.empty(), "stack: expected a non-empty list of tensors");
+  for (size_t i = 0; i < ts.size(); ++i)
+    if (!ts[i].defined()) throw_undefined("stack", int(i) + 1);
   const int64_t n = ts[0].dim() + 1;
   check<IndexError>(dim >= -n && dim < n, "stack: dimension ", dim, " out of range for shape ",
                     shape_str(ts[0].sizes()));

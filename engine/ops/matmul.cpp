@@ -56,7 +56,7 @@ Tensor mm_forward(const Tensor& a_in, const Tensor& b_in) {
   Dims out_shape = batch;
   out_shape.push_back(n);
   out_shape.push_back(m);
-  Tensor out = empty(out_shape, t);
+  Tensor out = detail::empty_for("matmul", out_shape, t);
   if (out.numel() == 0) return out;
   // batch strides (0 where broadcast)
   auto batch_strides = [&](const Tensor& x) {
@@ -68,11 +68,14 @@ Tensor mm_forward(const Tensor& a_in, const Tensor& b_in) {
   Dims sa = batch_strides(a), sb = batch_strides(b), so = contiguous_strides(batch);
   for (int64_t& v : so) v *= n * m;
   dispatch(t, [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (!std::is_same<T, bool>::value) {
-      const T* pa = a.data_ptr<T>();
-      const T* pb = b.data_ptr<T>();
-      T* po = out.data_ptr<T>();
+    using E = decltype(tag);
+    if constexpr (!std::is_same<E, bool>::value) {
+      // int64 products are computed in uint64 (the same bits; signed and unsigned may alias), so
+      // they wrap as PyTorch's do instead of overflowing, which is undefined.
+      using T = std::conditional_t<std::is_same<E, int64_t>::value, uint64_t, E>;
+      const T* pa = reinterpret_cast<const T*>(a.data_ptr<E>());
+      const T* pb = reinterpret_cast<const T*>(b.data_ptr<E>());
+      T* po = reinterpret_cast<T*>(out.data_ptr<E>());
       const int64_t ars = a.strides()[a.dim() - 2], acs = a.strides()[a.dim() - 1];
       const int64_t brs = b.strides()[b.dim() - 2], bcs = b.strides()[b.dim() - 1];
       auto one = [&](int64_t oa, int64_t ob, int64_t oo) {
@@ -104,6 +107,7 @@ Tensor mm_forward(const Tensor& a_in, const Tensor& b_in) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  check_defined("matmul", a, b);
   check<ShapeError>(a.dim() >= 1 && b.dim() >= 1,
                     "matmul: both arguments need at least 1 dimension, got shapes ",
                     shape_str(a.sizes()), " and ", shape_str(b.sizes()));
@@ -140,6 +144,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
+  check_defined("outer", a, b);
   check<ShapeError>(a.dim() == 1 && b.dim() == 1, "outer: expects 1-d tensors, got shapes ",
                     shape_str(a.sizes()), " and ", shape_str(b.sizes()));
   return a.unsqueeze(1) * b.unsqueeze(0);

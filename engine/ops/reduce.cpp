@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
 namespace paragrad {
@@ -18,6 +19,7 @@ namespace {
 
 // Which dims are reduced (empty dims list: all of them).
 SmallVec<bool, 8> reduced_mask(const Tensor& x, const Shape& dims, const char* op) {
+  check_defined(op, x);
   const int64_t n = x.dim();
   SmallVec<bool, 8> mask(size_t(n), dims.empty());
   for (int64_t d : dims) {
@@ -111,7 +113,7 @@ Dtype sum_type(Dtype d) { return is_floating(d) ? d : kInt64; }
 Tensor Tensor::sum(Shape dims, bool keepdim) const {
   auto mask = reduced_mask(*this, dims, "sum");
   Tensor out = reduce_kernel(*this, mask, keepdim, sum_type(dtype()), 0.0,
-                             [](auto a, auto b) { return a + b; });
+                             [](auto a, auto b) { return detail::wrap_add(a, b); });
   if (needs_grad(*this)) {
     Dims in = sizes();
     // grad SumBackward: sum(x, dims, keepdim) => g broadcast back to x.shape
@@ -124,6 +126,7 @@ Tensor Tensor::sum(Shape dims, bool keepdim) const {
 Tensor Tensor::sum() const { return sum({}, false); }
 
 Tensor Tensor::mean(Shape dims, bool keepdim) const {
+  check_defined("mean", *this);
   check<DtypeError>(is_floating_point(), "mean: expected a floating tensor, got ",
                     dtype_name(dtype()));
   auto mask = reduced_mask(*this, dims, "mean");
@@ -135,6 +138,7 @@ Tensor Tensor::mean(Shape dims, bool keepdim) const {
 Tensor Tensor::mean() const { return mean({}, false); }
 
 Tensor Tensor::sum_to(const Dims& shape) const {
+  check_defined("sum_to", *this);
   if (sizes() == shape) return *this;
   const size_t lead = sizes().size() - std::min(sizes().size(), shape.size());
   check<ShapeError>(shape.size() <= sizes().size(), "sum_to: cannot sum shape ", shape_str(sizes()),
@@ -167,6 +171,7 @@ namespace {
 // NaN or inf in g never reaches an element that was not selected.
 Tensor extreme_reduce(const Tensor& x, const Shape& dims, bool keepdim, bool is_max,
                       const char* op) {
+  check_defined(op, x);
   auto mask = reduced_mask(x, dims, op);
   for (size_t i = 0; i < mask.size(); ++i)
     check<IndexError>(!mask[i] || x.sizes()[i] > 0, op, ": cannot reduce over dimension ", i,
@@ -207,6 +212,7 @@ Tensor Tensor::max() const { return extreme_reduce(*this, {}, false, true, "max"
 Tensor Tensor::min() const { return extreme_reduce(*this, {}, false, false, "min"); }
 
 Tensor Tensor::movedim(int64_t from, int64_t to) const {
+  check_defined("movedim", *this);
   const int64_t n = dim(), m = std::max<int64_t>(n, 1);  // a 0-d tensor accepts 0 and -1
   check<IndexError>(from >= -m && from < m && to >= -m && to < m, "movedim: dims ", from, ", ", to,
                     " out of range for shape ", shape_str(sizes()));
@@ -224,6 +230,7 @@ namespace {
 // values and indices of the max (is_max) or min along dim.
 std::tuple<Tensor, Tensor> extreme_along(const Tensor& x, int64_t dim, bool keepdim, bool is_max,
                                          const char* op) {
+  check_defined(op, x);
   check<IndexError>(x.dim() > 0 || dim == 0 || dim == -1, op, ": dim ", dim,
                     " out of range for a 0-d tensor");
   const int64_t n = std::max<int64_t>(x.dim(), 1);
@@ -341,6 +348,7 @@ Tensor Tensor::log_softmax(int64_t dim) const {
 }
 
 Tensor Tensor::norm() const {
+  check_defined("norm", *this);
   check<DtypeError>(is_floating_point(), "norm: expected a floating tensor, got ",
                     dtype_name(dtype()));
   Tensor out = reduce_kernel(*this, reduced_mask(*this, {}, "norm"), false, dtype(), 0.0,
@@ -359,6 +367,7 @@ Tensor Tensor::norm() const {
 }
 
 Tensor Tensor::var(Shape dims, bool unbiased, bool keepdim) const {
+  check_defined("var", *this);
   check<DtypeError>(is_floating_point(), "var: expected a floating tensor, got ",
                     dtype_name(dtype()));
   auto mask = reduced_mask(*this, dims, "var");
@@ -370,11 +379,13 @@ Tensor Tensor::var(Shape dims, bool unbiased, bool keepdim) const {
 }
 
 bool Tensor::all() const {
+  check_defined("all", *this);
   return reduce_kernel(to(kBool), reduced_mask(*this, {}, "all"), false, kBool, 1.0,
                        [](auto a, auto b) { return a && b; })
       .item<bool>();
 }
 bool Tensor::any() const {
+  check_defined("any", *this);
   return reduce_kernel(to(kBool), reduced_mask(*this, {}, "any"), false, kBool, 0.0,
                        [](auto a, auto b) { return a || b; })
       .item<bool>();

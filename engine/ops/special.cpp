@@ -17,7 +17,7 @@ constexpr double kTwoOverSqrtPi = 1.1283791670955126;  // d erf(x)/dx = 2/√π 
 }
 
 Tensor Tensor::log2() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::log2(v); });
+  Tensor out = detail::float_unary("log2", *this, [](auto v) { return std::log2(v); });
   if (needs_grad(*this))
     record("Log2Backward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g / (sx.unpack() * std::log(2.0)));
@@ -26,7 +26,7 @@ Tensor Tensor::log2() const {
 }
 
 Tensor Tensor::log10() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::log10(v); });
+  Tensor out = detail::float_unary("log10", *this, [](auto v) { return std::log10(v); });
   if (needs_grad(*this))
     record("Log10Backward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g / (sx.unpack() * std::log(10.0)));
@@ -35,7 +35,7 @@ Tensor Tensor::log10() const {
 }
 
 Tensor Tensor::erf() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::erf(v); });
+  Tensor out = detail::float_unary("erf", *this, [](auto v) { return std::erf(v); });
   if (needs_grad(*this))
     record("ErfBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
@@ -45,7 +45,7 @@ Tensor Tensor::erf() const {
 }
 
 Tensor Tensor::erfc() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::erfc(v); });
+  Tensor out = detail::float_unary("erfc", *this, [](auto v) { return std::erfc(v); });
   if (needs_grad(*this))
     record("ErfcBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();

@@ -11,6 +11,7 @@ using autograd::record;
 
 namespace {
 Tensor triangle(const Tensor& x, int64_t k, bool upper, const char* op) {
+  check_defined(op, x);
   check<ShapeError>(x.dim() >= 2, op, ": expects a tensor with at least 2 dimensions, got shape ",
                     shape_str(x.sizes()));
   Tensor out = x.detach().clone();

@@ -14,7 +14,7 @@ using autograd::record;
 using autograd::SavedTensor;
 
 Tensor Tensor::tan() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::tan(v); });
+  Tensor out = detail::float_unary("tan", *this, [](auto v) { return std::tan(v); });
   if (needs_grad(*this))  // 1 + tan²
     record("TanBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
@@ -24,7 +24,7 @@ Tensor Tensor::tan() const {
 }
 
 Tensor Tensor::asin() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::asin(v); });
+  Tensor out = detail::float_unary("asin", *this, [](auto v) { return std::asin(v); });
   if (needs_grad(*this))  // 1 / √(1 − x²)
     record("AsinBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
@@ -34,7 +34,7 @@ Tensor Tensor::asin() const {
 }
 
 Tensor Tensor::acos() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::acos(v); });
+  Tensor out = detail::float_unary("acos", *this, [](auto v) { return std::acos(v); });
   if (needs_grad(*this))  // −1 / √(1 − x²)
     record("AcosBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
@@ -44,7 +44,7 @@ Tensor Tensor::acos() const {
 }
 
 Tensor Tensor::atan() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::atan(v); });
+  Tensor out = detail::float_unary("atan", *this, [](auto v) { return std::atan(v); });
   if (needs_grad(*this))  // 1 / (1 + x²)
     record("AtanBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
@@ -54,7 +54,7 @@ Tensor Tensor::atan() const {
 }
 
 Tensor Tensor::sinh() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::sinh(v); });
+  Tensor out = detail::float_unary("sinh", *this, [](auto v) { return std::sinh(v); });
   if (needs_grad(*this))
     record("SinhBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g * sx.unpack().cosh());
@@ -63,7 +63,7 @@ Tensor Tensor::sinh() const {
 }
 
 Tensor Tensor::cosh() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::cosh(v); });
+  Tensor out = detail::float_unary("cosh", *this, [](auto v) { return std::cosh(v); });
   if (needs_grad(*this))
     record("CoshBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g * sx.unpack().sinh());
@@ -72,7 +72,7 @@ Tensor Tensor::cosh() const {
 }
 
 Tensor Tensor::asinh() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::asinh(v); });
+  Tensor out = detail::float_unary("asinh", *this, [](auto v) { return std::asinh(v); });
   if (needs_grad(*this))  // 1 / √(x² + 1)
     record("AsinhBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
@@ -82,7 +82,7 @@ Tensor Tensor::asinh() const {
 }
 
 Tensor Tensor::acosh() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::acosh(v); });
+  Tensor out = detail::float_unary("acosh", *this, [](auto v) { return std::acosh(v); });
   if (needs_grad(*this))  // 1 / √(x² − 1)
     record("AcoshBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
@@ -92,7 +92,7 @@ Tensor Tensor::acosh() const {
 }
 
 Tensor Tensor::atanh() const {
-  Tensor out = detail::float_unary(*this, [](auto v) { return std::atanh(v); });
+  Tensor out = detail::float_unary("atanh", *this, [](auto v) { return std::atanh(v); });
   if (needs_grad(*this))  // 1 / (1 − x²)
     record("AtanhBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();

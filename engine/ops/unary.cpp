@@ -8,6 +8,7 @@
 #include <Eigen/Core>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
 #include <paragrad/engine/detail/promotion.hpp>
 
@@ -20,21 +21,23 @@ using autograd::SavedTensor;
 
 namespace {
 
-// Runs f on a (as float if a is integral), result in the same floating dtype.
+// Runs f on a (as float if a is integral), result in the same floating dtype; op names errors.
 template <class F>
-Tensor float_map(const Tensor& a, F&& f) {
+Tensor float_map(const Tensor& a, const char* op, F&& f) {
+  check_defined(op, a);
   Tensor holder;
-  const Tensor& x = detail::as_type(a, is_floating(a.dtype()) ? a.dtype() : kFloat32, holder);
-  return detail::unary_map<detail::Kinds::Floating>(x, x.dtype(), std::forward<F>(f));
+  const Tensor& x = detail::as_type(a, is_floating(a.dtype()) ? a.dtype() : kFloat32, holder, op);
+  return detail::unary_map<detail::Kinds::Floating>(x, x.dtype(), std::forward<F>(f), op);
 }
 // A contiguous float32 tensor through one of Eigen's vectorized array functions (SIMD
 // polynomial approximations, 50-100x faster than the scalar libm call per element); other
 // dtypes and layouts through the scalar f. Used where Eigen's float version is accurate to a
 // few ulp (tanh: at most 6 ulp = 4e-7 relative, NaN kept; the scalar libm tanhf is within 2).
 template <class ArrayF, class F>
-Tensor float32_vectorized(const Tensor& a, ArrayF&& array_f, F&& f) {
-  if (a.dtype() != kFloat32 || !a.is_contiguous()) return float_map(a, std::forward<F>(f));
-  Tensor out = empty(a.sizes(), kFloat32);
+Tensor float32_vectorized(const Tensor& a, const char* op, ArrayF&& array_f, F&& f) {
+  check_defined(op, a);
+  if (a.dtype() != kFloat32 || !a.is_contiguous()) return float_map(a, op, std::forward<F>(f));
+  Tensor out = detail::empty_for(op, a.sizes(), kFloat32);
   using Map = Eigen::Map<Eigen::ArrayXf>;
   Map(out.data_ptr<float>(), out.numel()) =
       array_f(Eigen::Map<const Eigen::ArrayXf>(a.data_ptr<float>(), a.numel()));
@@ -43,7 +46,18 @@ Tensor float32_vectorized(const Tensor& a, ArrayF&& array_f, F&& f) {
 // Ops that also make sense on integers (not on bools).
 template <class F>
 Tensor numeric_map(const Tensor& a, const char* op, F&& f) {
+  check_defined(op, a);
   return detail::unary_map<detail::Kinds::Numeric>(a, a.dtype(), std::forward<F>(f), op);
+}
+// x^p for an integral p >= 0, wrapping like PyTorch's integer pow (2^40 squared is 0). Huge p
+// are reduced: for odd x, x^(2^62) == 1 (mod 2^64); for even x, any p >= 64 gives 0.
+int64_t int_pow(int64_t x, double p) {
+  const double period = 0x1p62;
+  uint64_t e = p < period ? uint64_t(p) : uint64_t(std::fmod(p, period)) + (uint64_t(1) << 62);
+  uint64_t base = uint64_t(x), r = 1;
+  for (; e; e >>= 1, base *= base)
+    if (e & 1) r *= base;
+  return int64_t(r);
 }
 template <class T>
 T sigmoid_of(T x) {
@@ -54,8 +68,10 @@ T sigmoid_of(T x) {
 // g * (1 - y^2) in one kernel: the backward of tanh, given its output y. Being an op of
 // its own (with its own rule) keeps tanh cheap and still twice differentiable.
 Tensor tanh_backward(const Tensor& g, const Tensor& y) {
+  check_defined("tanh_backward", g, y);
   const Dtype t = result_type(g, y);
-  Tensor out = detail::binary_map(g, y, t, t, [](auto a, auto b) { return a * (1 - b * b); });
+  Tensor out = detail::binary_map("tanh_backward", g, y, t, t,
+                                  [](auto a, auto b) { return a * (1 - b * b); });
   if (needs_grad(g, y))
     // grad TanhBackwardBackward: tanh_backward(grad, y) => (g * (1 - y²), -2 * g * grad * y)
     record("TanhBackwardBackward", out, {g, y},
@@ -68,8 +84,10 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
 
 // g * y * (1 - y): the backward of sigmoid, given its output y.
 Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
+  check_defined("sigmoid_backward", g, y);
   const Dtype t = result_type(g, y);
-  Tensor out = detail::binary_map(g, y, t, t, [](auto a, auto b) { return a * b * (1 - b); });
+  Tensor out = detail::binary_map("sigmoid_backward", g, y, t, t,
+                                  [](auto a, auto b) { return a * b * (1 - b); });
   if (needs_grad(g, y))
     // grad SigmoidBackwardBackward: sigmoid_backward(grad, y) => (g*y*(1 - y), g*grad*(1 - 2y))
     record("SigmoidBackwardBackward", out, {g, y},
@@ -81,7 +99,7 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
 }
 
 Tensor Tensor::neg() const {
-  Tensor out = numeric_map(*this, "neg", [](auto x) { return -x; });
+  Tensor out = numeric_map(*this, "neg", [](auto x) { return detail::wrap_neg(x); });
   if (needs_grad(*this))
     // grad NegBackward: neg(x) => -g
     record("NegBackward", out, {*this}, [](const Tensor& g) { return grad_list(-g); });
@@ -89,7 +107,7 @@ Tensor Tensor::neg() const {
 }
 
 Tensor Tensor::exp() const {
-  Tensor out = float_map(*this, [](auto x) { return std::exp(x); });
+  Tensor out = float_map(*this, "exp", [](auto x) { return std::exp(x); });
   if (needs_grad(*this))
     // grad ExpBackward: exp(x) => g * out
     record("ExpBackward", out, {*this},
@@ -98,7 +116,7 @@ Tensor Tensor::exp() const {
 }
 
 Tensor Tensor::expm1() const {
-  Tensor out = float_map(*this, [](auto x) { return std::expm1(x); });
+  Tensor out = float_map(*this, "expm1", [](auto x) { return std::expm1(x); });
   if (needs_grad(*this))
     // grad Expm1Backward: expm1(x) => g * (out + 1)
     record("Expm1Backward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
@@ -108,7 +126,7 @@ Tensor Tensor::expm1() const {
 }
 
 Tensor Tensor::log() const {
-  Tensor out = float_map(*this, [](auto x) { return std::log(x); });
+  Tensor out = float_map(*this, "log", [](auto x) { return std::log(x); });
   if (needs_grad(*this))
     // grad LogBackward: log(x) => g / x
     record("LogBackward", out, {*this},
@@ -117,7 +135,7 @@ Tensor Tensor::log() const {
 }
 
 Tensor Tensor::log1p() const {
-  Tensor out = float_map(*this, [](auto x) { return std::log1p(x); });
+  Tensor out = float_map(*this, "log1p", [](auto x) { return std::log1p(x); });
   if (needs_grad(*this))
     // grad Log1pBackward: log1p(x) => g / (x + 1)
     record("Log1pBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
@@ -127,7 +145,7 @@ Tensor Tensor::log1p() const {
 }
 
 Tensor Tensor::sqrt() const {
-  Tensor out = float_map(*this, [](auto x) { return std::sqrt(x); });
+  Tensor out = float_map(*this, "sqrt", [](auto x) { return std::sqrt(x); });
   if (needs_grad(*this))
     // grad SqrtBackward: sqrt(x) => g / (2 * out)
     record("SqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
@@ -137,7 +155,7 @@ Tensor Tensor::sqrt() const {
 }
 
 Tensor Tensor::rsqrt() const {
-  Tensor out = float_map(*this, [](auto x) { return decltype(x)(1) / std::sqrt(x); });
+  Tensor out = float_map(*this, "rsqrt", [](auto x) { return decltype(x)(1) / std::sqrt(x); });
   if (needs_grad(*this))
     // grad RsqrtBackward: rsqrt(x) => -½ * g * out³
     record("RsqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
@@ -148,7 +166,7 @@ Tensor Tensor::rsqrt() const {
 }
 
 Tensor Tensor::abs() const {
-  Tensor out = numeric_map(*this, "abs", [](auto x) { return x < 0 ? -x : x; });
+  Tensor out = numeric_map(*this, "abs", [](auto x) { return x < 0 ? detail::wrap_neg(x) : x; });
   if (needs_grad(*this))
     // grad AbsBackward: abs(x) => g * sign(x)
     record("AbsBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
@@ -170,7 +188,7 @@ Tensor Tensor::sign() const {
 }
 
 Tensor Tensor::sin() const {
-  Tensor out = float_map(*this, [](auto x) { return std::sin(x); });
+  Tensor out = float_map(*this, "sin", [](auto x) { return std::sin(x); });
   if (needs_grad(*this))
     // grad SinBackward: sin(x) => g * cos(x)
     record("SinBackward", out, {*this},
@@ -179,7 +197,7 @@ Tensor Tensor::sin() const {
 }
 
 Tensor Tensor::cos() const {
-  Tensor out = float_map(*this, [](auto x) { return std::cos(x); });
+  Tensor out = float_map(*this, "cos", [](auto x) { return std::cos(x); });
   if (needs_grad(*this))
     // grad CosBackward: cos(x) => -g * sin(x)
     record("CosBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
@@ -190,7 +208,7 @@ Tensor Tensor::cos() const {
 
 Tensor Tensor::tanh() const {
   Tensor out = float32_vectorized(
-      *this, [](const auto& x) { return x.tanh(); }, [](auto x) { return std::tanh(x); });
+      *this, "tanh", [](const auto& x) { return x.tanh(); }, [](auto x) { return std::tanh(x); });
   if (needs_grad(*this))
     // grad TanhBackward: tanh(x) => tanh_backward(g, out) = g * (1 - out²)
     record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
@@ -200,7 +218,7 @@ Tensor Tensor::tanh() const {
 }
 
 Tensor Tensor::sigmoid() const {
-  Tensor out = float_map(*this, [](auto x) { return sigmoid_of(x); });
+  Tensor out = float_map(*this, "sigmoid", [](auto x) { return sigmoid_of(x); });
   if (needs_grad(*this))
     // grad SigmoidBackward: sigmoid(x) => sigmoid_backward(g, out) = g * out * (1 - out)
     record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
@@ -213,7 +231,7 @@ Tensor Tensor::softplus() const {
   check<DtypeError>(is_floating_point(), "softplus: expected a floating tensor, got ",
                     dtype_name(dtype()), " of shape ", shape_str(sizes()));
   // log(1 + e^x), computed without overflow
-  Tensor out = float_map(*this, [](auto x) {
+  Tensor out = float_map(*this, "softplus", [](auto x) {
     using T = decltype(x);
     return x > T(20) ? x : std::log1p(std::exp(x));
   });
@@ -239,8 +257,9 @@ Tensor Tensor::relu() const {
 }
 
 Tensor Tensor::square() const {
+  check_defined("square", *this);
   if (dtype() == kBool) return to(kInt64).square();  // as PyTorch (square is pow(2): int64)
-  Tensor out = numeric_map(*this, "square", [](auto x) { return x * x; });
+  Tensor out = numeric_map(*this, "square", [](auto x) { return detail::wrap_mul(x, x); });
   if (needs_grad(*this))
     // grad SquareBackward: square(x) => 2 * g * x
     record("SquareBackward", out, {*this},
@@ -249,7 +268,7 @@ Tensor Tensor::square() const {
 }
 
 Tensor Tensor::reciprocal() const {
-  Tensor out = float_map(*this, [](auto x) { return decltype(x)(1) / x; });
+  Tensor out = float_map(*this, "reciprocal", [](auto x) { return decltype(x)(1) / x; });
   if (needs_grad(*this))
     // grad ReciprocalBackward: reciprocal(x) => -g * out²
     record("ReciprocalBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
@@ -263,6 +282,7 @@ Tensor Tensor::reciprocal() const {
 // an integral p >= 0 (a negative integral p raises, as PyTorch does for Python ints) and float32
 // for any other p.
 Tensor Tensor::pow(double p) const {
+  check_defined("pow", *this);
   Tensor out;
   if (is_floating(dtype()) && (p == 1 || p == 2 || p == 3)) {
     // Exponents 1, 2 and 3 are a copy and products, as in PyTorch's pow_tensor_scalar kernel
@@ -290,7 +310,7 @@ Tensor Tensor::pow(double p) const {
     const auto e = static_cast<int64_t>(p);
     out = numeric_map(to(kInt64), "pow", [e](auto x) { return detail::int_pow(int64_t(x), e); });
   } else {
-    out = float_map(*this, [p](auto x) { return std::pow(x, decltype(x)(p)); });
+    out = float_map(*this, "pow", [p](auto x) { return std::pow(x, decltype(x)(p)); });
   }
   if (needs_grad(*this))
     // grad PowBackward: pow(x, p) => g * p * x^(p-1) (0 when p == 0)
@@ -308,10 +328,11 @@ namespace {
 // float32, see detail::scalar_result_type).
 Tensor clamp_impl(const Tensor& x, std::optional<double> lo, std::optional<double> hi,
                   const char* op) {
+  check_defined(op, x);
   const Dtype t = detail::clamp_result_type(x.dtype(), lo, hi);
   const double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
   Tensor holder;
-  const Tensor& xt = detail::as_type(x, t, holder);
+  const Tensor& xt = detail::as_type(x, t, holder, op);
   Tensor out = numeric_map(xt, op, [l, h](auto v) { return detail::clamp_value(v, l, h); });
   if (needs_grad(x))
     // The gradient passes where lo <= x <= hi (PyTorch's convention at the bounds; nowhere when

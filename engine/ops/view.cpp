@@ -7,6 +7,7 @@
 
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/advanced_index.hpp>
+#include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
 namespace paragrad {
@@ -74,23 +75,29 @@ bool view_strides(const Tensor& t, const Dims& shape, Dims& out) {
 Dims infer_shape(const Shape& shape, int64_t numel, const char* op, const Dims& from) {
   Dims out(shape.begin(), shape.end());
   int64_t known = 1, infer = -1;
+  bool overflow = false;  // known is then meaningless: no input matches (numel fits int64)
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
       check<ShapeError>(infer < 0, op, ": only one dimension can be inferred in ", shape_str(out));
       infer = int64_t(i);
     } else {
       check<ShapeError>(out[i] >= 0, op, ": invalid size in shape ", shape_str(out));
-      known *= out[i];
+      overflow = overflow || !detail::mul_ok(known, out[i], known);
     }
   }
+  if (std::find(out.begin(), out.end(), int64_t(0)) != out.end()) {  // a zero size wins
+    known = 0;
+    overflow = false;
+  }
   if (infer >= 0) {
-    check<ShapeError>(known != 0 && numel % known == 0, op, ": shape ", shape_str(out),
+    check<ShapeError>(!overflow && known != 0 && numel % known == 0, op, ": shape ", shape_str(out),
                       " is invalid for input of shape ", shape_str(from));
     out[size_t(infer)] = numel / known;
   } else {
-    check<ShapeError>(known == numel, op, ": shape ", shape_str(out),
+    check<ShapeError>(!overflow && known == numel, op, ": shape ", shape_str(out),
                       " is invalid for input of shape ", shape_str(from));
   }
+  detail::check_shape(op, out);  // [0, 2^62, 2^62]: no representable strides
   return out;
 }
 
@@ -106,20 +113,27 @@ Tensor record_reshape(const Tensor& in, Tensor out, const char* name) {
 
 }  // namespace
 
-Dims broadcast_shapes(const Dims& a, const Dims& b) {
+namespace detail {
+Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op) {
   const size_t n = std::max(a.size(), b.size());
   Dims out(n, 1);
   for (size_t i = 0; i < n; ++i) {
     const int64_t x = i < n - a.size() ? 1 : a[i - (n - a.size())];
     const int64_t y = i < n - b.size() ? 1 : b[i - (n - b.size())];
-    check<ShapeError>(x == y || x == 1 || y == 1, "broadcast: shapes ", shape_str(a), " and ",
+    check<ShapeError>(x == y || x == 1 || y == 1, op, ": shapes ", shape_str(a), " and ",
                       shape_str(b), " are not broadcastable");
     out[i] = x == 1 ? y : x;
   }
   return out;
 }
+}  // namespace detail
+
+Dims broadcast_shapes(const Dims& a, const Dims& b) {
+  return detail::broadcast_shapes(a, b, "broadcast_shapes");
+}
 
 Tensor Tensor::view(Shape shape) const {
+  check_defined("view", *this);
   Dims target = infer_shape(shape, numel(), "view", sizes());
   Dims st;
   check<ShapeError>(view_strides(*this, target, st), "view: shape ", shape_str(target),
@@ -129,6 +143,7 @@ Tensor Tensor::view(Shape shape) const {
 }
 
 Tensor Tensor::reshape(Shape shape) const {
+  check_defined("reshape", *this);
   Dims target = infer_shape(shape, numel(), "reshape", sizes());
   if (target == sizes())
     return record_reshape(*this, make_view(*this, target, strides(), impl()->offset),
@@ -140,9 +155,13 @@ Tensor Tensor::reshape(Shape shape) const {
   return record_reshape(c, make_view(c, target, contiguous_strides(target), 0), "ReshapeBackward");
 }
 
-Tensor Tensor::flatten() const { return reshape({-1}); }
+Tensor Tensor::flatten() const {
+  check_defined("flatten", *this);
+  return reshape({-1});
+}
 
 Tensor Tensor::permute(Shape perm) const {
+  check_defined("permute", *this);
   const int64_t n = dim();
   check<ShapeError>(int64_t(perm.size()) == n, "permute: got ", perm.size(),
                     " dims for a tensor of shape ", shape_str(sizes()));
@@ -166,6 +185,7 @@ Tensor Tensor::permute(Shape perm) const {
 }
 
 Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
+  check_defined("transpose", *this);
   const int64_t n = dim();
   d0 = wrap_dim(d0, n, "transpose", sizes());
   d1 = wrap_dim(d1, n, "transpose", sizes());
@@ -182,12 +202,14 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
 }
 
 Tensor Tensor::t() const {
+  check_defined("t", *this);
   check<ShapeError>(dim() <= 2, "t: expects a tensor with <= 2 dimensions, got shape ",
                     shape_str(sizes()));
   return dim() < 2 ? *this : transpose(0, 1);
 }
 
 Tensor Tensor::mT() const {
+  check_defined("mT", *this);
   if (dim() == 0) return *this;  // as PyTorch 1.13 (deprecated there since 2.0)
   check<ShapeError>(dim() >= 2, "mT: expects a tensor with >= 2 dimensions, got shape ",
                     shape_str(sizes()));
@@ -195,9 +217,13 @@ Tensor Tensor::mT() const {
 }
 
 Tensor Tensor::unsqueeze(int64_t d) const {
+  check_defined("unsqueeze", *this);
   d = wrap_dim(d, dim() + 1, "unsqueeze", sizes());
   Dims sz = sizes(), st = strides();
-  const int64_t stride = size_t(d) < sz.size() ? sz[size_t(d)] * st[size_t(d)] : 1;
+  // The new dim has size 1, so its stride never addresses anything: where the product would
+  // overflow, 1 serves as well.
+  int64_t stride = 1;
+  if (size_t(d) < sz.size() && !detail::mul_ok(sz[size_t(d)], st[size_t(d)], stride)) stride = 1;
   sz.insert(size_t(d), 1);
   st.insert(size_t(d), stride);
   Tensor out = make_view(*this, sz, st, impl()->offset);
@@ -209,6 +235,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
+  check_defined("squeeze", *this);
   if (dim() == 0) return *this;
   d = wrap_dim(d, dim(), "squeeze", sizes());
   if (sizes()[size_t(d)] != 1) return *this;
@@ -224,20 +251,24 @@ Tensor Tensor::squeeze(int64_t d) const {
 }
 
 Tensor Tensor::squeeze() const {
+  check_defined("squeeze", *this);
   Shape keep;
   for (int64_t s : sizes())
     if (s != 1) keep.push_back(s);
   return reshape(keep);
 }
 
-Tensor broadcast_to(const Tensor& t, const Dims& shape) {
-  check<ShapeError>(shape.size() >= t.sizes().size(), "expand: cannot expand shape ",
+namespace {
+// t broadcast to shape (-1 keeps a size); errors name op (expand, expand_as, broadcast_to).
+Tensor expand_impl(const Tensor& t, const Dims& shape, const char* op) {
+  check_defined(op, t);
+  check<ShapeError>(shape.size() >= t.sizes().size(), op, ": cannot expand shape ",
                     shape_str(t.sizes()), " to ", shape_str(shape));
   const size_t lead = shape.size() - t.sizes().size();
   Dims sz(shape), st(shape.size(), 0);
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i < lead) {
-      check<ShapeError>(shape[i] >= 0, "expand: invalid size in ", shape_str(shape));
+      check<ShapeError>(shape[i] >= 0, op, ": invalid size in ", shape_str(shape));
       continue;
     }
     const int64_t s = t.sizes()[i - lead];
@@ -245,12 +276,13 @@ Tensor broadcast_to(const Tensor& t, const Dims& shape) {
       sz[i] = s;
       st[i] = t.strides()[i - lead];
     } else {
-      check<ShapeError>(s == 1, "expand: the expanded size ", shape[i],
+      check<ShapeError>(s == 1, op, ": the expanded size ", shape[i],
                         " must match the existing size ", s, " at dimension ", i, " (shape ",
                         shape_str(t.sizes()), " to ", shape_str(shape), ")");
     }
   }
   if (sz == t.sizes()) return t;
+  detail::check_shape(op, sz);  // [2^32, 2^32] has more elements than int64 counts
   Tensor out = make_view(t, sz, st, t.impl()->offset);
   if (needs_grad(t)) {
     Dims back = t.sizes();
@@ -261,12 +293,21 @@ Tensor broadcast_to(const Tensor& t, const Dims& shape) {
   return out;
 }
 
-Tensor Tensor::expand(Shape shape) const {
-  return broadcast_to(*this, Dims(shape.begin(), shape.end()));
+}  // namespace
+
+Tensor broadcast_to(const Tensor& t, const Dims& shape) {
+  return expand_impl(t, shape, "broadcast_to");
 }
-Tensor Tensor::expand_as(const Tensor& o) const { return broadcast_to(*this, o.sizes()); }
+Tensor Tensor::expand(Shape shape) const {
+  return expand_impl(*this, Dims(shape.begin(), shape.end()), "expand");
+}
+Tensor Tensor::expand_as(const Tensor& o) const {
+  check_defined("expand_as", *this, o);
+  return expand_impl(*this, o.sizes(), "expand_as");
+}
 
 Tensor Tensor::select(int64_t d, int64_t i) const {
+  check_defined("select", *this);
   check<IndexError>(dim() > 0, "select: cannot select from a 0-d tensor");
   d = wrap_dim(d, dim(), "select", sizes());
   const int64_t n = sizes()[size_t(d)];
@@ -291,6 +332,7 @@ Tensor Tensor::select(int64_t d, int64_t i) const {
 
 // slice(dim, start, stop, step): a strided window along one dim (Python's a[start:stop:step]).
 Tensor slice(const Tensor& t, int64_t d, int64_t start, int64_t stop, int64_t step) {
+  check_defined("slice", t);
   check<ValueError>(step > 0, "slice: step must be positive, got ", step);
   d = wrap_dim(d, t.dim(), "slice", t.sizes());
   const int64_t n = t.sizes()[size_t(d)];
@@ -300,7 +342,12 @@ Tensor slice(const Tensor& t, int64_t d, int64_t start, int64_t stop, int64_t st
   Dims sz = t.sizes(), st = t.strides();
   const int64_t offset = t.impl()->offset + start * st[size_t(d)];
   sz[size_t(d)] = stop == start ? 0 : (stop - start - 1) / step + 1;  // no overflow for huge steps
-  st[size_t(d)] *= step;
+  // With two or more elements, step < n and stride * step stays within the storage; with at
+  // most one, the stride addresses nothing and is kept (step 2^62 must not overflow it).
+  if (sz[size_t(d)] > 1)
+    check<ShapeError>(detail::mul_ok(st[size_t(d)], step, st[size_t(d)]), "slice: step ", step,
+                      " overflows the stride of dimension ", d, " (shape ", shape_str(t.sizes()),
+                      ")");
   Tensor out = make_view(t, sz, st, offset);
   if (needs_grad(t)) {
     Dims in = t.sizes();
@@ -315,17 +362,20 @@ Tensor slice(const Tensor& t, int64_t d, int64_t start, int64_t stop, int64_t st
 }
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
+  check_defined("narrow", *this);
   check<IndexError>(dim() > 0, "narrow: cannot narrow a 0-d tensor");
   const int64_t dd = wrap_dim(d, dim(), "narrow", sizes());
   const int64_t n = sizes()[size_t(dd)];
-  if (start < 0) start += n;
-  check<IndexError>(start >= 0 && length >= 0 && start + length <= n, "narrow: start ", start,
-                    " and length ", length, " exceed dimension ", dd, " of size ", n, " (shape ",
-                    shape_str(sizes()), ")");
+  if (start < 0 && start >= -n) start += n;
+  // length <= n - start rather than start + length <= n, which overflows for huge lengths.
+  check<IndexError>(start >= 0 && start <= n && length >= 0 && length <= n - start,
+                    "narrow: start ", start, " and length ", length, " exceed dimension ", dd,
+                    " of size ", n, " (shape ", shape_str(sizes()), ")");
   return slice(*this, dd, start, start + length, 1);
 }
 
 Tensor Tensor::diagonal(int64_t offset, int64_t d0, int64_t d1) const {
+  check_defined("diagonal", *this);
   check<ShapeError>(dim() >= 2, "diagonal: expects at least 2 dimensions, got shape ",
                     shape_str(sizes()));
   d0 = wrap_dim(d0, dim(), "diagonal", sizes());
@@ -344,7 +394,10 @@ Tensor Tensor::diagonal(int64_t offset, int64_t d0, int64_t d1) const {
     st.push_back(strides()[i]);
   }
   sz.push_back(len);
-  st.push_back(strides()[size_t(d0)] + strides()[size_t(d1)]);
+  int64_t diag_stride = 0;
+  check<ShapeError>(detail::add_ok(strides()[size_t(d0)], strides()[size_t(d1)], diag_stride),
+                    "diagonal: the strides of shape ", shape_str(sizes()), " overflow int64");
+  st.push_back(diag_stride);
   Tensor out = make_view(*this, sz, st, start);
   if (needs_grad(*this)) {
     Dims in = sizes();
@@ -363,6 +416,7 @@ Tensor Tensor::index(std::initializer_list<TensorIndex> idx) const {
 }
 
 Tensor Tensor::index(const std::vector<TensorIndex>& idx) const {
+  check_defined("index", *this);
   if (detail::has_tensor_index(idx)) return detail::advanced_index(*this, idx);  // index_put.cpp
   int64_t consumed = 0, ellipses = 0;
   for (const TensorIndex& i : idx) {

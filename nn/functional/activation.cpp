@@ -91,6 +91,7 @@ Tensor relu(const Tensor& x) { return x.relu(); }
 // erf is not an engine op: its forward runs on plain data here, its backward
 // d/dx erf(x) = 2/√π e^{-x²} is written in Tensor ops (so it differentiates again).
 Tensor erf(const Tensor& x) {
+  check_defined("erf", x);
   Tensor xc = x.detach().contiguous();
   Tensor out = empty(xc.shape(), xc.dtype());
   dispatch_floating(xc.dtype(), "erf", [&](auto tag) {
@@ -109,6 +110,7 @@ Tensor erf(const Tensor& x) {
 }
 
 Tensor gelu(const Tensor& x, const std::string& approximate) {
+  check_defined("gelu", x);
   if (approximate == "none") return 0.5 * x * (1.0 + erf(x * M_SQRT1_2));
   check<ValueError>(approximate == "tanh", "gelu: approximate must be 'none' or 'tanh', got '",
                     approximate, "'");
@@ -117,6 +119,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 }
 
 Tensor softplus(const Tensor& x, double beta, double threshold) {
+  check_defined("softplus", x);
   check<ValueError>(beta > 0, "softplus: beta must be positive, got ", beta);
   const Tensor bx = x * beta;
   // PyTorch: x where beta*x > threshold, else log(1 + exp(beta x)) / beta.
@@ -125,6 +128,7 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {
+  check_defined("layer_norm", x);
   const int64_t k = int64_t(normalized_shape.size());
   check<ShapeError>(k >= 1 && x.dim() >= k, "layer_norm: normalized_shape ",
                     shape_str(Dims(normalized_shape.begin(), normalized_shape.end())),
@@ -146,6 +150,7 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
 }
 
 Tensor dropout(const Tensor& x, double p, bool training) {
+  check_defined("dropout", x);
   check<ValueError>(p >= 0 && p <= 1, "dropout: probability has to be between 0 and 1, but got ",
                     p);
   if (!training || p == 0) return x;
@@ -155,6 +160,7 @@ Tensor dropout(const Tensor& x, double p, bool training) {
 }
 
 Tensor embedding(const Tensor& indices, const Tensor& weight) {
+  check_defined("embedding", indices, weight);
   check<DtypeError>(indices.dtype() == kInt64, "embedding: indices must be int64, got ",
                     dtype_name(indices.dtype()));
   check<ShapeError>(weight.dim() == 2, "embedding: weight must be 2-d, got shape ",

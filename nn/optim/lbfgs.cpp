@@ -218,6 +218,16 @@ Tensor LBFGS::step(const std::function<Tensor()>& closure) {
                     "LBFGS: step needs a closure that reevaluates the model and returns the loss");
   NoGradGuard guard;
   const ParamGroup& group = param_groups()[0];
+  // As PyTorch, nothing to optimize is an error (its max() of an empty gradient raises); here
+  // before the closure runs, so nothing is touched.
+  int64_t total = 0;
+  std::string shapes;
+  for (const Tensor& p : group.params) {
+    total += p.numel();
+    shapes += (shapes.empty() ? "" : ", ") + std::string(shape_str(p.sizes()));
+  }
+  check<ValueError>(total > 0, "LBFGS: the parameters hold no elements (shapes ", shapes,
+                    "): nothing to optimize");
   const double lr = group["lr"], tolerance_grad = group["tolerance_grad"],
                tolerance_change = group["tolerance_change"];
   const int64_t max_iter = int64_t(group["max_iter"]), max_eval = int64_t(group["max_eval"]);

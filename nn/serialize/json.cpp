@@ -1,6 +1,8 @@
 #include <paragrad/nn/serialize/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include <paragrad/engine/error.hpp>
@@ -8,24 +10,30 @@
 namespace paragrad::serialize::json {
 
 namespace {
-
 constexpr int kMaxDepth = 64;
+}  // namespace
 
 class Parser {
  public:
-  explicit Parser(const std::string& s) : s_(s) {}
+  explicit Parser(std::string_view s) : s_(s) {}
 
-  Value parse_document() {
+  Document parse_document() {
+    if (s_.size() >= (uint64_t(1) << 32)) fail("text longer than 4 GB");
     skip_ws();
-    Value v = parse_value(0);
+    parse_value(0);
     skip_ws();
     if (pos_ != s_.size()) fail("unexpected trailing characters");
-    return v;
+    doc_.nodes_.shrink_to_fit();
+    doc_.strings_.shrink_to_fit();
+    return std::move(doc_);
   }
 
  private:
-  [[noreturn]] void fail(const std::string& why) const {
-    throw ValueError(cat("safetensors: invalid JSON header: ", why, " at byte ", pos_));
+  using Node = Document::Node;
+
+  [[noreturn]] void fail(const std::string& why) const { fail_at(why, pos_); }
+  [[noreturn]] static void fail_at(const std::string& why, size_t pos) {
+    throw ValueError(cat("safetensors: invalid JSON header: ", why, " at byte ", pos));
   }
   bool at_end() const { return pos_ >= s_.size(); }
   char peek() const { return at_end() ? '\0' : s_[pos_]; }
@@ -41,91 +49,115 @@ class Parser {
   void literal(const char* word) {
     for (const char* p = word; *p; ++p) expect(*p);
   }
+  uint32_t push(Kind kind, uint8_t flags = 0, uint32_t count = 0, uint64_t data = 0) {
+    doc_.nodes_.push_back(Node{kind, flags, count, data});
+    return uint32_t(doc_.nodes_.size() - 1);
+  }
 
-  Value parse_value(int depth) {
+  void parse_value(int depth) {
     if (depth > kMaxDepth) fail("nesting too deep");
-    Value v;
     switch (peek()) {
       case '{':
-        parse_object(v, depth);
+        parse_object(depth);
         break;
       case '[':
-        parse_array(v, depth);
+        parse_array(depth);
         break;
       case '"':
-        v.kind = Value::Kind::String;
-        v.string = parse_string();
+        parse_string();
         break;
       case 't':
         literal("true");
-        v.kind = Value::Kind::Bool;
-        v.boolean = true;
+        push(Kind::Bool, 1);
         break;
       case 'f':
         literal("false");
-        v.kind = Value::Kind::Bool;
+        push(Kind::Bool, 0);
         break;
       case 'n':
         literal("null");
+        push(Kind::Null);
         break;
       default:
         if (peek() == '-' || (peek() >= '0' && peek() <= '9')) {
-          parse_number(v);
+          parse_number();
         } else {
           fail(at_end() ? "unexpected end" : "unexpected character");
         }
     }
-    return v;
   }
 
-  void parse_object(Value& v, int depth) {
-    v.kind = Value::Kind::Object;
+  void parse_object(int depth) {
+    const uint32_t self = push(Kind::Object);
     expect('{');
     skip_ws();
+    uint32_t members = 0;
+    // (key node, its byte offset), for the duplicate check once the object is complete (the
+    // string buffer no longer moves then).
+    std::vector<std::pair<uint32_t, size_t>> keys;
     if (peek() == '}') {
       ++pos_;
-      return;
-    }
-    while (true) {
-      skip_ws();
-      if (peek() != '"') fail("expected a string key");
-      std::string key = parse_string();
-      for (const auto& kv : v.object)
-        if (kv.first == key) fail(cat("duplicate key \"", key, "\""));
-      skip_ws();
-      expect(':');
-      skip_ws();
-      Value item = parse_value(depth + 1);
-      v.object.emplace_back(std::move(key), std::move(item));
-      skip_ws();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
+    } else {
+      while (true) {
+        skip_ws();
+        if (peek() != '"') fail("expected a string key");
+        keys.emplace_back(uint32_t(doc_.nodes_.size()), pos_);
+        parse_string();
+        skip_ws();
+        expect(':');
+        skip_ws();
+        parse_value(depth + 1);
+        ++members;
+        skip_ws();
+        if (peek() == ',') {
+          ++pos_;
+          continue;
+        }
+        expect('}');
+        break;
       }
-      expect('}');
-      return;
     }
+    doc_.nodes_[self].count = members;
+    doc_.nodes_[self].data = doc_.nodes_.size();
+    check_unique(keys);
   }
 
-  void parse_array(Value& v, int depth) {
-    v.kind = Value::Kind::Array;
+  // Sorting, not hashing: O(k log k) for k keys whatever the keys are.
+  void check_unique(std::vector<std::pair<uint32_t, size_t>>& keys) const {
+    if (keys.size() < 2) return;
+    auto key = [&](const std::pair<uint32_t, size_t>& k) { return Value(&doc_, k.first).string(); };
+    std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+      const int c = key(a).compare(key(b));
+      return c != 0 ? c < 0 : a.second < b.second;
+    });
+    for (size_t i = 1; i < keys.size(); ++i)
+      if (key(keys[i]) == key(keys[i - 1]))
+        fail_at(cat("duplicate key \"", std::string(key(keys[i])), "\""), keys[i].second);
+  }
+
+  void parse_array(int depth) {
+    const uint32_t self = push(Kind::Array);
     expect('[');
     skip_ws();
+    uint32_t elements = 0;
     if (peek() == ']') {
       ++pos_;
-      return;
-    }
-    while (true) {
-      skip_ws();
-      v.array.push_back(parse_value(depth + 1));
-      skip_ws();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
+    } else {
+      while (true) {
+        skip_ws();
+        parse_value(depth + 1);
+        ++elements;
+        skip_ws();
+        if (peek() == ',') {
+          ++pos_;
+          continue;
+        }
+        expect(']');
+        break;
       }
-      expect(']');
-      return;
     }
+    doc_.nodes_[self].count = elements;
+    doc_.nodes_[self].data = doc_.nodes_.size();
   }
 
   unsigned hex4() {
@@ -164,13 +196,15 @@ class Parser {
     }
   }
 
-  std::string parse_string() {
+  // Decodes a string literal into the document's string buffer and adds its node.
+  void parse_string() {
     expect('"');
-    std::string out;
+    std::string& out = doc_.strings_;
+    const size_t begin = out.size();
     while (true) {
       if (at_end()) fail("unterminated string");
       const unsigned char c = static_cast<unsigned char>(s_[pos_++]);
-      if (c == '"') return out;
+      if (c == '"') break;
       if (c < 0x20) fail("control character in string");
       if (c != '\\') {
         out += char(c);
@@ -221,13 +255,14 @@ class Parser {
           fail("bad escape");
       }
     }
+    push(Kind::String, 0, uint32_t(out.size() - begin), begin);
   }
 
-  void parse_number(Value& v) {
-    v.kind = Value::Kind::Number;
+  void parse_number() {
     const size_t start = pos_;
+    bool negative = false;
     if (peek() == '-') {
-      v.negative = true;
+      negative = true;
       ++pos_;
     }
     if (!(peek() >= '0' && peek() <= '9')) fail("bad number");
@@ -257,18 +292,62 @@ class Parser {
       if (!(peek() >= '0' && peek() <= '9')) fail("bad exponent");
       while (peek() >= '0' && peek() <= '9') ++pos_;
     }
-    v.is_integer = integral && !overflow;
-    v.magnitude = v.is_integer ? mag : 0;
-    v.number = std::strtod(s_.substr(start, pos_ - start).c_str(), nullptr);
+    if (integral && !overflow) {
+      push(Kind::Number, uint8_t(Document::kInteger | (negative ? Document::kNegative : 0)), 0,
+           mag);
+    } else {
+      const double v = std::strtod(std::string(s_.substr(start, pos_ - start)).c_str(), nullptr);
+      uint64_t bits;
+      std::memcpy(&bits, &v, sizeof bits);
+      push(Kind::Number, negative ? Document::kNegative : 0, 0, bits);
+    }
   }
 
-  const std::string& s_;
+  std::string_view s_;
   size_t pos_ = 0;
+  Document doc_;
 };
 
-}  // namespace
+// --- Value ---------------------------------------------------------------------------------------
 
-Value parse(const std::string& text) { return Parser(text).parse_document(); }
+Kind Value::kind() const { return doc_->nodes_[node_].kind; }
+bool Value::boolean() const { return doc_->nodes_[node_].flags != 0; }
+bool Value::is_integer() const {
+  const auto& n = doc_->nodes_[node_];
+  return n.kind == Kind::Number && (n.flags & Document::kInteger);
+}
+bool Value::negative() const { return (doc_->nodes_[node_].flags & Document::kNegative) != 0; }
+uint64_t Value::magnitude() const { return is_integer() ? doc_->nodes_[node_].data : 0; }
+double Value::number() const {
+  const auto& n = doc_->nodes_[node_];
+  if (n.flags & Document::kInteger) {
+    const double m = double(n.data);
+    return (n.flags & Document::kNegative) ? -m : m;
+  }
+  double v;
+  std::memcpy(&v, &n.data, sizeof v);
+  return v;
+}
+std::string_view Value::string() const {
+  const auto& n = doc_->nodes_[node_];
+  return std::string_view(doc_->strings_).substr(size_t(n.data), n.count);
+}
+size_t Value::size() const { return doc_->nodes_[node_].count; }
+
+Value::Range Value::elements() const {
+  const auto& n = doc_->nodes_[node_];
+  const bool container = n.kind == Kind::Array || n.kind == Kind::Object;
+  const uint32_t first = node_ + 1, end = container ? uint32_t(n.data) : first;
+  return Range{Iterator(doc_, container ? first : end), Iterator(doc_, end)};
+}
+
+Value::Iterator& Value::Iterator::operator++() {
+  const auto& n = doc_->nodes_[node_];
+  node_ = (n.kind == Kind::Array || n.kind == Kind::Object) ? uint32_t(n.data) : node_ + 1;
+  return *this;
+}
+
+Document parse(std::string_view text) { return Parser(text).parse_document(); }
 
 std::string quote(const std::string& s) {
   static const char* hex = "0123456789abcdef";

@@ -96,7 +96,9 @@ TEST_CASE("a double scalar does not promote a float32 tensor", "[dtype]") {
   CHECK((1.0 - f).dtype() == kFloat32);
   CHECK((f + 1e-300).dtype() == kFloat32);
   CHECK(f.pow(2.5).dtype() == kFloat32);
-  CHECK(f.clamp(0.5, 1e300).dtype() == kFloat32);
+  CHECK(f.clamp(0.5, 1e30).dtype() == kFloat32);
+  // A finite bound float32 cannot hold is refused, as torch.clamp refuses it.
+  CHECK_THROWS_AS(f.clamp(0.5, 1e300), ValueError);
 }
 
 TEST_CASE(

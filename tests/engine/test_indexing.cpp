@@ -96,7 +96,9 @@ TEST_CASE("gather picks elements along a dim like torch.gather", "[indexing]") {
   CHECK(x.gather(1, idx).tolist() == std::vector<double>{3, 1, 5, 5});
   Tensor idx0 = tensor({{1, 0, 1}}, kInt64);
   CHECK(x.gather(0, idx0).tolist() == std::vector<double>{4, 2, 6});
-  CHECK(x.gather(-1, tensor({-1, 0}, {2, 1}, kInt64)).tolist() == std::vector<double>{3, 4});
+  CHECK(x.gather(-1, tensor({2, 0}, {2, 1}, kInt64)).tolist() == std::vector<double>{3, 4});
+  // A negative index is out of range, as in torch.gather (unlike a negative dim).
+  REQUIRE_THROWS_AS(x.gather(-1, tensor({-1, 0}, {2, 1}, kInt64)), IndexError);
 }
 
 TEST_CASE("scatter_add adds src at index along a dim and accumulates duplicates", "[indexing]") {
