@@ -104,14 +104,24 @@ std::string FixedRank::singular_violation(const Tensor&, const Tensor& S, double
   const Tensor ratio =
       S.narrow(-1, r_ - 1, 1).squeeze(-1) / S.narrow(-1, 0, 1).squeeze(-1).clamp_min(1e-300);
   const double worst = ratio.numel() == 0 ? 1.0 : ratio.min().item<double>();
-  if (worst > tol) return "";
-  return cat("rank < ", r_, ": sigma_", r_, " / sigma_1 = ", detail::num(worst),
-             " <= ", detail::num(tol));
+  if (worst <= tol)
+    return cat("rank < ", r_, ": sigma_", r_, " / sigma_1 = ", detail::num(worst),
+               " <= ", detail::num(tol));
+  return bound_violation(S, tol);
+}
+
+std::string FixedRank::bound_violation(const Tensor& S, double tol) const {
+  const double sup = maps::positive_supremum(f_);
+  if (!std::isfinite(sup)) return "";
+  return exceeds(cat("sigma_1 / ", sup, " - 1 (f = ", f_, " is bounded)"),
+                 max_of(S.narrow(-1, 0, 1)) / sup - 1.0, tol);
 }
 
 Tensor FixedRank::sample_singular_values(const Tensor& S) const {
   // Kept away from 0 relative to the largest, so that a sample has rank r numerically.
-  return maximum(S, 0.05 * S.narrow(-1, 0, 1));
+  const Tensor s = maximum(S, 0.05 * S.narrow(-1, 0, 1));
+  const double sup = maps::positive_supremum(f_);
+  return std::isfinite(sup) ? s * (0.9 * sup) / s.narrow(-1, 0, 1) : s;
 }
 
 Invertible::Invertible(Shape shape, Dtype dtype, std::string f, Triv triv, std::string constraint)
@@ -124,11 +134,18 @@ Tensor Invertible::sample() const {
   return cat({X.narrow(-1, 0, 1) * flip.unsqueeze(-1).unsqueeze(-1), X.narrow(-1, 1, n_ - 1)}, -1);
 }
 
-std::string Invertible::singular_violation(const Tensor& X64, const Tensor&, double) const {
-  // det > 0; U and V then keep det(U) det(V) = +1 along any optimization path.
+namespace {
+std::string det_violation(const Tensor& X64, const std::string& constraint) {
   const double det_min = linalg::det(X64).min().item<double>();
   if (det_min > 0) return "";
-  return cat("det = ", detail::num(det_min), " (", constraint(), " needs det > 0)");
+  return cat("det = ", detail::num(det_min), " (", constraint, " needs det > 0)");
+}
+}  // namespace
+
+std::string Invertible::singular_violation(const Tensor& X64, const Tensor& S, double tol) const {
+  // det > 0; U and V then keep det(U) det(V) = +1 along any optimization path.
+  std::string why = det_violation(X64, constraint());
+  return why.empty() ? bound_violation(S, tol) : why;
 }
 
 SpecialLinear::SpecialLinear(Shape shape, Dtype dtype, std::string f, Triv triv)
@@ -139,10 +156,17 @@ Tensor SpecialLinear::singular_values(const Tensor& s) const {
   return (l - l.mean({-1}, true)).exp();  // f(s) / geometric mean
 }
 
+Tensor SpecialLinear::singular_values_inverse(const Tensor& S) const {
+  // g(s) = f(s) / geometric mean is scale-free: bring S into a bounded f's range first.
+  const double sup = maps::positive_supremum(f_);
+  if (!std::isfinite(sup)) return FixedRank::singular_values_inverse(S);
+  return FixedRank::singular_values_inverse(S * (0.5 * sup) / S.amax({-1}, true));
+}
+
 std::string SpecialLinear::singular_violation(const Tensor& X64, const Tensor& S,
                                               double tol) const {
-  std::string why = Invertible::singular_violation(X64, S, tol);
-  if (!why.empty()) return why;
+  std::string why = det_violation(X64, constraint());  // (f's bound does not apply: g is
+  if (!why.empty()) return why;                        // scale-free)
   // |log det| / n = |mean log sigma|
   return exceeds("|log det| / n", max_of(S.log().mean({-1}).abs()), tol);
 }

@@ -185,6 +185,8 @@ class FixedRank : public LowRank {
   Tensor singular_values_inverse(const Tensor& S) const override;
   std::string singular_violation(const Tensor& X64, const Tensor& S, double tol) const override;
   Tensor sample_singular_values(const Tensor& S) const override;
+  // "" unless f is bounded ("sigmoid") and sigma_1 exceeds its supremum.
+  std::string bound_violation(const Tensor& S, double tol) const;
 
   std::string f_;
 };
@@ -210,6 +212,7 @@ class SpecialLinear : public Invertible {
 
  protected:
   Tensor singular_values(const Tensor& s) const override;
+  Tensor singular_values_inverse(const Tensor& S) const override;  // any scale of S will do
   std::string singular_violation(const Tensor& X64, const Tensor& S, double tol) const override;
   Tensor sample_singular_values(const Tensor& S) const override;
 };

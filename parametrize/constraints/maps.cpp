@@ -50,6 +50,10 @@ Tensor positive(const std::string& f, const Tensor& x) {
                        "\"; expected \"softplus\", \"exp\" or \"sigmoid\""));
 }
 
+double positive_supremum(const std::string& f) {
+  return f == "sigmoid" ? 1.0 + kPositiveEpsilon : std::numeric_limits<double>::infinity();
+}
+
 Tensor positive_inverse(const std::string& f, const Tensor& y) {
   if (f == "softplus") return inverse_softplus((y - kPositiveEpsilon).clamp_min(tiny(y)));
   if (f == "exp") return y.clamp_min(tiny(y)).log();

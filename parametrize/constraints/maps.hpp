@@ -17,6 +17,9 @@ namespace paragrad::constraints::maps {
 bool is_positive_map(const std::string& f);
 bool is_bounded_map(const std::string& f);
 Tensor positive(const std::string& f, const Tensor& x);
+// The supremum of a positive map's values: infinity, or 1 + 1e-6 for "sigmoid" (whose
+// constraints then hold values below it only).
+double positive_supremum(const std::string& f);
 // The inverse on the map's range; values at or below its infimum are clamped just above it.
 Tensor positive_inverse(const std::string& f, const Tensor& y);
 Tensor bounded(const std::string& f, const Tensor& x);

@@ -1,5 +1,7 @@
 // Symmetric positive (semi)definite matrices Q diag(f(l)) Q^T (geotorch's SymF family: PSD,
 // PSSD, PSSDLowRank, PSSDFixedRank) and correlation matrices built on them.
+#include <cmath>
+
 #include <paragrad/linalg/linalg.hpp>
 #include <paragrad/parametrize/constraints/detail.hpp>
 #include <paragrad/parametrize/constraints/manifolds.hpp>
@@ -65,7 +67,11 @@ Tensor SymF::sample() const {
   auto [lambda, V] = linalg::eigh(matmul(G, G.mT()));
   Tensor l = top_descending(lambda, r_);
   // Positive maps: the top r eigenvalues kept away from 0 relative to the largest.
-  if (f_ != "abs") l = maximum(l, 0.05 * l.narrow(-1, 0, 1));
+  if (f_ != "abs") {
+    l = maximum(l, 0.05 * l.narrow(-1, 0, 1));
+    const double sup = maps::positive_supremum(f_);
+    if (std::isfinite(sup)) l = l * (0.9 * sup) / l.narrow(-1, 0, 1);
+  }
   return maps::congruence(top_descending(V, r_), l.clamp_min(0.0)).to(tensor_dtype());
 }
 
@@ -78,7 +84,14 @@ std::string SymF::violation(const Tensor& X, double tol) const {
   const Tensor scale = lambda.abs().amax({-1}).clamp_min(1e-300);
   why = exceeds("-lambda_min / max|lambda|",
                 max_of((-lambda.narrow(-1, 0, 1).squeeze(-1)).clamp_min(0.0) / scale), tol);
-  if (!why.empty() || r_ == n_) return why;
+  if (!why.empty()) return why;
+  if (f_ != "abs" && std::isfinite(maps::positive_supremum(f_))) {
+    const double sup = maps::positive_supremum(f_);
+    why = exceeds(cat("lambda_1 / ", sup, " - 1 (f = ", f_, " is bounded)"),
+                  max_of(lambda.narrow(-1, n_ - 1, 1)) / sup - 1.0, tol);
+    if (!why.empty()) return why;
+  }
+  if (r_ == n_) return why;
   why = exceeds(cat("rank > ", r_, ": lambda_", r_ + 1, " / lambda_1"),
                 max_of(lambda.narrow(-1, n_ - r_ - 1, 1).squeeze(-1) / scale), tol);
   if (!why.empty() || f_ == "abs") return why;
