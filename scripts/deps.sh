@@ -11,6 +11,8 @@
 
 PARAGRAD_BUILD_PACKAGES=(cmake make g++ libeigen3-dev)
 PARAGRAD_TEST_PACKAGES=(catch2 pkgconf)
+# scripts/demo: gnuplot draws the gallery's SVG plots; graphviz renders autograd graphs (DOT).
+PARAGRAD_DEMO_PACKAGES=(gnuplot-nox graphviz)
 
 paragrad_deps() {
   local packages=("$@") missing=() pkg

@@ -125,7 +125,7 @@ PARAGRAD_DEMO("copy_memory", "copying memory with an orthogonal RNN (expRNN), vs
               {{"T", "100", "delay (sequence length T + 20)", "1000"},
                {"hidden", "64", "hidden size", "190"},
                {"batch", "64", "batch size", "128"},
-               {"steps", "600", "training steps", "4000"},
+               {"steps", "400", "training steps", "4000"},
                {"triv", "expm", "expm or cayley"},
                {"lr", "2e-3", "Adam learning rate"},
                {"lr_orthogonal", "2e-4", "Adam learning rate of the recurrent weight"}},

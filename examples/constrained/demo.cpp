@@ -200,6 +200,8 @@ double adam(Run& run, nn::Module& m, const Loop& loop, double lr) {
     }
     loss.backward();
     opt.step();
+    if (loop.decay != 1.0)
+      for (auto& group : opt.param_groups()) group["lr"] *= loop.decay;
     last = value(loss);
     run.log(step, loop.steps, last, loop.violation());
     if (loop.rebase_every > 0 && step % loop.rebase_every == 0) rebase(loop, opt);

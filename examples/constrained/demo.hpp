@@ -108,6 +108,7 @@ struct Loop {
   std::function<Tensor()> loss;       // the objective, recomputed from the module (with grad)
   std::function<double()> violation;  // the constraint's residual now (reported, not enforced)
   int64_t steps = 100;
+  double decay = 1.0;  // Adam: every learning rate is multiplied by this after each step
   // Dynamic trivialization every `rebase_every` steps (0: never): constraints::update_base on
   // each name in `rebase`, resetting the optimizer's state for their originals.
   int64_t rebase_every = 0;

@@ -1,6 +1,6 @@
 // Problem: the dominant eigenvector of a symmetric matrix A, i.e. maximize x^T A x over the unit
 // sphere |x| = 1 (the Rayleigh quotient). The constraint: sphere (the exponential-map chart at a
-// base point, re-based every step: dynamic trivialization). The optimizer: LBFGS. Closed form:
+// base point, re-based every 5 steps: dynamic trivialization). The optimizer: LBFGS. Closed form:
 // the eigenvector of A's largest eigenvalue from linalg::eigh. The gap is the sine of the angle
 // between the two, |x - <x, v> v|, with tolerance 1e-6.
 #include "demo.hpp"
@@ -25,7 +25,7 @@ Result run(Run& r) {
   };
   loop.violation = [&] { return std::abs(value(m.get("x").norm()) - 1.0); };
   loop.steps = r.integer("steps");
-  loop.rebase_every = 1;
+  loop.rebase_every = r.integer("rebase");
   loop.rebase = {{&m, "x"}};
   lbfgs(r, m, loop);
   r.plot_trajectory();
@@ -43,6 +43,7 @@ Result run(Run& r) {
 
 PARAGRAD_DEMO("eigenvector", "dominant eigenvector of a symmetric matrix, vs eigh", "sphere",
               {{"n", "200", "matrix size", "1000"},
-               {"steps", "30", "LBFGS steps (20 iterations each)"}},
+               {"steps", "30", "LBFGS steps (20 iterations each)"},
+               {"rebase", "5", "update_base every this many steps (0: never)"}},
               run);
 }  // namespace

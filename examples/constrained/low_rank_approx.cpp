@@ -1,6 +1,6 @@
 // Problem: the best rank-r approximation of a matrix A in the Frobenius norm: minimize |X - A|_F
 // over matrices of rank <= r (low_rank) and of rank exactly r (fixed_rank, f = softplus). The
-// optimizer: LBFGS, re-based every step. Closed form (Eckart-Young): the truncated SVD, whose
+// optimizer: LBFGS, re-based every 5 steps. Closed form (Eckart-Young): the truncated SVD, whose
 // error is sqrt(sum_{i > r} sigma_i^2). The gap is the relative excess error of the worse of the
 // two, (|X - A| - EY) / EY, tolerance 1e-6.
 #include "demo.hpp"
@@ -36,7 +36,7 @@ Result run(Run& r) {
       return value(S.narrow(0, rank, 1).sum() / S.narrow(0, 0, 1).sum());  // sigma_{r+1} / sigma_1
     };
     loop.steps = r.integer("steps");
-    loop.rebase_every = 1;
+    loop.rebase_every = r.integer("rebase");
     loop.rebase = {{&m, "X"}};
     r.say(cat(kind, "(", rank, "):"));
     lbfgs(r, m, loop);
@@ -53,6 +53,7 @@ PARAGRAD_DEMO("low_rank_approx", "best rank-r approximation, vs Eckart-Young (tr
               {{"rows", "60", "rows of A", "400"},
                {"cols", "40", "columns of A", "300"},
                {"rank", "5", "target rank"},
-               {"steps", "20", "LBFGS steps (20 iterations each) per constraint"}},
+               {"steps", "20", "LBFGS steps (20 iterations each) per constraint"},
+               {"rebase", "5", "update_base every this many steps (0: never)"}},
               run);
 }  // namespace

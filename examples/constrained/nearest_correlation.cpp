@@ -1,10 +1,12 @@
 // Problem: the nearest correlation matrix (Higham 2002). Given a symmetric matrix A with unit
 // diagonal that is not positive semidefinite (an inconsistent estimate of correlations), find
 // the correlation matrix C (symmetric positive definite, unit diagonal) minimizing |C - A|_F. The
-// constraint: correlation. The optimizer: Adam. Reference: Higham's alternating projections with
-// Dykstra's correction, run to convergence in the same program. The optimum lies on the boundary
-// (C is singular), which the parametrization approaches from inside, so the gap is the relative
-// excess distance (|C - A| - |C_H - A|) / |C_H - A|, tolerance 1e-5.
+// constraint: correlation. The optimizer: LBFGS, re-based every 5 steps (without re-basing it
+// stalls: the chart's eigenvector rotations degenerate near the boundary), or Adam. Reference:
+// Higham's alternating projections with Dykstra's correction, run to convergence in the same
+// program. The optimum lies on the boundary (C is singular), which the parametrization approaches
+// from inside, so the gap is the relative excess distance (|C - A| - |C_H - A|) / |C_H - A|,
+// tolerance 1e-5.
 #include "demo.hpp"
 
 namespace {
@@ -53,8 +55,8 @@ Result run(Run& r) {
 
   nn::Module m;
   m.register_parameter("C", zeros({n, n}, kFloat64));
-  constraints::correlation(m, "C");
-  m.set("C", eye(n, kFloat64));  // start from the identity
+  constraints::correlation(m, "C");  // starts from a random correlation matrix
+  // (Not from I: there P's eigenvalues coincide and the gradient of its eigenvectors vanishes.)
   Loop loop;
   loop.loss = [&] { return 0.5 * (m.get("C") - A).square().sum(); };
   loop.violation = [&] {
@@ -63,7 +65,14 @@ Result run(Run& r) {
                     std::max(0.0, -value(linalg::eigvalsh(Cm).min())));
   };
   loop.steps = r.integer("steps");
-  adam(r, m, loop, r.num("lr"));
+  loop.decay = r.num("decay");
+  if (r.str("optimizer") == "lbfgs") {
+    loop.rebase_every = r.integer("rebase");
+    loop.rebase = {{&m, "C"}};
+    lbfgs(r, m, loop);
+  } else {
+    adam(r, m, loop, r.num("lr"));
+  }
   r.plot_trajectory();
   const Tensor Cm = m.get("C").detach();
   const double dist = value((Cm - A).norm());
@@ -79,8 +88,11 @@ Result run(Run& r) {
 
 PARAGRAD_DEMO("nearest_correlation", "nearest correlation matrix, vs Higham's projections",
               "correlation",
-              {{"n", "10", "matrix size", "40"},
-               {"steps", "3000", "Adam steps"},
-               {"lr", "0.02", "Adam learning rate"}},
+              {{"n", "10", "matrix size", "20"},
+               {"optimizer", "lbfgs", "lbfgs or adam"},
+               {"steps", "150", "LBFGS steps (20 iterations each), or Adam steps", "2000"},
+               {"rebase", "5", "LBFGS: update_base every this many steps (0: never)"},
+               {"lr", "0.02", "Adam learning rate"},
+               {"decay", "1", "Adam learning-rate decay per step"}},
               run);
 }  // namespace

@@ -1,7 +1,7 @@
 // Problem: rotation fitting (orthogonal Procrustes / Kabsch) for a batch of point clouds: for
 // each cloud b find the rotation R_b in SO(3) that best maps points P_b onto noisy rotated copies
 // Q_b, minimizing sum_b |P_b R_b^T - Q_b|^2. The constraint: special_orthogonal on a [B, 3, 3]
-// weight (leading dims are batch dims), re-based every step. The optimizer: LBFGS. Closed form:
+// weight (leading dims are batch dims), re-based every 5 steps. The optimizer: LBFGS. Closed form:
 // Kabsch's R_b = V diag(1, 1, det(V U^T)) U^T from the SVD U S V^T of P_b^T Q_b. The gap is
 // max_b |R_b - R_b*|_F, tolerance 1e-6. Plot: cloud 0 before, its target and the fitted cloud.
 #include "demo.hpp"
@@ -23,7 +23,7 @@ Result run(Run& r) {
   loop.loss = [&] { return (matmul(P, m.get("R").mT()) - Q).square().sum() / double(B * npts); };
   loop.violation = [&] { return orthogonality(m.get("R")); };
   loop.steps = r.integer("steps");
-  loop.rebase_every = 1;
+  loop.rebase_every = r.integer("rebase");
   loop.rebase = {{&m, "R"}};
   lbfgs(r, m, loop);
   r.plot_trajectory();
@@ -62,6 +62,7 @@ PARAGRAD_DEMO("procrustes", "rotation fitting for a batch of point clouds, vs Ka
               {{"clouds", "16", "point clouds in the batch", "256"},
                {"points", "40", "points per cloud"},
                {"noise", "0.05", "noise on the targets"},
-               {"steps", "15", "LBFGS steps (20 iterations each)"}},
+               {"steps", "15", "LBFGS steps (20 iterations each)"},
+               {"rebase", "5", "update_base every this many steps (0: never)"}},
               run);
 }  // namespace

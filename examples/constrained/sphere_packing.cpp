@@ -1,7 +1,7 @@
 // Problem: spread N points on the unit sphere in R^3 (Thomson's problem): minimize the
 // electrostatic energy sum_{i<j} 1 / |x_i - x_j| over N points with |x_i| = 1. The constraint:
-// sphere on an [N, 3] weight (each row a point: leading dims are batch dims), re-based every
-// step. The optimizer: LBFGS. Closed form, for N = 2, 3, 4, 6: antipodal points, an equilateral
+// sphere on an [N, 3] weight (each row a point: leading dims are batch dims), re-based every 5
+// steps. The optimizer: LBFGS. Closed form, for N = 2, 3, 4, 6: antipodal points, an equilateral
 // triangle on a great circle, the regular tetrahedron (every pairwise angle arccos(-1/3) =
 // 109.4712 degrees), the octahedron. The gap is the largest difference between the sorted
 // pairwise angles and the closed form's, in degrees, tolerance 1e-4. Plot: the points on the
@@ -47,7 +47,7 @@ Result run(Run& r) {
     return value((m.get("x").detach().square().sum({1}).sqrt() - 1.0).abs().max());
   };
   loop.steps = r.integer("steps");
-  loop.rebase_every = 1;
+  loop.rebase_every = r.integer("rebase");
   loop.rebase = {{&m, "x"}};
   lbfgs(r, m, loop);
   r.plot_trajectory();
@@ -67,16 +67,27 @@ Result run(Run& r) {
   std::vector<std::vector<double>> cols;
   for (int64_t c = 0; c < 3; ++c) cols.push_back(x.select(1, c).contiguous().tolist());
   r.write_csv("points.csv", {"x", "y", "z"}, cols);
+  std::vector<std::vector<double>> edges(6);  // every pair: from (x, y, z) by (dx, dy, dz)
+  for (int64_t i = 0; i < N; ++i)
+    for (int64_t j = i + 1; j < N; ++j)
+      for (int64_t c = 0; c < 3; ++c) {
+        edges[size_t(c)].push_back(cols[size_t(c)][size_t(i)]);
+        edges[size_t(c + 3)].push_back(cols[size_t(c)][size_t(j)] - cols[size_t(c)][size_t(i)]);
+      }
+  r.write_csv("edges.csv", {"x", "y", "z", "dx", "dy", "dz"}, edges);
   r.gnuplot(
       "points",
       "set title 'sphere_packing: " + std::to_string(N) +
           " points' noenhanced\n"
-          "set parametric\nset isosamples 18, 12\nset urange [0:2*pi]\nset vrange [-pi/2:pi/2]\n"
-          "set view equal xyz\nset view 65, 35\nunset border\nunset tics\nset hidden3d offset 0\n"
-          "splot cos(u)*cos(v), sin(u)*cos(v), sin(v) with lines lc rgb '#cccccc' notitle, '" +
+          "set parametric\nset isosamples 24, 12\nset urange [0:2*pi]\nset vrange [-pi/2:pi/2]\n"
+          "set view equal xyz\nset view 65, 35\nunset border\nunset tics\nset key bottom right\n"
+          "splot cos(u)*cos(v), sin(u)*cos(v), sin(v) with lines lc rgb '#dddddd' notitle, '" +
+          r.path("edges.csv") +
+          "' skip 1 using 1:2:3:4:5:6 with vectors nohead lw 2 "
+          "lc rgb '#1f77b4' title 'pairs', '" +
           r.path("points.csv") +
-          "' skip 1 using 1:2:3 with points pt 7 ps 2 lc rgb '#d62728' "
-          "title 'points'\n");
+          "' skip 1 using 1:2:3 "
+          "with points pt 7 ps 2 lc rgb '#d62728' title 'points'\n");
   Result res{gap, 1e-4, "max |pairwise angle - closed form| (degrees)", {}};
   res.checks.push_back({"points on the unit sphere (1e-12)", loop.violation() < 1e-12});
   return res;
@@ -85,6 +96,7 @@ Result run(Run& r) {
 PARAGRAD_DEMO("sphere_packing", "points on the sphere (Thomson), vs the regular tetrahedron",
               "sphere (batched rows)",
               {{"points", "4", "number of points: 2, 3, 4 or 6", "6"},
-               {"steps", "20", "LBFGS steps (20 iterations each)"}},
+               {"steps", "20", "LBFGS steps (20 iterations each)"},
+               {"rebase", "5", "update_base every this many steps (0: never)"}},
               run);
 }  // namespace

@@ -1,6 +1,6 @@
 // Problem: the dominant invariant subspace of a symmetric matrix A (n x n, n = 128 as in
 // pymanopt's example): maximize trace(X^T A X) over the Grassmannian of 3-dimensional
-// subspaces, X an orthonormal basis. The constraint: grassmannian, re-based every step. The
+// subspaces, X an orthonormal basis. The constraint: grassmannian, re-based every 5 steps. The
 // optimizer: LBFGS. Closed form: the span of A's top 3 eigenvectors (linalg::eigh). The gap is the
 // sine of the largest principal angle between the subspaces, |(I - V V^T) X|_2, tolerance 1e-6.
 #include "demo.hpp"
@@ -24,7 +24,7 @@ Result run(Run& r) {
   };
   loop.violation = [&] { return orthogonality(m.get("X")); };
   loop.steps = r.integer("steps");
-  loop.rebase_every = 1;
+  loop.rebase_every = r.integer("rebase");
   loop.rebase = {{&m, "X"}};
   lbfgs(r, m, loop);
   r.plot_trajectory();
@@ -44,6 +44,7 @@ PARAGRAD_DEMO("subspace", "dominant invariant subspace (Grassmannian 128x3), vs 
               "grassmannian",
               {{"n", "128", "matrix size"},
                {"p", "3", "subspace dimension"},
-               {"steps", "40", "LBFGS steps (20 iterations each)"}},
+               {"steps", "40", "LBFGS steps (20 iterations each)"},
+               {"rebase", "5", "update_base every this many steps (0: never)"}},
               run);
 }  // namespace

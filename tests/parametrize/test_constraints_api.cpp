@@ -301,3 +301,59 @@ TEST_CASE("reset_state restarts LBFGS's curvature history") {
   fresh.step(closure(q, fresh));
   REQUIRE(allclose(p, q, 0, 1e-15));
 }
+
+namespace {
+// docs/constraints.md's example of a user-written manifold.
+struct UnitFrobenius : C::Manifold {
+  UnitFrobenius(Shape shape, Dtype dtype) : Manifold("unit_frobenius", std::move(shape), dtype) {}
+  Tensor forward(const Tensor& X) override { return X / X.norm(); }
+  TensorList right_inverse(const Tensor& X) override {
+    check_on_manifold(X);
+    return {X.detach().clone()};
+  }
+  Tensor sample() const override {
+    Tensor G = randn(tensor_shape(), tensor_dtype());
+    return G / G.norm();
+  }
+  std::string violation(const Tensor& X, double tol) const override {
+    double r = std::abs(X.to(kFloat64).norm().item<double>() - 1);
+    return r <= tol ? "" : "| |X|_F - 1 | = " + std::to_string(r);
+  }
+};
+}  // namespace
+
+TEST_CASE("a user-written Manifold works with register_parametrization and the helpers") {
+  nn::Linear layer(4, 4);
+  auto M = std::make_shared<UnitFrobenius>(Shape{4, 4}, kFloat32);
+  layer.set("weight", M->sample());
+  P::register_parametrization(layer, "weight", M);
+  REQUIRE(C::in_manifold(layer, "weight"));
+  REQUIRE(&C::manifold(layer, "weight") == M.get());
+  REQUIRE_THROWS_WITH(
+      layer.set("weight", 2.0 * M->sample()),
+      Catch::Matchers::Contains("unit_frobenius: the value is not on the manifold") &&
+          Catch::Matchers::Contains("| |X|_F - 1 |"));
+  optim::SGD sgd(layer.parameters(), 0.1);
+  (layer(ones({2, 4})).sum()).backward();
+  sgd.step();
+  REQUIRE(C::in_manifold(layer, "weight"));
+}
+
+TEST_CASE("a Manifold without violation or sample raises NotImplementedError") {
+  struct Bare : C::Manifold {
+    Tensor forward(const Tensor& X) override { return X; }
+  };
+  Bare b;
+  REQUIRE_THROWS_AS(b.sample(), NotImplementedError);
+  REQUIRE_THROWS_AS(b.in_manifold(ones({2})), NotImplementedError);
+}
+
+TEST_CASE("the README's constraints snippet holds") {
+  nn::Linear layer(64, 256), metric(8, 8);
+  C::orthogonal(layer);
+  C::positive_definite(metric);
+  REQUIRE(C::in_manifold(layer, "weight"));
+  REQUIRE(C::in_manifold(metric, "weight"));
+  Tensor W = layer.get("weight");
+  REQUIRE(max_abs_diff(matmul(W.mT(), W), eye(64)) < 1e-5);
+}
