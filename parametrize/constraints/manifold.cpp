@@ -10,7 +10,10 @@ namespace paragrad::constraints {
 Manifold::Manifold() : dtype_(kFloat32) {}
 
 Manifold::Manifold(std::string constraint, Shape shape, Dtype dtype)
-    : constraint_(std::move(constraint)), shape_(std::move(shape)), dtype_(dtype) {}
+    : constraint_(std::move(constraint)),
+      shape_(std::move(shape)),
+      shape_known_(true),
+      dtype_(dtype) {}
 
 std::string Manifold::constraint() const { return constraint_.empty() ? type_name() : constraint_; }
 
@@ -35,14 +38,15 @@ double Manifold::tolerance(double eps, const Tensor& X) {
 
 bool Manifold::in_manifold(const Tensor& X, double eps) const {
   if (!X.defined() || !X.is_floating_point()) return false;
-  if (!shape_.empty() && X.shape() != shape_) return false;
+  if (shape_known_ && X.shape() != shape_) return false;
   NoGradGuard no_grad;
+  if (!X.isfinite().all()) return false;
   return violation(X, tolerance(eps, X)).empty();
 }
 
 void Manifold::check_shape(const Tensor& X, const char* what) const {
   check<ValueError>(X.defined(), constraint(), ": ", what, " got an undefined tensor");
-  check<ShapeError>(shape_.empty() || X.shape() == shape_, constraint(), ": ", what,
+  check<ShapeError>(!shape_known_ || X.shape() == shape_, constraint(), ": ", what,
                     " expected a tensor of shape ", detail::shape_text(shape_), ", got ",
                     shape_str(X.sizes()));
 }
@@ -55,7 +59,7 @@ void Manifold::check_on_manifold(const Tensor& X) const {
   std::string why;
   try {
     NoGradGuard no_grad;
-    why = violation(X, tolerance(1e-5, X));
+    why = X.isfinite().all() ? violation(X, tolerance(1e-5, X)) : "it contains NaN or Inf";
   } catch (const NotImplementedError&) {
   }
   throw ValueError(cat(constraint(), ": the value is not on the manifold",

@@ -55,10 +55,14 @@ class Manifold : public parametrize::Parametrization {
   void check_on_manifold(const Tensor& X) const;
   // ShapeError unless X has the tensor's shape.
   void check_shape(const Tensor& X, const char* what) const;
+  // A detached copy of X in the tensor's dtype (set() accepts any floating dtype, as
+  // Module::set does for plain parameters).
+  Tensor in_dtype(const Tensor& X) const { return X.detach().to(dtype_).clone(); }
 
  private:
   std::string constraint_;
   Shape shape_;
+  bool shape_known_ = false;
   Dtype dtype_;
 };
 

@@ -32,7 +32,7 @@ Tensor Positive::forward(const Tensor& X) { return X.softplus(); }
 
 TensorList Positive::right_inverse(const Tensor& X) {
   check_on_manifold(X);
-  return {maps::inverse_softplus(X.detach().clamp_min(smallest_positive(X.dtype())))};
+  return {maps::inverse_softplus(in_dtype(X).clamp_min(smallest_positive(tensor_dtype())))};
 }
 
 Tensor Positive::sample() const { return randn(tensor_shape(), tensor_dtype()).softplus(); }
@@ -53,16 +53,19 @@ Simplex::Simplex(Shape shape, Dtype dtype, int64_t dim)
   dim_ = dim < 0 ? dim + nd : dim;
 }
 
-Tensor Simplex::forward(const Tensor& X) { return X.softmax(dim_); }
+Tensor Simplex::forward(const Tensor& X) {
+  return X.numel() == 0 ? X * 1.0 : X.softmax(dim_);  // (softmax reduces: not over nothing)
+}
 
 TensorList Simplex::right_inverse(const Tensor& X) {
   check_on_manifold(X);
-  return {X.detach().clamp_min(smallest_positive(X.dtype())).log()};
+  return {in_dtype(X).clamp_min(smallest_positive(tensor_dtype())).log()};
 }
 
 Tensor Simplex::sample() const {
   // Normalized standard exponentials are uniform on the simplex (Dirichlet(1, ..., 1)).
   Tensor E = -(1.0 - rand(tensor_shape(), kFloat64)).log();
+  if (E.numel() == 0) return E.to(tensor_dtype());
   return (E / E.sum({dim_}, true)).to(tensor_dtype());
 }
 

@@ -36,8 +36,8 @@ Tensor Sphere::forward(const Tensor& V) {
 TensorList Sphere::right_inverse(const Tensor& X) {
   check_on_manifold(X);
   NoGradGuard g;
-  detail::assign_buffer(*this, "base", maps::normalize(X.detach().to(tensor_dtype()), -1));
-  return {zeros(tensor_shape(), X.dtype())};
+  detail::assign_buffer(*this, "base", maps::normalize(in_dtype(X), -1));
+  return {zeros(tensor_shape(), tensor_dtype())};
 }
 
 Tensor Sphere::sample() const {
@@ -55,7 +55,7 @@ Tensor SphereEmbedded::forward(const Tensor& X) { return maps::normalize(X, -1, 
 
 TensorList SphereEmbedded::right_inverse(const Tensor& X) {
   check_on_manifold(X);
-  return {X.detach() / radius_};
+  return {in_dtype(X) / radius_};
 }
 
 Tensor SphereEmbedded::sample() const {
@@ -72,7 +72,7 @@ Tensor Oblique::forward(const Tensor& X) { return maps::normalize(X, -2); }
 
 TensorList Oblique::right_inverse(const Tensor& X) {
   check_on_manifold(X);
-  return {X.detach().clone()};
+  return {in_dtype(X)};
 }
 
 Tensor Oblique::sample() const {

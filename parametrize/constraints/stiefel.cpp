@@ -117,7 +117,7 @@ TensorList Stiefel::right_inverse(const Tensor& X) {
     detail::assign_buffer(*this, "reflector_t", T.to(dt));
     detail::assign_buffer(*this, "signs", signs.to(dt));
   }
-  return {zeros(tensor_shape(), X.dtype())};
+  return {zeros(tensor_shape(), tensor_dtype())};
 }
 
 Tensor Stiefel::base_matrix() const {

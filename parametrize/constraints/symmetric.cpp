@@ -15,7 +15,7 @@ Tensor Symmetric::forward(const Tensor& X) { return maps::symmetric(X, lower_); 
 
 TensorList Symmetric::right_inverse(const Tensor& X) {
   check_on_manifold(X);
-  return {X.detach().clone()};
+  return {in_dtype(X)};
 }
 
 Tensor Symmetric::sample() const {
@@ -34,7 +34,7 @@ Tensor Skew::forward(const Tensor& X) { return maps::skew(X, lower_); }
 
 TensorList Skew::right_inverse(const Tensor& X) {
   check_on_manifold(X);
-  return {X.detach().clone()};
+  return {in_dtype(X)};
 }
 
 Tensor Skew::sample() const {

@@ -1,5 +1,7 @@
 // constraints: argument errors (transactional), manifold(), in_manifold(), update_base() and
 // Optimizer::reset_state.
+#include <limits>
+
 #include "parametrize/constraints_helpers.hpp"
 
 using namespace paragrad;
@@ -356,4 +358,49 @@ TEST_CASE("the README's constraints snippet holds") {
   REQUIRE(C::in_manifold(metric, "weight"));
   Tensor W = layer.get("weight");
   REQUIRE(max_abs_diff(matmul(W.mT(), W), eye(64)) < 1e-5);
+}
+
+TEST_CASE("set accepts a value of another floating dtype and converts it") {
+  auto m = weight_holder({5, 3});
+  C::orthogonal(*m);
+  Tensor X = C::Stiefel({5, 3}, kFloat64).sample();
+  m->set("weight", X);
+  REQUIRE(m->get("weight").dtype() == kFloat32);
+  REQUIRE(max_abs_diff(m->get("weight"), X) < 1e-6);
+  auto p = weight_holder({4});
+  C::positive(*p);
+  p->set("weight", tensor({1.0, 2.0, 3.0, 4.0}, kFloat64));
+  REQUIRE(max_abs_diff(p->get("weight"), tensor({1.0, 2.0, 3.0, 4.0})) < 1e-5);
+}
+
+TEST_CASE("in_manifold of a 0-d constraint checks the shape too") {
+  C::Positive M({}, kFloat64);
+  REQUIRE(M.in_manifold(scalar(2.0, kFloat64)));
+  REQUIRE_FALSE(M.in_manifold(ones({1}, kFloat64)));
+}
+
+TEST_CASE("values with NaN or Inf are never on a manifold") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor bad = tensor({nan, 0, 0, 0, 1, 0, 0, 0, 1}, {3, 3}, kFloat64);
+  REQUIRE_FALSE(C::SpecialOrthogonal({3, 3}, kFloat64).in_manifold(bad));
+  REQUIRE_FALSE(C::Hurwitz({3, 3}, kFloat64).in_manifold(-bad));
+  REQUIRE_FALSE(C::Positive({3, 3}, kFloat64).in_manifold(bad.abs()));
+  auto m = weight_holder({3, 3}, kFloat64);
+  C::special_orthogonal(*m);
+  REQUIRE_THROWS_WITH_SUBSTR(m->set("weight", bad), "contains NaN or Inf");
+}
+
+TEST_CASE("constraints on empty tensors register or raise a paragrad Error") {
+  for (Shape s : {Shape{0, 3}, Shape{3, 0}, Shape{2, 0, 4}}) {
+    for (const auto& reg : std::vector<Register>{
+             [](nn::Module& x) { C::orthogonal(x); }, [](nn::Module& x) { C::sphere(x); },
+             [](nn::Module& x) { C::simplex(x); }, [](nn::Module& x) { C::oblique(x); },
+             [](nn::Module& x) { C::positive(x); }}) {
+      auto m = weight_holder(s);
+      REQUIRE_NOTHROW(reg(*m));
+      REQUIRE(m->get("weight").shape() == s);
+    }
+    auto m = weight_holder(s);
+    REQUIRE_THROWS_AS(C::low_rank(*m, "weight", 1), ValueError);
+  }
 }
