@@ -2,6 +2,7 @@
 #pragma once
 
 #include <paragrad/parametrize/cache.hpp>
+#include <paragrad/parametrize/constraints/constraints.hpp>
 #include <paragrad/parametrize/lambda.hpp>
 #include <paragrad/parametrize/parametrization.hpp>
 #include <paragrad/parametrize/parametrization_list.hpp>

@@ -14,6 +14,8 @@ PARAGRAD_BUILD_PACKAGES=(cmake make g++ libeigen3-dev)
 # engine_to_dot_renders_with_graphviz (skipped without it).
 PARAGRAD_TEST_PACKAGES=(catch2 pkgconf python3 graphviz)
 PARAGRAD_LAPACK_PACKAGES=(liblapack-dev)  # for -DPARAGRAD_LAPACK=ON (CI stage .ci/lapack)
+# scripts/demo: gnuplot draws the gallery's SVG plots; graphviz renders autograd graphs (DOT).
+PARAGRAD_DEMO_PACKAGES=(gnuplot-nox graphviz)
 
 paragrad_deps() {
   local packages=("$@") missing=() pkg

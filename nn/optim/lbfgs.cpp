@@ -161,6 +161,14 @@ void LBFGS::check_options(const Options& o) const {
                     o.at("history_size"));
 }
 
+void LBFGS::reset_state(const Tensor& param) {
+  Optimizer::reset_state(param);
+  func_evals_ = n_iter_ = 0;  // the next step starts with a steepest-descent direction
+  old_dirs_.clear();
+  old_stps_.clear();
+  ro_.clear();
+}
+
 void LBFGS::step() {
   throw ValueError("LBFGS: step needs a closure that reevaluates the model and returns the loss");
 }

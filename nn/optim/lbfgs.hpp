@@ -20,6 +20,8 @@ class LBFGS : public Optimizer {
   std::string name() const override { return "LBFGS"; }
   void step() override;  // Error: LBFGS needs a closure
   Tensor step(const std::function<Tensor()>& closure) override;
+  // The curvature history spans every parameter: resetting one restarts it (as a fresh LBFGS).
+  void reset_state(const Tensor& param) override;
   int64_t func_evals() const { return func_evals_; }
   int64_t n_iter() const { return n_iter_; }
 

@@ -69,5 +69,6 @@ void Optimizer::add_param_group(const TensorList& params, const Options& options
 
 ParamState& Optimizer::state(const Tensor& param) { return state_[param.impl()]; }
 bool Optimizer::has_state(const Tensor& param) const { return state_.count(param.impl()) > 0; }
+void Optimizer::reset_state(const Tensor& param) { state_.erase(param.impl()); }
 
 }  // namespace paragrad::optim

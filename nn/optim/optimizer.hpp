@@ -48,6 +48,9 @@ class Optimizer {
   const Options& defaults() const { return defaults_; }
   ParamState& state(const Tensor& param);  // created empty on first use
   bool has_state(const Tensor& param) const;
+  // Forgets param's state (step count, moments, history), as for a parameter never stepped:
+  // for a parameter whose coordinates changed under it (constraints::update_base).
+  virtual void reset_state(const Tensor& param);
   virtual std::string name() const = 0;
 
  protected:

@@ -1,0 +1,80 @@
+// Entrywise positive tensors and the probability simplex.
+#include <cmath>
+#include <limits>
+
+#include <paragrad/parametrize/constraints/detail.hpp>
+#include <paragrad/parametrize/constraints/manifolds.hpp>
+#include <paragrad/parametrize/constraints/maps.hpp>
+
+namespace paragrad::constraints {
+
+using detail::as_f64;
+using detail::exceeds;
+
+namespace {
+// Positive values below this are clamped up to it before inverting softplus or log (a value
+// the forward map can still produce: softplus(-80) = 1.8e-35 in float32).
+double smallest_positive(Dtype d) {
+  return d == kFloat32 ? 16.0 * double(std::numeric_limits<float>::min())
+                       : 16.0 * std::numeric_limits<double>::min();
+}
+// max(0, -min X) / max(1, max|X|): how negative the most negative entry is.
+double negativity(const Tensor& X64) {
+  if (X64.numel() == 0) return 0.0;
+  const double scale = std::max(1.0, X64.abs().max().item<double>());
+  return std::max(0.0, -X64.min().item<double>()) / scale;
+}
+}  // namespace
+
+Positive::Positive(Shape shape, Dtype dtype) : Manifold("positive", std::move(shape), dtype) {}
+
+Tensor Positive::forward(const Tensor& X) { return X.softplus(); }
+
+TensorList Positive::right_inverse(const Tensor& X) {
+  check_on_manifold(X);
+  return {maps::inverse_softplus(in_dtype(X).clamp_min(smallest_positive(tensor_dtype())))};
+}
+
+Tensor Positive::sample() const { return randn(tensor_shape(), tensor_dtype()).softplus(); }
+
+std::string Positive::violation(const Tensor& X, double tol) const {
+  return exceeds("max(0, -min X) / max(1, max|X|)", negativity(as_f64(X)), tol);
+}
+
+Simplex::Simplex(Shape shape, Dtype dtype, int64_t dim)
+    : Manifold("simplex", std::move(shape), dtype), dim_(dim) {
+  const int64_t nd = int64_t(tensor_shape().size());
+  check<ValueError>(nd >= 1,
+                    "simplex: expected a tensor with at least one dimension, got a 0-d "
+                    "tensor");
+  check<ValueError>(dim >= -nd && dim < nd, "simplex: dim ", dim, " is out of range for a tensor ",
+                    "of shape ", detail::shape_text(tensor_shape()), " (expected -", nd,
+                    " <= dim < ", nd, ")");
+  dim_ = dim < 0 ? dim + nd : dim;
+}
+
+Tensor Simplex::forward(const Tensor& X) {
+  return X.numel() == 0 ? X * 1.0 : X.softmax(dim_);  // (softmax reduces: not over nothing)
+}
+
+TensorList Simplex::right_inverse(const Tensor& X) {
+  check_on_manifold(X);
+  return {in_dtype(X).clamp_min(smallest_positive(tensor_dtype())).log()};
+}
+
+Tensor Simplex::sample() const {
+  // Normalized standard exponentials are uniform on the simplex (Dirichlet(1, ..., 1)).
+  Tensor E = -(1.0 - rand(tensor_shape(), kFloat64)).log();
+  if (E.numel() == 0) return E.to(tensor_dtype());
+  return (E / E.sum({dim_}, true)).to(tensor_dtype());
+}
+
+std::string Simplex::violation(const Tensor& X, double tol) const {
+  const Tensor X64 = as_f64(X);
+  if (X64.numel() == 0) return "";
+  std::string why = exceeds("max(0, -min X)", negativity(X64), tol);
+  if (!why.empty()) return why;
+  return exceeds("max|sum - 1|", (X64.sum({dim_}) - 1.0).abs().max().item<double>(), tol);
+}
+
+}  // namespace paragrad::constraints
