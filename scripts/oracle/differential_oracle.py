@@ -1,0 +1,644 @@
+#!/usr/bin/python3
+"""Random differential programs with PyTorch 1.13's results, replayed by tests/differential/.
+
+Each program is a list of ops over numbered values (inputs first, then one value per op), drawn
+from a seed. PyTorch runs it and its results are written next to it: the output's value, the
+gradient of L = sum(out * cotangent) for every input that requires grad, and the Hessian-vector
+product (double backward of sum_i <grad_i, tangent_i>). Where PyTorch's own derivatives are not
+trusted (prod/cumprod with several zeros, norm), the program carries `check fd` and the C++ test
+checks its gradients and HVPs against float64 finite differences instead (PyTorch's are still
+written, for reference). The format is described in tests/differential/program.hpp.
+
+Run offline (needs PyTorch 1.13):
+    /usr/bin/python3 scripts/oracle/differential_oracle.py   # writes tests/differential/golden/
+"""
+import math
+import os
+import random
+import sys
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+OUT_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "differential", "golden")
+DT = {"f64": torch.float64, "f32": torch.float32, "i64": torch.int64}
+
+
+def fmt_shape(s):
+    return "[" + ",".join(str(d) for d in s) + "]"
+
+
+def fmt_values(t, dtype):
+    flat = t.detach().clone(memory_format=torch.contiguous_format).reshape(-1).tolist()
+    if dtype == "i64":
+        return " ".join(str(int(v)) for v in flat)
+    if dtype == "f64":
+        return " ".join(repr(v) for v in flat)  # shortest text that reads back to the same double
+    return " ".join("%.9g" % v for v in flat)
+
+
+class Value:
+    def __init__(self, tensor, grad):
+        self.t = tensor  # concrete value (detached), used to choose safe ops
+        self.grad = grad  # depends on an input that requires grad
+        self.consumed = False  # an in-place op overwrote this buffer: no later use
+
+
+# ---- op table: name -> torch implementation(args, attrs). The C++ table mirrors it. ----------
+def _dims(a):
+    return [int(d) for d in a["dims"].split(",")] if a.get("dims", "") != "" else []
+
+
+def _slogabs(x):
+    return torch.linalg.slogdet(x)[1]
+
+
+TORCH_OPS = {
+    # elementwise unary
+    "neg": lambda x, a: -x[0], "exp": lambda x, a: x[0].exp(), "log": lambda x, a: x[0].log(),
+    "sqrt": lambda x, a: x[0].sqrt(), "abs": lambda x, a: x[0].abs(),
+    "sin": lambda x, a: x[0].sin(), "cos": lambda x, a: x[0].cos(),
+    "tanh": lambda x, a: x[0].tanh(), "sigmoid": lambda x, a: x[0].sigmoid(),
+    "relu": lambda x, a: x[0].relu(), "square": lambda x, a: x[0].square(),
+    "reciprocal": lambda x, a: x[0].reciprocal(), "log1p": lambda x, a: x[0].log1p(),
+    "expm1": lambda x, a: x[0].expm1(), "atan": lambda x, a: x[0].atan(),
+    "erf": lambda x, a: x[0].erf(), "rsqrt": lambda x, a: x[0].rsqrt(),
+    "pow": lambda x, a: x[0].pow(float(a["p"])),
+    "clamp": lambda x, a: x[0].clamp(float(a["lo"]), float(a["hi"])),
+    # elementwise binary (broadcasting)
+    "add": lambda x, a: x[0] + x[1], "sub": lambda x, a: x[0] - x[1],
+    "mul": lambda x, a: x[0] * x[1], "div": lambda x, a: x[0] / x[1],
+    "maximum": lambda x, a: torch.maximum(x[0], x[1]),
+    "minimum": lambda x, a: torch.minimum(x[0], x[1]),
+    "atan2": lambda x, a: torch.atan2(x[0], x[1]),
+    # reductions
+    "sum": lambda x, a: x[0].sum() if a["dims"] == "" else x[0].sum(_dims(a), keepdim=a["keepdim"] == "1"),
+    "mean": lambda x, a: x[0].mean() if a["dims"] == "" else x[0].mean(_dims(a), keepdim=a["keepdim"] == "1"),
+    "amax": lambda x, a: x[0].amax(_dims(a), keepdim=a["keepdim"] == "1"),
+    "amin": lambda x, a: x[0].amin(_dims(a), keepdim=a["keepdim"] == "1"),
+    "logsumexp": lambda x, a: x[0].logsumexp(_dims(a), keepdim=a["keepdim"] == "1"),
+    "var": lambda x, a: x[0].var(_dims(a), unbiased=a["unbiased"] == "1", keepdim=a["keepdim"] == "1"),
+    "prod": lambda x, a: x[0].prod(int(a["dim"]), keepdim=a["keepdim"] == "1"),
+    "prod_all": lambda x, a: x[0].prod(),
+    "norm": lambda x, a: x[0].norm(),
+    "cumsum": lambda x, a: x[0].cumsum(int(a["dim"])),
+    "cumprod": lambda x, a: x[0].cumprod(int(a["dim"])),
+    # views and shape ops
+    "transpose": lambda x, a: x[0].transpose(int(a["d0"]), int(a["d1"])),
+    "narrow": lambda x, a: x[0].narrow(int(a["dim"]), int(a["start"]), int(a["length"])),
+    "reshape": lambda x, a: x[0].reshape(_dims(a)),
+    "expand": lambda x, a: x[0].expand(_dims(a)),
+    "permute": lambda x, a: x[0].permute(_dims(a)),
+    "unsqueeze": lambda x, a: x[0].unsqueeze(int(a["dim"])),
+    "squeeze": lambda x, a: x[0].squeeze(int(a["dim"])),
+    "select": lambda x, a: x[0].select(int(a["dim"]), int(a["index"])),
+    "flip": lambda x, a: x[0].flip(_dims(a)),
+    "mT": lambda x, a: x[0].mT,
+    # products
+    "matmul": lambda x, a: torch.matmul(x[0], x[1]),
+    # linalg
+    "solve": lambda x, a: torch.linalg.solve(x[0], x[1]), "inv": lambda x, a: torch.linalg.inv(x[0]),
+    "det": lambda x, a: torch.linalg.det(x[0]), "slogdet_logabs": lambda x, a: _slogabs(x[0]),
+    "cholesky": lambda x, a: torch.linalg.cholesky(x[0]),
+    "qr_q": lambda x, a: torch.linalg.qr(x[0])[0], "qr_r": lambda x, a: torch.linalg.qr(x[0])[1],
+    "eigvalsh": lambda x, a: torch.linalg.eigh(x[0])[0],
+    "svdvals": lambda x, a: torch.linalg.svdvals(x[0]),
+}
+
+
+def _iadd(x, a):
+    x[0].add_(x[1], alpha=float(a["alpha"]))
+    return x[0]
+
+
+def _imul(x, a):
+    x[0].mul_(float(a["s"]))
+    return x[0]
+
+
+def _ifill(x, a):
+    x[0].fill_(float(a["s"]))
+    return x[0]
+
+
+def _icopy(x, a):
+    x[0].copy_(x[1])
+    return x[0]
+
+
+# in-place on a buffer that does not require grad: the result is the buffer itself
+INPLACE_OPS = {"add_": _iadd, "mul_": _imul, "fill_": _ifill, "copy_": _icopy}
+TORCH_OPS.update(INPLACE_OPS)
+
+
+class Builder:
+    """Draws one program, evaluating each op as it is added (so domains and kinks are avoided)."""
+
+    def __init__(self, rng, dtype):
+        self.rng = rng
+        self.dtype = dtype
+        self.vals = []
+        self.inputs = []  # (dtype, shape, requires_grad, tensor)
+        self.ops = []  # (name, [operands], {attrs})
+        self.fd = False
+        self.order = []  # ("input", k) / ("op", k) in creation order: value ids follow it
+
+    def rand_tensor(self, shape, lo=-2.0, hi=2.0):
+        n = 1
+        for d in shape:
+            n *= d
+        if self.dtype == "i64":
+            data = [self.rng.randint(-4, 4) for _ in range(n)]
+        else:
+            data = [round(self.rng.uniform(lo, hi), 3) for _ in range(n)]
+        return torch.tensor(data, dtype=DT[self.dtype]).reshape(shape)
+
+    def add_input(self, shape, grad, tensor=None):
+        t = tensor if tensor is not None else self.rand_tensor(shape)
+        t = t.to(DT[self.dtype])
+        grad = grad and self.dtype != "i64"
+        self.order.append(("input", len(self.inputs)))
+        self.inputs.append((self.dtype, list(t.shape), grad, t.clone()))
+        self.vals.append(Value(t.clone(), grad))
+        return len(self.vals) - 1
+
+    def apply(self, name, operands, attrs):
+        args = [self.vals[i].t for i in operands]
+        if name in INPLACE_OPS:
+            args = [args[0]] + [a.clone() for a in args[1:]]
+        out = TORCH_OPS[name](args, attrs)
+        grad = any(self.vals[i].grad for i in operands) and name not in INPLACE_OPS
+        if name in INPLACE_OPS:
+            self.vals[operands[0]].consumed = True
+        self.order.append(("op", len(self.ops)))
+        self.ops.append((name, list(operands), dict(attrs)))
+        self.vals.append(Value(out.detach().clone(), grad))
+        return len(self.vals) - 1
+
+    def live(self, pred=lambda v: True):
+        return [i for i, v in enumerate(self.vals) if not v.consumed and pred(v)]
+
+
+def far_from(t, points, margin):
+    return all(bool(((t - p).abs() > margin).all()) for p in points)
+
+
+def rand_shape(rng, allow_zero, max_dim=3):
+    nd = rng.randint(0, max_dim)
+    s = [rng.randint(1, 4) for _ in range(nd)]
+    if allow_zero and nd > 0 and rng.random() < 0.5:
+        s[rng.randrange(nd)] = 0
+    return s
+
+
+def broadcast_partner(rng, shape):
+    s = list(shape[rng.randint(0, len(shape)):]) if shape else []
+    s = [1 if (d != 0 and rng.random() < 0.4) else d for d in s]
+    if rng.random() < 0.2 and len(s) < 3:
+        s = [1] + s
+    return s
+
+
+def step_elementwise(b, allow_zero):
+    rng = b.rng
+    cands = b.live(lambda v: v.t.dtype == DT[b.dtype])
+    i = cands[-1] if rng.random() < 0.7 else rng.choice(cands[-3:])
+    x = b.vals[i].t
+    if b.dtype == "i64":
+        kind = rng.choice(["neg", "abs", "add", "sub", "mul", "maximum", "minimum", "square"])
+    else:
+        unary = ["neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "square",
+                 "reciprocal", "log1p", "expm1", "atan", "erf", "rsqrt", "pow", "clamp"]
+        kind = rng.choice(unary + ["bin"] * 8)
+    if kind in ("add", "sub", "mul", "maximum", "minimum", "div", "atan2") or kind == "bin":
+        if kind == "bin":
+            kind = rng.choice(["add", "sub", "mul", "div", "maximum", "minimum", "atan2"])
+        pshape = broadcast_partner(rng, list(x.shape))
+        if rng.random() < 0.5 and len(pshape) <= 3:
+            j = b.add_input(list(x.shape) if rng.random() < 0.5 else pshape, rng.random() < 0.7)
+        else:
+            same = b.live(lambda v: list(v.t.shape) == list(x.shape) and v.t.dtype == x.dtype)
+            j = rng.choice([k for k in same if k != i] or same)
+        y = b.vals[j].t
+        if rng.random() < 0.3:
+            i, j, x, y = j, i, y, x
+        if kind == "div" and not far_from(y, [0.0], 0.3):
+            kind = "mul"
+        if kind in ("maximum", "minimum") and not far_from(x - y, [0.0], 1e-3):
+            kind = "add"
+        if kind == "atan2" and not bool(((x.abs() + y.abs()) > 0.3).all()):
+            kind = "sub"
+        try:
+            torch.broadcast_shapes(x.shape, y.shape)
+        except RuntimeError:
+            return
+        b.apply(kind, [i, j], {})
+        return
+    attrs = {}
+    if kind in ("log", "sqrt", "rsqrt", "reciprocal") and not bool((x > 0.2).all()):
+        kind = "square" if rng.random() < 0.5 else "exp"
+    if kind == "log1p" and not bool((x > -0.8).all()):
+        kind = "sigmoid"
+    if kind in ("exp", "expm1") and bool((x > 4).any()):
+        kind = "tanh"
+    if kind in ("abs", "relu") and not far_from(x, [0.0], 1e-3):
+        kind = "sin"
+    if kind == "pow":
+        p = rng.choice([2.0, 3.0, 0.5, -1.0, 1.5])
+        if p != int(p) or p < 0:
+            if not bool((x > 0.2).all()):
+                p = 2.0
+        attrs["p"] = repr(p)
+    if kind == "clamp":
+        lo, hi = sorted([round(rng.uniform(-1.5, 1.5), 2) for _ in range(2)])
+        if hi - lo < 0.1 or not far_from(x, [lo, hi], 1e-3):
+            kind, attrs = "tanh", {}
+        else:
+            attrs = {"lo": repr(lo), "hi": repr(hi)}
+    if kind == "square" and bool((x.abs() > 100).any()):
+        kind = "tanh"
+    b.apply(kind, [i], attrs)
+
+
+def pick_dims(rng, nd):
+    k = rng.randint(1, nd)
+    dims = sorted(rng.sample(range(nd), k))
+    return [d - nd if rng.random() < 0.3 else d for d in dims]
+
+
+def step_reduction(b, allow_zero):
+    rng = b.rng
+    cands = b.live(lambda v: v.t.dtype == DT[b.dtype])
+    i = cands[-1] if rng.random() < 0.7 else rng.choice(cands[-3:])
+    x = b.vals[i].t
+    nd = x.dim()
+    names = ["sum", "mean", "amax", "amin", "logsumexp", "var", "prod", "norm", "cumsum",
+             "cumprod", "prod_all"]
+    if b.dtype == "i64":
+        names = ["sum", "amax", "amin", "prod", "cumsum", "prod_all"]
+    name = rng.choice(names)
+    if nd == 0 and name not in ("sum", "mean", "norm", "prod_all"):
+        name = "sum"
+    attrs = {}
+    if name in ("sum", "mean") and (nd == 0 or rng.random() < 0.3):
+        attrs = {"dims": "", "keepdim": "0"}
+        if name == "mean" and x.numel() == 0:
+            name = "sum"
+    elif name in ("sum", "mean", "amax", "amin", "logsumexp", "var"):
+        dims = pick_dims(rng, nd)
+        attrs = {"dims": ",".join(map(str, dims)), "keepdim": rng.choice("01")}
+        reduced = 1
+        for d in dims:
+            reduced *= x.shape[d]
+        if name == "var":
+            attrs["unbiased"] = rng.choice("01")
+            if reduced < 2:
+                name = "sum"
+                del attrs["unbiased"]
+        if reduced == 0 and name != "sum":
+            name = "sum"
+            attrs.pop("unbiased", None)
+    elif name in ("prod", "cumsum", "cumprod"):
+        attrs = {"dim": str(rng.randrange(-nd, nd))}
+        if name == "prod":
+            attrs["keepdim"] = rng.choice("01")
+    if name in ("prod", "prod_all", "cumprod") and b.dtype != "i64":
+        if x.numel() > 12 or bool((x.abs() > 3).any()):
+            name, attrs = "sum", {"dims": "", "keepdim": "0"}
+        elif bool((x == 0).sum() >= 1):
+            b.fd = True
+    if name == "norm":
+        if x.numel() == 0 or float(x.norm()) < 0.1:
+            name, attrs = "sum", {"dims": "", "keepdim": "0"}
+        else:
+            b.fd = True
+    if name in ("amax", "amin") and b.dtype != "i64":
+        pass  # ties (from expand/broadcast) test PyTorch's even split of the gradient
+    b.apply(name, [i], attrs)
+
+
+def step_view(b, allow_zero):
+    rng = b.rng
+    cands = b.live()
+    i = cands[-1] if rng.random() < 0.7 else rng.choice(cands[-3:])
+    x = b.vals[i].t
+    nd = x.dim()
+    s = list(x.shape)
+    name = rng.choice(["transpose", "narrow", "reshape", "expand", "permute", "unsqueeze",
+                       "squeeze", "select", "flip", "mT"])
+    attrs = {}
+    if nd == 0 and name not in ("reshape", "unsqueeze", "expand"):
+        name = "unsqueeze"
+    if name == "transpose":
+        attrs = {"d0": str(rng.randrange(-nd, nd)), "d1": str(rng.randrange(-nd, nd))}
+    elif name == "mT":
+        if nd < 2:
+            name, attrs = "unsqueeze", {"dim": "0"}
+    elif name == "narrow":
+        d = rng.randrange(nd)
+        start = rng.randint(0, s[d])
+        attrs = {"dim": str(d), "start": str(start), "length": str(rng.randint(0, s[d] - start))}
+    elif name == "reshape":
+        n = x.numel()
+        opts = [[n], [1, n], [n, 1]] + ([[2, n // 2]] if n % 2 == 0 else []) + ([[n // 3, 3]] if n % 3 == 0 else [])
+        if n == 0:
+            opts = [[0], [2, 0, 3]]
+        if n == 1:
+            opts.append([])
+        attrs = {"dims": ",".join(map(str, rng.choice(opts)))}
+    elif name == "expand":
+        new = [rng.randint(2, 3) if d == 1 else d for d in s]
+        if rng.random() < 0.3 or not new:
+            new = [2] + new
+        attrs = {"dims": ",".join(map(str, new))}
+    elif name == "permute":
+        p = list(range(nd))
+        rng.shuffle(p)
+        attrs = {"dims": ",".join(map(str, p))}
+    elif name == "unsqueeze":
+        attrs = {"dim": str(rng.randint(-nd - 1, nd))}
+    elif name == "squeeze":
+        attrs = {"dim": str(rng.randrange(-nd, nd))}
+    elif name == "select":
+        d = rng.randrange(nd)
+        if s[d] == 0:
+            name, attrs = "flip", {"dims": str(d)}
+        else:
+            attrs = {"dim": str(d - nd if rng.random() < 0.3 else d), "index": str(rng.randrange(-s[d], s[d]))}
+    elif name == "flip":
+        attrs = {"dims": ",".join(map(str, pick_dims(rng, nd)))}
+    b.apply(name, [i], attrs)
+
+
+def step_matmul(b, allow_zero):
+    rng = b.rng
+    cands = b.live(lambda v: v.t.dim() >= 1 and v.t.dtype == DT[b.dtype])
+    if not cands:
+        return
+    i = cands[-1] if rng.random() < 0.7 else rng.choice(cands[-3:])
+    x = b.vals[i].t
+    k = x.shape[-1]
+    if rng.random() < 0.3:
+        j = b.add_input([k], rng.random() < 0.7)
+    else:
+        j = b.add_input(([2] if rng.random() < 0.2 else []) + [k, rng.randint(0 if allow_zero else 1, 3)],
+                        rng.random() < 0.7)
+    if x.numel() and float(x.abs().max()) > 50:
+        return
+    b.apply("matmul", [i, j], {})
+
+
+LINALG_KINDS = ["solve", "inv", "det", "slogdet_logabs", "cholesky", "qr_q", "qr_r", "eigvalsh",
+                "svdvals"]
+
+
+def linalg_program(b, index):
+    rng = b.rng
+    n = rng.randint(1, 4)
+    batch = [2] if rng.random() < 0.3 else []
+    kind = LINALG_KINDS[index % len(LINALG_KINDS)]  # each kind equally often
+    if kind in ("qr_q", "qr_r", "svdvals"):
+        m = n + rng.randint(0, 2)
+        x = b.add_input(batch + [m, n], True)
+        a = x
+    elif kind in ("cholesky",):
+        x = b.add_input(batch + [n, n], True)
+        xt = b.apply("mT", [x], {})
+        xx = b.apply("matmul", [x, xt], {})
+        c = b.add_input([n, n], False, torch.eye(n) * (0.5 + n * 0.5))
+        a = b.apply("add", [xx, c], {})
+    elif kind == "eigvalsh":
+        # distinct eigenvalues: a symmetric part plus a well-separated diagonal
+        x = b.add_input(batch + [n, n], True)
+        xt = b.apply("mT", [x], {})
+        s = b.apply("add", [x, xt], {})
+        c = b.add_input([n, n], False, torch.diag(torch.arange(n, dtype=torch.float64) * 3.0))
+        a = b.apply("add", [s, c], {})
+        if n > 1:
+            ev = torch.linalg.eigvalsh(b.vals[a].t)
+            if float((ev[..., 1:] - ev[..., :-1]).min()) < 0.3:
+                return False
+    else:
+        x = b.add_input(batch + [n, n], True)
+        c = b.add_input([n, n], False, torch.eye(n) * (n + 1.0))
+        a = b.apply("add", [x, c], {})
+    if kind == "solve":
+        rhs = b.add_input(batch + [n, rng.randint(1, 2)], rng.random() < 0.8)
+        r = b.apply("solve", [a, rhs], {})
+    else:
+        if kind in ("qr_q", "qr_r") and float(torch.linalg.svdvals(b.vals[a].t).min()) < 0.2:
+            return False
+        if kind == "svdvals" and n > 1:
+            sv = torch.linalg.svdvals(b.vals[a].t)
+            if float((sv[..., :-1] - sv[..., 1:]).min()) < 0.2 or float(sv.min()) < 0.2:
+                return False
+        r = b.apply(kind, [a], {})
+    if rng.random() < 0.5:
+        step_elementwise(b, False)
+    return True
+
+
+def inplace_steps(b):
+    """A non-grad buffer changed in place, then mixed into the grad computation."""
+    rng = b.rng
+    x = b.add_input(rand_shape(rng, False, 2) or [3], True)
+    s = list(b.vals[x].t.shape)
+    buf = b.add_input(s, False)
+    name = rng.choice(list(INPLACE_OPS))
+    if name == "add_":
+        other = b.add_input(broadcast_partner(rng, s), False)
+        r = b.apply("add_", [buf, other], {"alpha": repr(rng.choice([1.0, -0.5, 2.0]))})
+    elif name == "copy_":
+        other = b.add_input(broadcast_partner(rng, s), False)
+        r = b.apply("copy_", [buf, other], {})
+    elif name == "mul_":
+        r = b.apply("mul_", [buf], {"s": repr(rng.choice([0.0, 2.0, -1.5]))})
+    else:
+        r = b.apply("fill_", [buf], {"s": repr(rng.choice([0.0, 1.25]))})
+    b.apply(rng.choice(["mul", "add", "sub"]), [x, r], {})
+
+
+FAMILIES = {
+    # name: (count, dtype choices, steps)
+    "elementwise": 90, "reduction": 70, "view": 70, "matmul": 40, "linalg": 72, "inplace": 30,
+    "zero_size": 30, "float32": 50, "int64": 40,
+}
+
+
+def draw(rng, family, index):
+    dtype = "f32" if family == "float32" else "i64" if family == "int64" else "f64"
+    b = Builder(rng, dtype)
+    allow_zero = family == "zero_size"
+    if family == "linalg":
+        if not linalg_program(b, index):
+            return None
+        return b
+    if family == "inplace":
+        inplace_steps(b)  # the program continues from the in-place result mixed with x
+        shape = list(b.vals[-1].t.shape)
+        x0 = len(b.vals) - 1
+    else:
+        shape = rand_shape(rng, allow_zero)
+        if allow_zero and 0 not in shape:
+            shape = shape + [0] if len(shape) < 3 else [0] + shape[1:]
+        x0 = b.add_input(shape, dtype != "i64")
+    if family == "reduction" and rng.random() < 0.4 and len(shape) >= 1:
+        grad = True
+        # plant zeros for prod/cumprod, often two in one reduced slice (PyTorch's double backward
+        # is wrong there: it treats the gradient of a slice with several zeros as constant zero)
+        name = rng.choice(["prod", "cumprod", "prod_all"]) if shape else "prod_all"
+        dim = rng.randrange(len(shape)) if shape else 0
+        t = b.vals[x0].t
+        if t.numel():
+            if shape and shape[dim] >= 2 and (name == "prod_all" or rng.random() < 0.7):
+                index = [rng.randrange(d) for d in shape]
+                for k in rng.sample(range(shape[dim]), 2):
+                    index[dim] = k
+                    t[tuple(index)] = 0.0
+            else:
+                t.reshape(-1)[rng.randrange(t.numel())] = 0.0
+        b.inputs[-1] = (dtype, shape, grad, t.clone())
+        attrs = {"dim": str(dim)} if name != "prod_all" else {}
+        if name == "prod":
+            attrs["keepdim"] = rng.choice("01")
+        b.apply(name, [x0], attrs)
+        b.fd = True
+    weights = {"elementwise": (6, 1, 1, 1), "reduction": (2, 4, 1, 1), "view": (2, 1, 5, 1),
+               "matmul": (2, 1, 1, 3), "inplace": (3, 1, 1, 1), "zero_size": (3, 2, 3, 1),
+               "float32": (3, 2, 2, 2), "int64": (3, 2, 3, 1)}[family]
+    steps = [step_elementwise, step_reduction, step_view, step_matmul]
+    for _ in range(rng.randint(2, 6)):
+        rng.choices(steps, weights)[0](b, allow_zero)
+    return b
+
+
+def results(b, w=None, vs=None):
+    """PyTorch's value, gradients and HVPs for the program (rerun from the inputs)."""
+    ins, vals = [], []
+    for kind, k in b.order:
+        if kind == "input":
+            x = b.inputs[k][3].clone()
+            if b.inputs[k][2]:
+                x.requires_grad_(True)
+            ins.append(x)
+            vals.append(x)
+        else:
+            name, operands, attrs = b.ops[k]
+            vals.append(TORCH_OPS[name]([vals[i] for i in operands], attrs))
+    out = vals[-1]
+    res = {"value": out.detach().clone()}
+    gin = [x for x in ins if x.requires_grad]
+    if not out.requires_grad or not gin:
+        return res
+    w = b.rand_tensor(list(out.shape), -1.0, 1.0) if w is None else w
+    loss = (out * w).sum()
+    gs = torch.autograd.grad(loss, gin, create_graph=True, allow_unused=True)
+    gs = [torch.zeros_like(x) if g is None else g for g, x in zip(gs, gin)]
+    vs = [b.rand_tensor(list(x.shape), -1.0, 1.0) for x in gin] if vs is None else vs
+    dot = sum((g * v).sum() for g, v in zip(gs, vs))
+    if dot.requires_grad:
+        hv = torch.autograd.grad(dot, gin, allow_unused=True)
+        hv = [torch.zeros_like(x) if h is None else h for h, x in zip(hv, gin)]
+    else:
+        hv = [torch.zeros_like(x) for x in gin]
+    res.update(cotangent=w, grads=[g.detach() for g in gs], tangents=vs, hvps=[h.detach() for h in hv])
+    return res
+
+
+def torch_disagrees_with_fd(b, res):
+    """For `check fd` programs: whether PyTorch's own HVP differs from central differences of its
+    gradient (float64), i.e. where the finite-difference arbitration matters."""
+    if "hvps" not in res:
+        return False
+    h = 1e-6
+
+    def grads_at(sign):
+        saved = [inp[3] for inp in b.inputs]
+        gi = [k for k, inp in enumerate(b.inputs) if inp[2]]
+        for k, v in zip(gi, res["tangents"]):
+            d, s_, g, t = b.inputs[k]
+            b.inputs[k] = (d, s_, g, (t.double() + sign * h * v.double()).to(t.dtype))
+        try:
+            r = results(b, res["cotangent"], res["tangents"])
+        finally:
+            for k, t in enumerate(saved):
+                d, s_, g, _ = b.inputs[k]
+                b.inputs[k] = (d, s_, g, t)
+        return r["grads"]
+
+    gp, gm = grads_at(1.0), grads_at(-1.0)
+    for a, c, hv in zip(gp, gm, res["hvps"]):
+        fd = (a - c) / (2 * h)
+        if not torch.allclose(fd.double(), hv.double(), rtol=1e-4, atol=1e-5 * max(1.0, float(fd.abs().max()) if fd.numel() else 1.0)):
+            return True
+    return False
+
+
+def finite(res):
+    for k, v in res.items():
+        for t in v if isinstance(v, list) else [v]:
+            if t.dtype != torch.int64 and t.numel() and not bool((t.isfinite() & (t.abs() < 1e5)).all()):
+                return False
+    return True
+
+
+def render(pid, seed, b, res):
+    lines = ["program %d seed %d%s" % (pid, seed, " check fd" if b.fd else "")]
+    for kind, k in b.order:
+        if kind == "input":
+            dtype, shape, grad, t = b.inputs[k]
+            lines.append("input %s %s %s : %s" % (dtype, fmt_shape(shape), "grad" if grad else "nograd",
+                                                  fmt_values(t, dtype)))
+        else:
+            name, operands, attrs = b.ops[k]
+            parts = ["op", name] + [str(i) for i in operands] + ["%s=%s" % kv for kv in sorted(attrs.items())]
+            lines.append(" ".join(parts))
+    v = res["value"]
+    lines.append("value %s : %s" % (fmt_shape(list(v.shape)), fmt_values(v, b.dtype)))
+    if "grads" in res:
+        lines.append("cotangent : " + fmt_values(res["cotangent"], b.dtype))
+        gi = [k for k, inp in enumerate(b.inputs) if inp[2]]
+        for k, g, t, h in zip(gi, res["grads"], res["tangents"], res["hvps"]):
+            lines.append("grad %d : %s" % (k, fmt_values(g, b.dtype)))
+            lines.append("tangent %d : %s" % (k, fmt_values(t, b.dtype)))
+            lines.append("hvp %d : %s" % (k, fmt_values(h, b.dtype)))
+    lines.append("end")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    os.makedirs(OUT_DIR, exist_ok=True)
+    pid = 0
+    torch_wrong = []
+    for fi, (family, count) in enumerate(FAMILIES.items()):
+        text = ["# %s: %d random programs, PyTorch %s; generated by scripts/oracle/differential_oracle.py\n"
+                % (family, count, torch.__version__)]
+        made, seed = 0, 1000003 * (fi + 1)
+        while made < count:
+            seed += 1
+            rng = random.Random(seed)
+            try:
+                b = draw(rng, family, made)
+            except (RuntimeError, IndexError, ValueError):
+                continue  # an op drawn outside its domain: draw again
+            if b is None or not b.ops:
+                continue
+            res = results(b)
+            if not finite(res):
+                continue
+            if b.fd and b.dtype == "f64" and torch_disagrees_with_fd(b, res):
+                torch_wrong.append((pid, seed, sorted({op[0] for op in b.ops})))
+            text.append(render(pid, seed, b, res))
+            pid += 1
+            made += 1
+        with open(os.path.join(OUT_DIR, family + ".txt"), "w") as f:
+            f.write("".join(text))
+    print("wrote %d programs to %s" % (pid, os.path.normpath(OUT_DIR)), file=sys.stderr)
+    print("%d `check fd` programs where PyTorch's HVP differs from finite differences:" % len(torch_wrong),
+          file=sys.stderr)
+    for pid, seed, ops in torch_wrong:
+        print("  program %d seed %d: %s" % (pid, seed, " ".join(ops)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+// Random differential programs (tests/differential/golden/, from
+// scripts/oracle/differential_oracle.py) replayed in paragrad against PyTorch 1.13's values,
+// gradients and Hessian-vector products; programs marked `check fd` against finite differences.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <paragrad/engine/error.hpp>
+
+#include "differential/interpreter.hpp"
+#include "differential/program.hpp"
+
+namespace fs = std::filesystem;
+using namespace paragrad;
+using namespace paragrad::differential;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  REQUIRE(f.good());
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::vector<Program> golden(const std::string& family) {
+  return parse_programs(
+      read_text(fs::path(PARAGRAD_DIFFERENTIAL_DIR) / "golden" / (family + ".txt")));
+}
+
+// Runs every program of a family; each disagreement is one failed check with seed and text.
+void replay(const std::string& family, size_t expected_count) {
+  const std::vector<Program> programs = golden(family);
+  CHECK(programs.size() == expected_count);
+  size_t failures = 0;
+  for (const Program& p : programs) {
+    const std::string report = check_program(p);
+    if (!report.empty()) {
+      ++failures;
+      FAIL_CHECK(family << ": " << report);
+    }
+  }
+  CHECK(failures == 0);
+}
+
+const char* kSmall =
+    "program 7 seed 42\n"
+    "input f64 [2] grad : 0.5 -1.5\n"
+    "op square 0\n"
+    "value [2] : 0.25 2.25\n"
+    "cotangent : 1 2\n"
+    "grad 0 : 1 -6\n"
+    "tangent 0 : 1 1\n"
+    "hvp 0 : 2 4\n"
+    "end\n";
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("differential elementwise programs agree with PyTorch") { replay("elementwise", 90); }
+TEST_CASE("differential reduction programs agree with PyTorch") { replay("reduction", 70); }
+TEST_CASE("differential view programs agree with PyTorch") { replay("view", 70); }
+TEST_CASE("differential matmul programs agree with PyTorch") { replay("matmul", 40); }
+TEST_CASE("differential linalg programs agree with PyTorch") { replay("linalg", 72); }
+TEST_CASE("differential in-place buffer programs agree with PyTorch") { replay("inplace", 30); }
+TEST_CASE("differential zero-size programs agree with PyTorch") { replay("zero_size", 30); }
+TEST_CASE("differential float32 programs agree with PyTorch") { replay("float32", 50); }
+TEST_CASE("differential int64 programs agree with PyTorch") { replay("int64", 40); }
+
+TEST_CASE("differential check passes a correct program") {
+  const auto programs = parse_programs(kSmall);
+  REQUIRE(programs.size() == 1);
+  CHECK(check_program(programs[0]).empty());
+}
+
+TEST_CASE("differential check reports a wrong value, gradient or hvp with seed and text") {
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"0.25 2.25", "0.25 2.5"},
+                                 {"grad 0 : 1 -6", "grad 0 : 1 -7"},
+                                 {"hvp 0 : 2 4", "hvp 0 : 2 5"}}) {
+    const auto programs = parse_programs(replaced(kSmall, from, to));
+    const std::string report = check_program(programs[0]);
+    INFO(from << " -> " << to);
+    CHECK_THAT(report, Catch::Contains("seed 42") && Catch::Contains("op square 0"));
+  }
+}
+
+TEST_CASE("differential check fd replaces the expected derivatives by finite differences") {
+  // wrong derivatives from the oracle: pass under `check fd`, fail without it
+  const std::string wrong =
+      replaced(replaced(kSmall, "grad 0 : 1 -6", "grad 0 : 9 9"), "hvp 0 : 2 4", "hvp 0 : 0 0");
+  CHECK_FALSE(check_program(parse_programs(wrong)[0]).empty());
+  const auto fd = parse_programs(replaced(wrong, "seed 42", "seed 42 check fd"));
+  REQUIRE(fd[0].check_fd);
+  CHECK(check_program(fd[0]).empty());
+}
+
+TEST_CASE("differential parser rejects malformed programs with ValueError naming the line") {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {replaced(kSmall, "op square 0", "op square 5"), "line 3"},
+      {replaced(kSmall, "[2] grad", "[2,] grad"), "line 2"},
+      {replaced(kSmall, "0.5 -1.5", "0.5"), "line 2"},
+      {replaced(kSmall, "f64", "f16"), "unknown dtype"},
+      {replaced(kSmall, "end\n", ""), "not closed"},
+      {replaced(kSmall, "cotangent : 1 2", "cotangent : 1"), "line 5"},
+      {replaced(kSmall, "[2] grad", "[99999,99999] grad"), "too large"},
+      {replaced(kSmall, "seed 42", "seed x"), "integer"},
+      {"garbage\n", "expected 'program'"},
+  };
+  for (const auto& [text, needle] : bad) {
+    INFO(text);
+    CHECK_THROWS_AS(parse_programs(text), ValueError);
+    CHECK_THROWS_WITH(parse_programs(text), Catch::Contains(needle));
+  }
+}
+
+TEST_CASE("differential interpreter rejects unknown ops and in-place on grad tensors") {
+  const auto unknown = parse_programs(replaced(kSmall, "op square 0", "op frobnicate 0"));
+  CHECK_THROWS_AS(execute(unknown[0]), ValueError);
+  CHECK_THROWS_WITH(execute(unknown[0]), Catch::Contains("unknown op 'frobnicate'"));
+  const auto inplace = parse_programs(replaced(kSmall, "op square 0", "op mul_ 0 s=2"));
+  CHECK_THROWS_AS(execute(inplace[0]), ValueError);
+  CHECK_THROWS_WITH(execute(inplace[0]), Catch::Contains("requires grad"));
+  const auto arity = parse_programs(replaced(kSmall, "op square 0", "op add 0"));
+  CHECK_THROWS_AS(execute(arity[0]), ValueError);
+  CHECK_THROWS_WITH(execute(arity[0]), Catch::Contains("takes 2 operands"));
+}
+
+TEST_CASE("differential fuzz seed corpus parses or raises ValueError") {
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(PARAGRAD_DIFFERENTIAL_DIR) / ".." /
+                                                  "fuzz" / "corpus" / "differential")) {
+    ++files;
+    INFO(entry.path().string());
+    try {
+      for (const Program& p : parse_programs(read_text(entry.path()))) (void)p;
+    } catch (const ValueError&) {
+    }
+  }
+  CHECK(files >= 3);
+}
