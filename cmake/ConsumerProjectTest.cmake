@@ -9,10 +9,11 @@
 #   4. build and run the same program with the README's pkg-config line, taken verbatim from
 #      README (only the compiler, the prefix and the file names substituted).
 # Inputs (-D): PARAGRAD_BINARY_DIR, CONSUMER_SOURCE_DIR, WORK_DIR, CONFIG, GENERATOR,
-# COMPILER_NAME, README, EXTENSION_HEADERS (;-list, relative to include/paragrad).
+# COMPILER_NAME, README, EIGEN_INCLUDE_DIR, EXTENSION_HEADERS (relative to include/paragrad).
 cmake_minimum_required(VERSION 3.16)
 
-foreach(var PARAGRAD_BINARY_DIR CONSUMER_SOURCE_DIR WORK_DIR GENERATOR COMPILER_NAME README)
+foreach(var PARAGRAD_BINARY_DIR CONSUMER_SOURCE_DIR WORK_DIR GENERATOR COMPILER_NAME README
+            EIGEN_INCLUDE_DIR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "ConsumerProjectTest.cmake: -D${var}=... is required")
   endif()
@@ -44,11 +45,10 @@ run_step("install into ${prefix}"
 
 # ---- 2. installed headers: exactly what the public API reaches ---------------------------------
 file(GLOB_RECURSE installed RELATIVE "${prefix}/include/paragrad" "${prefix}/include/paragrad/*")
-find_path(eigen_dir Eigen/Core PATH_SUFFIXES eigen3)
 set(reachable "")
 foreach(top paragrad.hpp ${EXTENSION_HEADERS})
   execute_process(
-    COMMAND "${cxx}" -std=c++17 -MM -I "${prefix}/include" -I "${eigen_dir}"
+    COMMAND "${cxx}" -std=c++17 -MM -I "${prefix}/include" -I "${EIGEN_INCLUDE_DIR}"
             "${prefix}/include/paragrad/${top}"
     OUTPUT_VARIABLE deps RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
