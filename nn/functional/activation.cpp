@@ -1,9 +1,7 @@
-// Functional layers: linear, activations, layer_norm, dropout, embedding.
+// Activations.
 #include <cmath>
-#include <numeric>
 
 #include <paragrad/engine/autograd/function.hpp>
-#include <paragrad/engine/random.hpp>
 #include <paragrad/nn/functional/functional.hpp>
 
 namespace paragrad::nn::functional {
@@ -13,24 +11,32 @@ using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  check<ValueError>(x.defined() && weight.defined(), "linear: undefined input or weight");
-  check<ShapeError>(weight.dim() == 2, "linear: weight must be 2-d, got shape ",
-                    shape_str(weight.sizes()));
-  check<ShapeError>(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: input shape ",
-                    shape_str(x.sizes()), " does not match weight shape ",
-                    shape_str(weight.sizes()), " (expected last dim ", weight.size(1), ")");
-  Tensor out = matmul(x, weight.t());
-  if (bias.defined()) {
-    check<ShapeError>(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias shape ",
-                      shape_str(bias.sizes()), " does not match weight shape ",
-                      shape_str(weight.sizes()));
-    out = out + bias;
-  }
+// relu with a one-pass backward: g where the output is positive, else 0 (PyTorch's
+// threshold_backward), where Tensor::relu's rule takes three passes and two temporaries of
+// the input's size. Under create_graph the rule is written in ops (g * (y > 0)), so it
+// differentiates again.
+Tensor relu(const Tensor& x) {
+  check<ValueError>(x.defined(), "relu: undefined input");
+  if (!needs_grad(x)) return x.relu();
+  Tensor out = x.detach().relu();
+  record("ReluBackward", out, {x}, [so = SavedTensor(out, true)](const Tensor& g) {
+    const Tensor y = so.unpack();
+    if (is_grad_enabled() || !g.is_floating_point() || g.dtype() != y.dtype() ||
+        g.sizes() != y.sizes())
+      return grad_list(g * (y > 0.0).to(g.dtype()));
+    const Tensor gc = g.contiguous(), yc = y.detach().contiguous();
+    Tensor gx = empty(yc.shape(), yc.dtype());
+    dispatch_floating(yc.dtype(), "relu_backward", [&](auto tag) {
+      using T = decltype(tag);
+      const T* __restrict pg = gc.data_ptr<T>();
+      const T* __restrict py = yc.data_ptr<T>();
+      T* __restrict po = gx.data_ptr<T>();
+      for (int64_t i = 0, n = yc.numel(); i < n; ++i) po[i] = py[i] > T(0) ? pg[i] : T(0);
+    });
+    return grad_list(std::move(gx));
+  });
   return out;
 }
-
-Tensor relu(const Tensor& x) { return x.relu(); }
 
 // erf is not an engine op: its forward runs on plain data here, its backward
 // d/dx erf(x) = 2/√π e^{-x²} is written in Tensor ops (so it differentiates again).
@@ -66,49 +72,19 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
   return where(bx > threshold, x, bx.softplus() / beta);
 }
 
-Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
-                  const Tensor& bias, double eps) {
-  const int64_t k = int64_t(normalized_shape.size());
-  check<ShapeError>(k >= 1 && x.dim() >= k, "layer_norm: normalized_shape ",
-                    shape_str(Dims(normalized_shape.begin(), normalized_shape.end())),
-                    " does not fit input shape ", shape_str(x.sizes()));
-  Shape dims;
-  for (int64_t i = 0; i < k; ++i) {
-    const int64_t d = x.dim() - k + i;
-    check<ShapeError>(x.size(d) == normalized_shape[size_t(i)], "layer_norm: normalized_shape ",
-                      shape_str(Dims(normalized_shape.begin(), normalized_shape.end())),
-                      " does not match the trailing dims of input shape ", shape_str(x.sizes()));
-    dims.push_back(d);
-  }
-  const Tensor mean = x.mean(dims, true);
-  const Tensor var = x.var(dims, /*unbiased=*/false, true);
-  Tensor out = (x - mean) * (var + eps).rsqrt();
-  if (weight.defined()) out = out * weight;
-  if (bias.defined()) out = out + bias;
-  return out;
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  return where(x > 0.0, x, x * negative_slope);
 }
 
-Tensor dropout(const Tensor& x, double p, bool training) {
-  check<ValueError>(p >= 0 && p <= 1, "dropout: probability has to be between 0 and 1, but got ",
-                    p);
-  if (!training || p == 0) return x;
-  if (p == 1) return x * zeros_like(x);
-  const Tensor keep = (rand(x.shape(), x.dtype()) >= p).to(x.dtype());
-  return x * keep * (1.0 / (1.0 - p));
+// expm1 of min(x, 0): the branch where() discards must stay finite, or its zero gradient times
+// an infinite derivative would be NaN.
+Tensor elu(const Tensor& x, double alpha) {
+  return where(x > 0.0, x, x.clamp_max(0).expm1() * alpha);
 }
 
-Tensor embedding(const Tensor& indices, const Tensor& weight) {
-  check<DtypeError>(indices.dtype() == kInt64, "embedding: indices must be int64, got ",
-                    dtype_name(indices.dtype()));
-  check<ShapeError>(weight.dim() == 2, "embedding: weight must be 2-d, got shape ",
-                    shape_str(weight.sizes()));
-  const int64_t n = weight.size(0);
-  for (double v : indices.tolist())
-    check<IndexError>(v >= 0 && v < double(n), "embedding: index ", int64_t(v),
-                      " out of range for ", n, " embeddings");
-  Shape out_shape = indices.shape();
-  out_shape.push_back(weight.size(1));
-  return weight.index_select(0, indices.reshape({-1})).reshape(out_shape);
-}
+Tensor silu(const Tensor& x) { return x * x.sigmoid(); }
+
+Tensor softmax(const Tensor& x, int64_t dim) { return x.softmax(dim); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return x.log_softmax(dim); }
 
 }  // namespace paragrad::nn::functional
