@@ -335,6 +335,30 @@ for name, m in [("wn_conv1d", nn.Conv1d(3, 4, 2)), ("wn_conv2d", nn.Conv2d(2, 3,
     cases[name] = c
 
 
+# --- orthogonal (the constraint in parametrize/) on Conv2d: a batch of kh x kw matrices ---------
+for name, m, orth_map in [("orth_conv2d_square", nn.Conv2d(2, 3, 3), None),
+                          ("orth_conv2d_wide", nn.Conv2d(2, 3, (2, 3)), None),
+                          ("orth_conv2d_cayley", nn.Conv2d(1, 2, 2), "cayley")]:
+    m = P_.orthogonal(m, orthogonal_map=orth_map)
+    with torch.no_grad():  # move the weight off its initial value
+        g = torch.Generator().manual_seed(77)
+        noise = 0.3 * torch.randn(m.parametrizations.weight.original.shape, generator=g)
+        # householder reads only the signs of the original's diagonal (through .int(), so
+        # training never moves it): keep it at right_inverse's +-1
+        noise.diagonal(dim1=-2, dim2=-1).zero_()
+        m.parametrizations.weight.original.add_(noise)
+    x = inp(1, m.in_channels, 4, 5, seed=11)
+    c = {"input": arr(x)}
+    for k, v in m.state_dict().items():
+        c["state." + k] = arr(v)
+    c["weight"] = arr(m.weight)
+    out = m(x)
+    c["output"] = arr(out)
+    c["grad.original"] = arr(torch.autograd.grad(out.square().sum(),
+                                                 m.parametrizations.weight.original)[0])
+    cases[name] = c
+
+
 def fmt(v):
     if math.isinf(v):
         return "INFINITY" if v > 0 else "-INFINITY"

@@ -80,3 +80,38 @@ TEST_CASE("a spectrally normalized Conv2d trains: gradients reach the original w
        conv.get("parametrizations.weight.original")},
       1e-6, 1e-5, 1e-3, true));
 }
+
+namespace {
+// orthogonal on a Conv2d weight [out, in, kh, kw]: a batch of kh x kw matrices, each with
+// orthonormal rows or columns. PyTorch's original and base load strictly; the weight, the
+// convolution through it and the gradient reaching the original match PyTorch's.
+void check_orthogonal_conv(nn::Conv2d& conv, const O::Case& c, const std::string& orth_map) {
+  parametrizations::orthogonal(conv, "weight", orth_map);
+  conv.load_state_dict(oracle_case::state(c), true);
+  const Tensor w = conv.get("weight");
+  check_close(w, c, "weight", 1e-9, 1e-12);
+  const int64_t kh = w.size(2), kw = w.size(3);
+  const Tensor gram = kh <= kw ? matmul(w, w.transpose(2, 3)) : matmul(w.transpose(2, 3), w);
+  const Tensor id = eye(std::min(kh, kw), kFloat64).expand(gram.shape());
+  CHECK(allclose(gram, id, 1e-9, 1e-9));
+  const Tensor y = conv(get(c, "input"));
+  check_close(y, c, "output", 1e-9, 1e-12);
+  y.square().sum().backward();
+  check_close(conv.get("parametrizations.weight.original").grad(), c, "grad.original", 1e-8, 1e-10);
+}
+}  // namespace
+
+TEST_CASE("orthogonal on Conv2d weights matches PyTorch, square kernel by matrix_exp") {
+  nn::Conv2d conv(2, 3, 3, 1, 0, 1, 1, true, "zeros", kFloat64);
+  check_orthogonal_conv(conv, O::orth_conv2d_square, "");
+}
+
+TEST_CASE("orthogonal on Conv2d weights matches PyTorch, wide kernel by householder") {
+  nn::Conv2d conv(2, 3, {2, 3}, 1, 0, 1, 1, true, "zeros", kFloat64);
+  check_orthogonal_conv(conv, O::orth_conv2d_wide, "");
+}
+
+TEST_CASE("orthogonal on Conv2d weights matches PyTorch by cayley") {
+  nn::Conv2d conv(1, 2, 2, 1, 0, 1, 1, true, "zeros", kFloat64);
+  check_orthogonal_conv(conv, O::orth_conv2d_cayley, "cayley");
+}
