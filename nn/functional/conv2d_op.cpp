@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <Eigen/Core>
+#include <Eigen/StdVector>
 
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/nn/functional/im2col.hpp>
@@ -19,6 +20,10 @@ template <class T>
 using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <class T>
 using Mat = Eigen::Map<RowMat<T>>;
+// Scratch buffers aligned as the engine's storage, so that Eigen's vectorized loops split a
+// buffer the same way on every run (results independent of where the heap put it).
+template <class T>
+using Scratch = std::vector<T, Eigen::aligned_allocator<T>>;
 template <class T>
 using CMat = Eigen::Map<const RowMat<T>>;
 
@@ -36,7 +41,7 @@ struct Geometry {
 template <class T>
 void forward_kernel(const T* x, const T* w, const T* bias, T* out, const Geometry& g) {
   const int64_t L = g.L(), Kg = g.Kg(), OCg = g.OCg();
-  std::vector<T> cols(g.pointwise ? 0 : size_t(g.K() * L));
+  Scratch<T> cols(g.pointwise ? 0 : size_t(g.K() * L));
   for (int64_t n = 0; n < g.N; ++n) {
     const T* c = x + n * g.image();
     if (!g.pointwise) {
@@ -56,8 +61,8 @@ void forward_kernel(const T* x, const T* w, const T* bias, T* out, const Geometr
 template <class T>
 void backward_kernel(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Geometry& g) {
   const int64_t L = g.L(), Kg = g.Kg(), OCg = g.OCg();
-  std::vector<T> cols(gw && !g.pointwise ? size_t(g.K() * L) : 0);
-  std::vector<T> dcols(gx && !g.pointwise ? size_t(g.K() * L) : 0);
+  Scratch<T> cols(gw && !g.pointwise ? size_t(g.K() * L) : 0);
+  Scratch<T> dcols(gx && !g.pointwise ? size_t(g.K() * L) : 0);
   for (int64_t n = 0; n < g.N; ++n) {
     const T* gn = go + n * g.OC * L;
     if (gb) {

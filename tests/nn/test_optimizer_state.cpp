@@ -47,14 +47,20 @@ struct Run {
   }
 };
 
-void check_resume(const Make& make, int before = 3, int after = 4) {
+// KNOWN FLAKY (reported, not fixed): run alone or in some orders (e.g. `--order rand
+// --rng-seed 7`), the SGD, Adam, AdamW and RMSprop cases sometimes differ from the
+// uninterrupted run in the last bits. Not the state_dict's fault: two identical uninterrupted
+// runs in one fresh process already differ (checked by hand), so some op of this model
+// (conv + batchnorm + tanh + linear, float32) is not bitwise reproducible run to run.
+// `tag` keeps the files of test cases that ctest runs in parallel apart.
+void check_resume(const std::string& tag, const Make& make, int before = 3, int after = 4) {
   Run full(make);
   full.steps(before + after);
 
   Run first(make);
   first.steps(before);
-  const std::string mpath = "paragrad_resume_model.safetensors";
-  const std::string opath = "paragrad_resume_optim.safetensors";
+  const std::string mpath = "paragrad_resume_model_" + tag + ".safetensors";
+  const std::string opath = "paragrad_resume_optim_" + tag + ".safetensors";
   serialize::save(first.model->state_dict(), mpath);
   serialize::save(first.opt->state_dict(), opath);
 
@@ -69,35 +75,37 @@ void check_resume(const Make& make, int before = 3, int after = 4) {
 }  // namespace
 
 TEST_CASE("SGD with momentum and nesterov resumes bit for bit from a saved state") {
-  check_resume([](const TensorList& p) {
+  check_resume("sgd", [](const TensorList& p) {
     return std::make_unique<optim::SGD>(p, 0.05, 0.9, 0, 1e-3, true);
   });
 }
 
 TEST_CASE("Adam with amsgrad resumes bit for bit from a saved state") {
-  check_resume([](const TensorList& p) {
+  check_resume("adam", [](const TensorList& p) {
     return std::make_unique<optim::Adam>(p, 0.01, std::make_pair(0.8, 0.99), 1e-8, 1e-3, true);
   });
 }
 
 TEST_CASE("AdamW resumes bit for bit from a saved state") {
-  check_resume([](const TensorList& p) { return std::make_unique<optim::AdamW>(p, 0.01); });
+  check_resume("adamw",
+               [](const TensorList& p) { return std::make_unique<optim::AdamW>(p, 0.01); });
 }
 
 TEST_CASE("RMSprop centered with momentum resumes bit for bit from a saved state") {
-  check_resume([](const TensorList& p) {
+  check_resume("rmsprop", [](const TensorList& p) {
     return std::make_unique<optim::RMSprop>(p, 0.01, 0.9, 1e-8, 1e-3, 0.5, true);
   });
 }
 
 TEST_CASE("Adagrad resumes bit for bit from a saved state") {
-  check_resume([](const TensorList& p) {
+  check_resume("adagrad", [](const TensorList& p) {
     return std::make_unique<optim::Adagrad>(p, 0.05, 0.01, 1e-3, 0.1);
   });
 }
 
 TEST_CASE("LBFGS with strong Wolfe line search resumes bit for bit from a saved state") {
   check_resume(
+      "lbfgs",
       [](const TensorList& p) {
         return std::make_unique<optim::LBFGS>(p, 0.5, 3, 0, 1e-7, 1e-9, 5, "strong_wolfe");
       },

@@ -75,7 +75,8 @@ def save_file(tensors, path):
 )PY";
 
 int run_python(const std::string& body, const std::vector<std::string>& args) {
-  const std::string script = "paragrad_interop_check.py";
+  // named after the first file, so that test cases ctest runs in parallel do not share it
+  const std::string script = args.at(0) + ".check.py";
   std::ofstream(script) << kLoader << body;
   std::string cmd = "/usr/bin/python3 " + script;
   for (const auto& a : args) cmd += " " + a;
