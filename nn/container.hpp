@@ -1,6 +1,7 @@
 #pragma once
 // Sequential: children "0", "1", ... applied in order.
 #include <initializer_list>
+#include <memory>
 
 #include <paragrad/nn/module.hpp>
 
@@ -16,5 +17,13 @@ class Sequential : public Module {
   std::shared_ptr<Module> operator[](size_t i) const;  // Error if out of range
   std::string class_name() const override { return "Sequential"; }
 };
+
+// make_sequential(a, b, c): a Sequential of the given modules (shared_ptrs of any Module type).
+template <class... Ms>
+std::shared_ptr<Sequential> make_sequential(std::shared_ptr<Ms>... modules) {
+  auto s = std::make_shared<Sequential>();
+  (s->push_back(std::move(modules)), ...);
+  return s;
+}
 
 }  // namespace paragrad::nn

@@ -1,33 +1,12 @@
 #include <paragrad/nn/layers.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include <paragrad/nn/functional/functional.hpp>
 #include <paragrad/nn/init.hpp>
 
 namespace paragrad::nn {
-
-// --- LayerNorm
-LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine, Dtype dtype)
-    : shape_(std::move(normalized_shape)), eps_(eps), affine_(elementwise_affine) {
-  check<ValueError>(!shape_.empty(), "LayerNorm: normalized_shape must not be empty");
-  if (affine_) {
-    register_parameter("weight", ones(shape_, dtype));
-    register_parameter("bias", zeros(shape_, dtype));
-  }
-}
-
-Tensor LayerNorm::forward(const Tensor& x) {
-  if (!affine_) return functional::layer_norm(x, shape_, {}, {}, eps_);
-  return functional::layer_norm(x, shape_, get("weight"), get("bias"), eps_);
-}
-
-std::string LayerNorm::extra_repr() const {
-  std::string dims = "(";
-  for (size_t i = 0; i < shape_.size(); ++i) dims += cat(i ? ", " : "", shape_[i]);
-  dims += shape_.size() == 1 ? ",)" : ")";
-  return cat(dims, ", eps=", eps_, ", elementwise_affine=", affine_ ? "True" : "False");
-}
 
 // --- Dropout
 Dropout::Dropout(double p) : p_(p) {
@@ -50,51 +29,66 @@ Tensor Embedding::forward(const Tensor& indices) {
 }
 std::string Embedding::extra_repr() const { return cat(num_, ", ", dim_); }
 
-// --- RNNCell
-RNNCell::RNNCell(int64_t input_size, int64_t hidden_size, bool bias, std::string nonlinearity,
-                 Dtype dtype)
-    : input_(input_size),
-      hidden_(hidden_size),
-      bias_(bias),
-      nonlinearity_(std::move(nonlinearity)) {
-  check<ValueError>(input_ >= 0 && hidden_ > 0,
-                    "RNNCell: input_size must be non-negative and "
-                    "hidden_size positive, got ",
-                    input_, " and ", hidden_);
-  check<ValueError>(nonlinearity_ == "tanh" || nonlinearity_ == "relu",
-                    "RNNCell: unknown nonlinearity '", nonlinearity_, "'");
-  register_parameter("weight_ih", empty({hidden_, input_}, dtype));
-  register_parameter("weight_hh", empty({hidden_, hidden_}, dtype));
-  register_parameter("bias_ih", bias ? empty({hidden_}, dtype) : Tensor());
-  register_parameter("bias_hh", bias ? empty({hidden_}, dtype) : Tensor());
-  const double bound = 1.0 / std::sqrt(double(hidden_));
-  for (const char* n : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
-    Tensor& t = parameter_slot(n);
-    if (t.defined()) init::uniform_(t, -bound, bound);
-  }
-}
+// --- Flatten / Unflatten
+Flatten::Flatten(int64_t start_dim, int64_t end_dim) : start_(start_dim), end_(end_dim) {}
 
-Tensor RNNCell::forward(const Tensor& x, const Tensor& h) {
-  check<ShapeError>(x.dim() == 1 || x.dim() == 2, "RNNCell: input must be 1-d or 2-d, got shape ",
+Tensor Flatten::forward(const Tensor& x) {
+  check<ValueError>(x.defined(), "Flatten: undefined input");
+  const int64_t n = std::max<int64_t>(x.dim(), 1);
+  check<IndexError>(start_ >= -n && start_ < n && end_ >= -n && end_ < n,
+                    "Flatten(start_dim=", start_, ", end_dim=", end_,
+                    "): dims out of range for input shape ", shape_str(x.sizes()));
+  const int64_t s = start_ < 0 ? start_ + n : start_, e = end_ < 0 ? end_ + n : end_;
+  check<ValueError>(s <= e, "Flatten(start_dim=", start_, ", end_dim=", end_,
+                    "): start_dim cannot come after end_dim for input shape ",
                     shape_str(x.sizes()));
-  Tensor hx =
-      h.defined() ? h : zeros(x.dim() == 2 ? Shape{x.size(0), hidden_} : Shape{hidden_}, x.dtype());
-  check<ShapeError>(
-      hx.dim() == x.dim() && hx.size(-1) == hidden_ && (x.dim() == 1 || hx.size(0) == x.size(0)),
-      "RNNCell: hidden shape ", shape_str(hx.sizes()), " does not match input shape ",
-      shape_str(x.sizes()), " and hidden_size ", hidden_);
-  Tensor pre = functional::linear(x, get("weight_ih"), get("bias_ih")) +
-               functional::linear(hx, get("weight_hh"), get("bias_hh"));
-  return nonlinearity_ == "tanh" ? pre.tanh() : pre.relu();
+  if (x.dim() == 0) return x.reshape({1});
+  Shape shape;
+  int64_t merged = 1;
+  for (int64_t d = 0; d < x.dim(); ++d) {
+    if (d < s || d > e) {
+      shape.push_back(x.size(d));
+    } else {
+      merged *= x.size(d);
+      if (d == e) shape.push_back(merged);
+    }
+  }
+  return x.reshape(shape);
 }
 
-Tensor RNNCell::forward(const Tensor& x) { return forward(x, Tensor()); }
+std::string Flatten::extra_repr() const { return cat("start_dim=", start_, ", end_dim=", end_); }
 
-std::string RNNCell::extra_repr() const {
-  std::string s = cat(input_, ", ", hidden_);
-  if (!bias_) s += ", bias=False";
-  if (nonlinearity_ != "tanh") s += ", nonlinearity='" + nonlinearity_ + "'";
-  return s;
+Unflatten::Unflatten(int64_t dim, Shape sizes) : dim_(dim), sizes_(std::move(sizes)) {
+  check<ValueError>(!sizes_.empty(), "Unflatten: sizes must not be empty");
+}
+
+Tensor Unflatten::forward(const Tensor& x) {
+  check<ValueError>(x.defined(), "Unflatten: undefined input");
+  const int64_t n = std::max<int64_t>(x.dim(), 1);
+  check<IndexError>(dim_ >= -n && dim_ < n, "Unflatten: dim ", dim_,
+                    " out of range for input shape ", shape_str(x.sizes()));
+  const int64_t d = dim_ < 0 ? dim_ + n : dim_;
+  Shape shape = x.shape();
+  shape.erase(shape.begin() + d);
+  shape.insert(shape.begin() + d, sizes_.begin(), sizes_.end());
+  int64_t known = 1, unknown = 0;
+  for (int64_t s : sizes_) {
+    if (s == -1)
+      ++unknown;
+    else
+      known *= s;
+  }
+  const bool ok =
+      unknown == 0 ? known == x.size(d) : unknown == 1 && known > 0 && x.size(d) % known == 0;
+  check<ShapeError>(ok, "Unflatten: sizes ", shape_str(Dims(sizes_.begin(), sizes_.end())),
+                    " do not multiply to dim ", d, " of input shape ", shape_str(x.sizes()));
+  return x.reshape(shape);
+}
+
+std::string Unflatten::extra_repr() const {
+  std::string s = cat("dim=", dim_, ", unflattened_size=(");
+  for (size_t i = 0; i < sizes_.size(); ++i) s += cat(i ? ", " : "", sizes_[i]);
+  return s + (sizes_.size() == 1 ? ",))" : "))");
 }
 
 }  // namespace paragrad::nn

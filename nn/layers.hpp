@@ -1,26 +1,11 @@
 #pragma once
-// LayerNorm, Dropout, Embedding and RNNCell. Their forwards read parameters through get(), so
-// parametrized weights work in each.
+// Dropout, Embedding, Identity, Flatten and Unflatten. Forwards read parameters through get(),
+// so parametrized weights work.
 #include <string>
 
 #include <paragrad/nn/module.hpp>
 
 namespace paragrad::nn {
-
-// Normalizes over the trailing normalized_shape dims; affine weight (ones) and bias (zeros).
-class LayerNorm : public Module {
- public:
-  explicit LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true,
-                     Dtype dtype = kFloat32);
-  Tensor forward(const Tensor& x) override;
-  std::string class_name() const override { return "LayerNorm"; }
-  std::string extra_repr() const override;
-
- private:
-  Shape shape_;
-  double eps_;
-  bool affine_;
-};
 
 // In training: zeroes elements with probability p, scales the rest by 1/(1-p). In eval: identity.
 class Dropout : public Module {
@@ -47,21 +32,36 @@ class Embedding : public Module {
   int64_t num_, dim_;
 };
 
-// h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu); every parameter uniform in ±1/√hidden.
-class RNNCell : public Module {
+// Returns its input.
+class Identity : public Module {
  public:
-  RNNCell(int64_t input_size, int64_t hidden_size, bool bias = true,
-          std::string nonlinearity = "tanh", Dtype dtype = kFloat32);
-  Tensor forward(const Tensor& x, const Tensor& h);  // x [N, in] or [in]; h likewise
-  Tensor forward(const Tensor& x) override;          // h = zeros
-  std::string class_name() const override { return "RNNCell"; }
+  Tensor forward(const Tensor& x) override { return x; }
+  std::string class_name() const override { return "Identity"; }
+};
+
+// Flattens dims start_dim..end_dim into one (torch.nn.Flatten).
+class Flatten : public Module {
+ public:
+  explicit Flatten(int64_t start_dim = 1, int64_t end_dim = -1);
+  Tensor forward(const Tensor& x) override;
+  std::string class_name() const override { return "Flatten"; }
   std::string extra_repr() const override;
-  int64_t hidden_size() const { return hidden_; }
 
  private:
-  int64_t input_, hidden_;
-  bool bias_;
-  std::string nonlinearity_;
+  int64_t start_, end_;
+};
+
+// Splits dim into sizes (torch.nn.Unflatten); one size may be -1.
+class Unflatten : public Module {
+ public:
+  Unflatten(int64_t dim, Shape sizes);
+  Tensor forward(const Tensor& x) override;
+  std::string class_name() const override { return "Unflatten"; }
+  std::string extra_repr() const override;
+
+ private:
+  int64_t dim_;
+  Shape sizes_;
 };
 
 }  // namespace paragrad::nn

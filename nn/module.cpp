@@ -10,8 +10,6 @@
 #include <sstream>
 #include <typeinfo>
 
-#include <paragrad/nn/serialize/safetensors.hpp>
-
 namespace paragrad::nn {
 
 TensorProvider::~TensorProvider() = default;
@@ -451,12 +449,6 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     Tensor t = own[i].second;  // a handle sharing the module's tensor
     if (sources[i].defined()) t.copy_(sources[i]);
   }
-}
-
-void Module::save(const std::string& path) const { serialize::save(state_dict(), path); }
-
-void Module::load(const std::string& path, bool strict) {
-  load_state_dict(serialize::load(path), strict);
 }
 
 // --- naming and printing -----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // σ = uᵀ W v, u and v the power iteration's estimates of the top singular vectors of W (the
 // weight as a matrix, `dim` first). The iteration updates the buffers _u, _v in place under
 // no-grad, only in training mode; σ is differentiated through W only.
+#include <paragrad/nn/conv.hpp>
 #include <paragrad/parametrize/parametrizations.hpp>
 #include <paragrad/parametrize/register.hpp>
 
@@ -82,7 +83,10 @@ nn::Module& spectral_norm(nn::Module& m, const std::string& name, int n_power_it
     weight = m.get(name);
   }
   check<ValueError>(weight.defined(), "spectral_norm: '", name, "' is an empty slot");
-  const int64_t d = dim == -1 ? 0 : dim;  // -1: PyTorch's default (None), i.e. 0
+  // -1: PyTorch's default (None): dim 1 for transposed convolutions (their weight is
+  // [in, out/groups, ...]), else 0.
+  const auto* conv = dynamic_cast<const nn::ConvNd*>(&m);
+  const int64_t d = dim != -1 ? dim : (conv && conv->transposed() ? 1 : 0);
   parametrize::register_parametrization(
       m, name, std::make_shared<SpectralNorm>(weight, n_power_iterations, d, eps));
   return m;

@@ -53,3 +53,16 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   paragrad_deps "$@"
   exit $?
 fi
+
+# ccache, when installed, compiles each build folder through one shared cache (objects that are the
+# same in two build folders, e.g. the Release and LAPACK builds of CI, compile once). Paths are
+# hashed relative to the checkout, so the build folder's name does not matter. Sets
+# PARAGRAD_CCACHE_ARGS (CMake arguments; empty without ccache).
+paragrad_use_ccache() {
+  PARAGRAD_CCACHE_ARGS=()
+  if command -v ccache >/dev/null 2>&1; then
+    export CCACHE_BASEDIR="$PWD"
+    export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-include_file_mtime,include_file_ctime,time_macros}"
+    PARAGRAD_CCACHE_ARGS=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
+}

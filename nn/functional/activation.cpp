@@ -1,11 +1,7 @@
-// Functional layers: linear, activations, layer_norm, dropout, embedding.
+// Activations.
 #include <cmath>
-#include <numeric>
-
-#include <Eigen/Core>
 
 #include <paragrad/engine/autograd/function.hpp>
-#include <paragrad/engine/random.hpp>
 #include <paragrad/nn/functional/functional.hpp>
 
 namespace paragrad::nn::functional {
@@ -15,78 +11,32 @@ using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
 
-namespace {
-
-// y = x Wᵀ + b on 2-d row-major buffers: the output starts as the bias rows and the GEMM adds
-// into it, so the bias costs no pass of its own.
-template <class T>
-void linear_kernel(const T* x, const T* w, const T* b, T* y, int64_t rows, int64_t in,
-                   int64_t out) {
-  using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  Eigen::Map<RowMat> Y(y, rows, out);
-  if (b)
-    Y.rowwise() = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b, out);
-  else
-    Y.setZero();
-  if (in > 0)
-    Y.noalias() +=
-        Eigen::Map<const RowMat>(x, rows, in) * Eigen::Map<const RowMat>(w, out, in).transpose();
-}
-
-}  // namespace
-
-// linear: y = x Wᵀ + b, one op. The forward is one GEMM (linear_kernel); the backward is
-//   gx = g W,  gW = gᵀ x,  gb = Σ g over all but the last dim,
-// in Tensor ops (so differentiable again), with x and g flattened to 2-d: gᵀ x is a GEMM on a
-// transposed view, which writes W's gradient contiguous (no transposed copy for the optimizer
-// to walk). Mixed dtypes take the generic matmul + add path (type promotion).
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  check<ValueError>(x.defined() && weight.defined(), "linear: undefined input or weight");
-  check<ShapeError>(weight.dim() == 2, "linear: weight must be 2-d, got shape ",
-                    shape_str(weight.sizes()));
-  check<ShapeError>(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: input shape ",
-                    shape_str(x.sizes()), " does not match weight shape ",
-                    shape_str(weight.sizes()), " (expected last dim ", weight.size(1), ")");
-  if (bias.defined())
-    check<ShapeError>(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias shape ",
-                      shape_str(bias.sizes()), " does not match weight shape ",
-                      shape_str(weight.sizes()));
-  const Dtype t = x.dtype();
-  if (!is_floating(t) || weight.dtype() != t || (bias.defined() && bias.dtype() != t)) {
-    Tensor out = matmul(x, weight.t());
-    return bias.defined() ? out + bias : out;
-  }
-  const int64_t in = weight.size(1), out_features = weight.size(0);
-  int64_t rows = 1;
-  for (int64_t i = 0; i + 1 < x.dim(); ++i) rows *= x.size(i);
-  const Tensor xc = x.detach().contiguous(), wc = weight.detach().contiguous();
-  const Tensor bc = bias.defined() ? bias.detach().contiguous() : Tensor();
-  Shape out_shape(x.sizes().begin(), x.sizes().end());
-  out_shape.back() = out_features;
-  Tensor out = empty(out_shape, t);
-  dispatch_floating(t, "linear", [&](auto tag) {
-    using T = decltype(tag);
-    linear_kernel<T>(xc.data_ptr<T>(), wc.data_ptr<T>(), bc.defined() ? bc.data_ptr<T>() : nullptr,
-                     out.data_ptr<T>(), rows, in, out_features);
+// relu with a one-pass backward: g where the output is positive, else 0 (PyTorch's
+// threshold_backward), where Tensor::relu's rule takes three passes and two temporaries of
+// the input's size. Under create_graph the rule is written in ops (g * (y > 0)), so it
+// differentiates again.
+Tensor relu(const Tensor& x) {
+  check<ValueError>(x.defined(), "relu: undefined input");
+  if (!needs_grad(x)) return x.relu();
+  Tensor out = x.detach().relu();
+  record("ReluBackward", out, {x}, [so = SavedTensor(out, true)](const Tensor& g) {
+    const Tensor y = so.unpack();
+    if (is_grad_enabled() || !g.is_floating_point() || g.dtype() != y.dtype() ||
+        g.sizes() != y.sizes())
+      return grad_list(g * (y > 0.0).to(g.dtype()));
+    const Tensor gc = g.contiguous(), yc = y.detach().contiguous();
+    Tensor gx = empty(yc.shape(), yc.dtype());
+    dispatch_floating(yc.dtype(), "relu_backward", [&](auto tag) {
+      using T = decltype(tag);
+      const T* __restrict pg = gc.data_ptr<T>();
+      const T* __restrict py = yc.data_ptr<T>();
+      T* __restrict po = gx.data_ptr<T>();
+      for (int64_t i = 0, n = yc.numel(); i < n; ++i) po[i] = py[i] > T(0) ? pg[i] : T(0);
+    });
+    return grad_list(std::move(gx));
   });
-  if (needs_grad(x, weight) || (bias.defined() && needs_grad(bias))) {
-    const bool gx = x.requires_grad(), gw = weight.requires_grad();
-    const bool gb = bias.defined() && bias.requires_grad();
-    // grad LinearBackward: linear(x, W, b) => (g W, gᵀ x, Σ g over rows)
-    record("LinearBackward", out, {x, weight, bias},
-           [sx = SavedTensor(gw ? x : Tensor()), sw = SavedTensor(gx ? weight : Tensor()), gb, rows,
-            in, out_features](const Tensor& g) {
-             const Tensor g2 = g.reshape({rows, out_features});
-             return grad_list(
-                 sw.defined() ? matmul(g, sw.unpack()) : Tensor(),
-                 sx.defined() ? matmul(g2.mT(), sx.unpack().reshape({rows, in})) : Tensor(),
-                 gb ? g2.sum({0}) : Tensor());
-           });
-  }
   return out;
 }
-
-Tensor relu(const Tensor& x) { return x.relu(); }
 
 // erf is not an engine op: its forward runs on plain data here, its backward
 // d/dx erf(x) = 2/√π e^{-x²} is written in Tensor ops (so it differentiates again).
@@ -101,7 +51,6 @@ Tensor erf(const Tensor& x) {
     for (int64_t i = 0; i < xc.numel(); ++i) dst[i] = std::erf(src[i]);
   });
   if (needs_grad(x))
-    // grad ErfBackward: erf(x) => g * 2/√π * exp(-x²)
     record("ErfBackward", out, {x}, [sx = SavedTensor(x)](const Tensor& g) {
       const Tensor v = sx.unpack();
       return grad_list(g * (2.0 / std::sqrt(M_PI)) * (-v.square()).exp());
@@ -126,52 +75,19 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
   return where(bx > threshold, x, bx.softplus() / beta);
 }
 
-Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
-                  const Tensor& bias, double eps) {
-  check_defined("layer_norm", x);
-  const int64_t k = int64_t(normalized_shape.size());
-  check<ShapeError>(k >= 1 && x.dim() >= k, "layer_norm: normalized_shape ",
-                    shape_str(Dims(normalized_shape.begin(), normalized_shape.end())),
-                    " does not fit input shape ", shape_str(x.sizes()));
-  Shape dims;
-  for (int64_t i = 0; i < k; ++i) {
-    const int64_t d = x.dim() - k + i;
-    check<ShapeError>(x.size(d) == normalized_shape[size_t(i)], "layer_norm: normalized_shape ",
-                      shape_str(Dims(normalized_shape.begin(), normalized_shape.end())),
-                      " does not match the trailing dims of input shape ", shape_str(x.sizes()));
-    dims.push_back(d);
-  }
-  const Tensor mean = x.mean(dims, true);
-  const Tensor var = x.var(dims, /*unbiased=*/false, true);
-  Tensor out = (x - mean) * (var + eps).rsqrt();
-  if (weight.defined()) out = out * weight;
-  if (bias.defined()) out = out + bias;
-  return out;
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  return where(x > 0.0, x, x * negative_slope);
 }
 
-Tensor dropout(const Tensor& x, double p, bool training) {
-  check_defined("dropout", x);
-  check<ValueError>(p >= 0 && p <= 1, "dropout: probability has to be between 0 and 1, but got ",
-                    p);
-  if (!training || p == 0) return x;
-  if (p == 1) return x * zeros_like(x);
-  const Tensor keep = (rand(x.shape(), x.dtype()) >= p).to(x.dtype());
-  return x * keep * (1.0 / (1.0 - p));
+// expm1 of min(x, 0): the branch where() discards must stay finite, or its zero gradient times
+// an infinite derivative would be NaN.
+Tensor elu(const Tensor& x, double alpha) {
+  return where(x > 0.0, x, x.clamp_max(0).expm1() * alpha);
 }
 
-Tensor embedding(const Tensor& indices, const Tensor& weight) {
-  check_defined("embedding", indices, weight);
-  check<DtypeError>(indices.dtype() == kInt64, "embedding: indices must be int64, got ",
-                    dtype_name(indices.dtype()));
-  check<ShapeError>(weight.dim() == 2, "embedding: weight must be 2-d, got shape ",
-                    shape_str(weight.sizes()));
-  const int64_t n = weight.size(0);
-  for (double v : indices.tolist())
-    check<IndexError>(v >= 0 && v < double(n), "embedding: index ", int64_t(v),
-                      " out of range for ", n, " embeddings");
-  Shape out_shape = indices.shape();
-  out_shape.push_back(weight.size(1));
-  return weight.index_select(0, indices.reshape({-1})).reshape(out_shape);
-}
+Tensor silu(const Tensor& x) { return x * x.sigmoid(); }
+
+Tensor softmax(const Tensor& x, int64_t dim) { return x.softmax(dim); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return x.log_softmax(dim); }
 
 }  // namespace paragrad::nn::functional

@@ -28,6 +28,9 @@ class LBFGS : public Optimizer {
  protected:
   void step_group(ParamGroup&) override {}
   void check_options(const Options& o) const override;
+  void save_extra_state(std::map<std::string, Tensor>& out) const override;  // lbfgs_state.cpp
+  void load_extra_state(const std::map<std::string, Tensor>& extra) override;
+  void check_loaded_options(const Options& o) const override;
 
  private:
   Eigen::VectorXd gather_flat_grad() const;

@@ -53,11 +53,27 @@ class Optimizer {
   virtual void reset_state(const Tensor& param);
   virtual std::string name() const = 0;
 
+  // The state as named tensors (copies; serialize::save round-trips them), parameters numbered
+  // across the groups in order: "state.<i>.step" (Int64 0-d) and "state.<i>.<buffer>" for each
+  // parameter with state, "param_groups.<g>.<option>" (Float64 0-d) and "param_groups.<g>.params"
+  // (Int64 indices) for each group, "extra.<name>" for optimizer-wide state (LBFGS).
+  std::map<std::string, Tensor> state_dict() const;
+  // Replaces the state and the groups' options with a state_dict()'s. Checks everything first
+  // (same number and sizes of groups, known options, buffers of their parameter's shape); on
+  // error nothing changes.
+  void load_state_dict(const std::map<std::string, Tensor>& state);
+
  protected:
   Optimizer(const TensorList& params, Options defaults);
   // Called once per group and step; grads undefined are skipped by the implementations.
   virtual void step_group(ParamGroup& group) = 0;
   virtual void check_options(const Options& options) const = 0;
+  // Optimizer-wide state beyond the per-parameter ParamState, as "extra.<name>" entries.
+  // load_extra_state validates everything before changing anything.
+  virtual void save_extra_state(std::map<std::string, Tensor>& out) const;
+  virtual void load_extra_state(const std::map<std::string, Tensor>& extra);
+  // Validates a group's options from load_state_dict (default: check_options).
+  virtual void check_loaded_options(const Options& options) const;
 
  private:
   Options defaults_;

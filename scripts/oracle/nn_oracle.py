@@ -6,6 +6,8 @@ Every problem here is mirrored in tests/nn/*.cpp with the same literals.
 """
 import torch
 
+import nn_problem
+
 torch.set_default_dtype(torch.float64)
 
 X = [[0.5, -1.2, 2.0, 0.3], [1.5, 0.1, -0.7, -2.2], [-0.3, 0.8, 0.9, 1.1]]
@@ -52,24 +54,8 @@ for name, fn in [("gelu", F.gelu), ("gelu_tanh", lambda v: F.gelu(v, approximate
     emit(f"{name}_grad", x.grad)
 
 # optimizers: f(W, b) = sum((W a_i + b - c_i)^2) over a fixed batch; three steps.
-A = torch.tensor([[1.0, 2.0, -1.0], [0.5, -0.3, 0.8], [-1.5, 0.2, 0.4], [0.0, 1.0, 1.0]])
-C = torch.tensor([[1.0, -1.0], [0.5, 0.2], [-0.3, 0.9], [2.0, 0.0]])
-W0 = [[0.1, -0.2, 0.3], [0.4, 0.0, -0.1]]
-B0 = [0.05, -0.05]
-
-
 def run_opt(name, make, steps=3):
-    W = torch.tensor(W0, requires_grad=True)
-    b = torch.tensor(B0, requires_grad=True)
-    opt = make([W, b])
-    traj = []
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = ((A @ W.t() + b - C) ** 2).sum()
-        loss.backward()
-        opt.step()
-        traj += W.detach().flatten().tolist() + b.detach().tolist()
-    emit(f"{name}_traj", traj)
+    emit(f"{name}_traj", nn_problem.trajectory(make, steps))
 
 
 O = torch.optim

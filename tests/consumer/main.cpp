@@ -1,12 +1,22 @@
 // Uses an installed paragrad: builds a tiny graph, runs backward and checks the gradient.
-// Exit status 0 means the package works.
+// Exit status 0 means the package works. Built from CMake (find_package) and from the README's
+// pkg-config line; neither passes -std=c++17 itself: it comes with the package.
+#include <cstring>
 #include <iostream>
 
 #include <paragrad/engine/engine.hpp>
 #include <paragrad/paragrad.hpp>
+#include <paragrad/version.hpp>
 
 int main() {
   using namespace paragrad;
+#ifdef PARAGRAD_CONSUMER_EXPECTED_VERSION  // the CMake package's version, paragrad_VERSION
+  if (std::strcmp(PARAGRAD_VERSION_STRING, PARAGRAD_CONSUMER_EXPECTED_VERSION) != 0) {
+    std::cerr << "paragrad consumer: version.hpp says " << PARAGRAD_VERSION_STRING
+              << ", the CMake package " << PARAGRAD_CONSUMER_EXPECTED_VERSION << "\n";
+    return 1;
+  }
+#endif
   try {
     Tensor x = tensor({{1.0, 2.0}, {3.0, 4.0}}).requires_grad_();
     Tensor w = tensor({0.5, -1.0}).requires_grad_();

@@ -3,19 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include <paragrad/nn/nn.hpp>
 
-using namespace paragrad;
+#include "nn/module_repr.hpp"
 
-namespace {
-std::string repr(const nn::Module& m) {
-  std::ostringstream os;
-  os << m;
-  return os.str();
-}
-}  // namespace
+using namespace paragrad;
 
 TEST_CASE("Linear's default init lies within ±1/sqrt(in) and fills that range uniformly") {
   manual_seed(1);
