@@ -369,8 +369,15 @@ std::string check_program(const Program& p) {
     } else {
       compare(out, "value", p.value, y.to(kFloat64).tolist(), tol);
     }
-    if (!p.cotangent.empty() && out.str().empty()) {
-      if (!y.requires_grad()) {
+    if (p.has_cotangent && out.str().empty()) {
+      bool matched = p.expected.size() == xs.size();
+      for (size_t k = 0, id = 0; matched && id < p.steps.size(); ++id)
+        if (p.steps[id].is_input && p.steps[id].input.requires_grad)
+          matched = p.expected[k++].input_id == static_cast<int64_t>(id);
+      if (!matched) {
+        out << "  the program lists " << p.expected.size() << " gradients for " << xs.size()
+            << " inputs that require grad (one grad/tangent/hvp triple each, in order)\n";
+      } else if (!y.requires_grad()) {
         out << "  output does not require grad\n";
       } else {
         const TensorList gs = first_order(p, y, xs, true);

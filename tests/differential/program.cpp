@@ -163,8 +163,9 @@ class Parser {
         if (static_cast<int64_t>(p.value.size()) != numel(p.value_shape))
           fail("value count does not match its shape");
         have_value = true;
-      } else if (kw == "cotangent" && have_value && p.cotangent.empty() && p.expected.empty()) {
+      } else if (kw == "cotangent" && have_value && !p.has_cotangent) {
         p.cotangent = numbers(tok, 2);
+        p.has_cotangent = true;
         if (p.cotangent.size() != p.value.size()) fail("cotangent count does not match the value");
       } else if ((kw == "grad" || kw == "tangent" || kw == "hvp") && have_value) {
         if (tok.size() < 3) fail(cat("expected '", std::string(kw), " <input id> : values'"));
@@ -175,7 +176,7 @@ class Parser {
         if (static_cast<int64_t>(v.size()) != numel(p.steps[static_cast<size_t>(id)].input.shape))
           fail("gradient count does not match the input");
         if (kw == "grad") {
-          if (p.cotangent.empty()) fail("'grad' before 'cotangent'");
+          if (!p.has_cotangent) fail("'grad' before 'cotangent'");
           p.expected.push_back({id, std::move(v), {}, {}});
         } else {
           if (p.expected.empty() || p.expected.back().input_id != id)

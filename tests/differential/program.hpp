@@ -58,7 +58,8 @@ struct Program {
   std::vector<Step> steps;
   std::vector<int64_t> value_shape;
   std::vector<double> value;
-  std::vector<double> cotangent;  // empty when the output does not require grad
+  bool has_cotangent = false;  // false when the output does not require grad
+  std::vector<double> cotangent;
   std::vector<Expected> expected;
   std::string text;  // the program's own text, for failure reports
 };

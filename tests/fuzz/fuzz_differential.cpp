@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (o < 0 || static_cast<size_t>(o) >= i) std::abort();
         }
       }
-      if (p.cotangent.size() != 0 && p.cotangent.size() != p.value.size()) std::abort();
+      if (p.has_cotangent && p.cotangent.size() != p.value.size()) std::abort();
     }
   } catch (const paragrad::Error&) {
   }
