@@ -18,7 +18,6 @@ import sys
 
 import torch
 
-torch.set_default_dtype(torch.float64)
 OUT_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "differential", "golden")
 DT = {"f64": torch.float64, "f32": torch.float32, "i64": torch.int64}
 
@@ -592,10 +591,12 @@ def render(pid, seed, b, res):
             parts = ["op", name] + [str(i) for i in operands] + ["%s=%s" % kv for kv in sorted(attrs.items())]
             lines.append(" ".join(parts))
     v = res["value"]
-    lines.append("value %s : %s" % (fmt_shape(list(v.shape)), fmt_values(v, b.dtype)))
+    vdtype = {torch.float64: "f64", torch.float32: "f32", torch.int64: "i64"}[v.dtype]
+    lines.append("value %s %s : %s" % (vdtype, fmt_shape(list(v.shape)), fmt_values(v, vdtype)))
     if "grads" in res:
         lines.append("cotangent : " + fmt_values(res["cotangent"], b.dtype))
-        gi = [k for k, inp in enumerate(b.inputs) if inp[2]]
+        # value ids of the inputs that require grad (ids count inputs and ops in order)
+        gi = [vid for vid, (kind, k) in enumerate(b.order) if kind == "input" and b.inputs[k][2]]
         for k, g, t, h in zip(gi, res["grads"], res["tangents"], res["hvps"]):
             lines.append("grad %d : %s" % (k, fmt_values(g, b.dtype)))
             lines.append("tangent %d : %s" % (k, fmt_values(t, b.dtype)))

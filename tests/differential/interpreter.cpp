@@ -282,7 +282,6 @@ void finite_differences(const Program& p, std::vector<std::vector<double>>& grad
   };
   grads.assign(base.size(), {});
   hvps.assign(base.size(), {});
-  NoGradGuard outer;  // perturbation arithmetic unrecorded; execute re-enables grad for its run
   for (size_t k = 0; k < base.size(); ++k) {
     std::vector<double> x = base[k].tolist();
     for (size_t e = 0; e < x.size(); ++e) {
@@ -356,16 +355,16 @@ Tensor execute(const Program& p, std::vector<Tensor>* grad_inputs,
 std::string check_program(const Program& p) {
   std::ostringstream out;
   const Dtype dtype = program_dtype(p);
-  const Tolerance tol = tolerance(dtype);
+  const Tolerance tol = tolerance(p.value_dtype == kFloat32 ? kFloat32 : dtype);
   try {
     TensorList xs;
     const Tensor y = execute(p, &xs);
     if (y.shape() != p.value_shape) {
       out << "  value: shape " << shape_str(y.shape()) << ", expected " << shape_str(p.value_shape)
           << "\n";
-    } else if (y.dtype() != dtype) {
-      out << "  value: dtype " << dtype_name(y.dtype()) << ", expected " << dtype_name(dtype)
-          << "\n";
+    } else if (y.dtype() != p.value_dtype) {
+      out << "  value: dtype " << dtype_name(y.dtype()) << ", expected "
+          << dtype_name(p.value_dtype) << "\n";
     } else {
       compare(out, "value", p.value, y.to(kFloat64).tolist(), tol);
     }

@@ -157,9 +157,10 @@ class Parser {
         p.steps.push_back(std::move(s));
       } else if (kw == "value" && !have_value) {
         if (p.steps.empty()) fail("'value' before any input or op");
-        if (tok.size() < 3) fail("expected 'value [shape] : values'");
-        p.value_shape = to_shape(tok[1]);
-        p.value = numbers(tok, 3);
+        if (tok.size() < 4) fail("expected 'value <dtype> [shape] : values'");
+        p.value_dtype = parse_dtype_or_fail(tok[1]);
+        p.value_shape = to_shape(tok[2]);
+        p.value = numbers(tok, 4);
         if (static_cast<int64_t>(p.value.size()) != numel(p.value_shape))
           fail("value count does not match its shape");
         have_value = true;
@@ -182,10 +183,11 @@ class Parser {
           if (p.expected.empty() || p.expected.back().input_id != id)
             fail(cat("'", std::string(kw), "' without its 'grad'"));
           auto& e = p.expected.back();
-          auto& slot = kw == "tangent" ? e.tangent : e.hvp;
-          if (!slot.empty() || (kw == "hvp" && e.tangent.empty()))
+          const bool tangent = kw == "tangent";
+          if ((tangent ? e.has_tangent : e.has_hvp) || (!tangent && !e.has_tangent))
             fail(cat("'", std::string(kw), "' out of order"));
-          slot = std::move(v);
+          (tangent ? e.has_tangent : e.has_hvp) = true;
+          (tangent ? e.tangent : e.hvp) = std::move(v);
         }
       } else {
         fail(cat("unexpected '", std::string(kw), "'"));
@@ -203,7 +205,7 @@ class Parser {
       if (tok[0] != "program") fail(cat("expected 'program', got '", std::string(tok[0]), "'"));
       out.push_back(program(tok, line_start_));
       for (const auto& e : out.back().expected)
-        if (e.hvp.empty())
+        if (!e.has_hvp)
           fail(cat("program ", out.back().id, ": grad of input ", e.input_id, " has no hvp"));
     }
     return out;

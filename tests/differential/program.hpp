@@ -49,6 +49,7 @@ struct Step {
 struct Expected {
   int64_t input_id = -1;  // value id of the input
   std::vector<double> grad, tangent, hvp;
+  bool has_tangent = false, has_hvp = false;
 };
 
 struct Program {
@@ -56,6 +57,7 @@ struct Program {
   uint64_t seed = 0;
   bool check_fd = false;
   std::vector<Step> steps;
+  Dtype value_dtype = kFloat64;
   std::vector<int64_t> value_shape;
   std::vector<double> value;
   bool has_cotangent = false;  // false when the output does not require grad

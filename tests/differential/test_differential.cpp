@@ -3,6 +3,7 @@
 // gradients and Hessian-vector products; programs marked `check fd` against finite differences.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -50,7 +51,7 @@ const char* kSmall =
     "program 7 seed 42\n"
     "input f64 [2] grad : 0.5 -1.5\n"
     "op square 0\n"
-    "value [2] : 0.25 2.25\n"
+    "value f64 [2] : 0.25 2.25\n"
     "cotangent : 1 2\n"
     "grad 0 : 1 -6\n"
     "tangent 0 : 1 1\n"
@@ -99,6 +100,23 @@ TEST_CASE("differential check fd replaces the expected derivatives by finite dif
   const auto fd = parse_programs(replaced(wrong, "seed 42", "seed 42 check fd"));
   REQUIRE(fd[0].check_fd);
   CHECK(check_program(fd[0]).empty());
+}
+
+TEST_CASE(
+    "differential prod over several zeros follows finite differences where PyTorch is wrong") {
+  // PyTorch 1.13's double backward of prod() over a tensor with two zeros is zero; the true HVP
+  // (and paragrad's) is not. The generator marks such programs `check fd`; unmarked, the
+  // comparison with PyTorch's HVP must fail.
+  const auto programs = golden("reduction");
+  const auto it = std::find_if(programs.begin(), programs.end(),
+                               [](const Program& p) { return p.seed == 2000010; });
+  REQUIRE(it != programs.end());
+  REQUIRE(it->check_fd);
+  CHECK_THAT(it->text, Catch::Contains("op prod_all 0"));
+  CHECK(check_program(*it).empty());
+  Program unmarked = *it;
+  unmarked.check_fd = false;
+  CHECK_THAT(check_program(unmarked), Catch::Contains("hvp of input 0"));
 }
 
 TEST_CASE("differential parser rejects malformed programs with ValueError naming the line") {
