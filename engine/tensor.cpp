@@ -141,6 +141,9 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_gra
                          false);
 }
 
-std::string Tensor::grad_fn_name() const { return impl_->grad_fn ? impl_->grad_fn->name() : ""; }
+std::string Tensor::grad_fn_name() const {
+  const NodePtr& fn = grad_fn();
+  return fn ? fn->name() : "";
+}
 
 }  // namespace paragrad

@@ -55,16 +55,21 @@ class Tensor {
   Tensor contiguous() const;
 
   // --- autograd
-  bool requires_grad() const { return impl_ && impl_->requires_grad; }
+  // A view requires grad when its base does (also a view made under NoGradGuard, as PyTorch).
+  bool requires_grad() const {
+    return impl_ && (impl_->requires_grad || (impl_->view_base && impl_->view_base->requires_grad));
+  }
   Tensor& requires_grad_(bool on = true);
   Tensor grad() const;
   void zero_grad();
   void backward(const Tensor& gradient = {}, bool retain_graph = false,
                 bool create_graph = false) const;
   Tensor detach() const;
-  bool is_leaf() const { return !impl_->grad_fn; }
+  bool is_leaf() const { return !grad_fn(); }
   std::string grad_fn_name() const;
-  const NodePtr& grad_fn() const { return impl_->grad_fn; }
+  const NodePtr& grad_fn() const {
+    return impl_->view_base ? autograd::view_grad_fn(*impl_) : impl_->grad_fn;
+  }
   uint32_t output_nr() const { return impl_->output_nr; }
   uint32_t version() const { return impl_->storage->version(); }
 
@@ -148,7 +153,8 @@ class Tensor {
   bool all() const;  // Bool tensors (others: non-zero)
   bool any() const;
 
-  // --- in-place (only on tensors that do not need grad, or under NoGradGuard)
+  // --- in-place (recorded in the graph as PyTorch does; see docs/autograd.md). A leaf that
+  // requires grad, or a view of one, is written only under NoGradGuard.
   Tensor& copy_(const Tensor&);
   Tensor& add_(const Tensor&, double alpha = 1);
   Tensor& mul_(double);
@@ -157,6 +163,10 @@ class Tensor {
   Tensor& zero_();
   Tensor& fill_(double);
   Tensor& clamp_(double lo, double hi);
+  // Makes this tensor (the same object) use source's storage, sizes, strides and offset, as
+  // torch.Tensor.set_; the version counter keeps counting. Not differentiable: under
+  // NoGradGuard, or on tensors that do not require grad.
+  Tensor& set_(const Tensor& source);
 
  private:
   IntrusivePtr<TensorImpl> impl_;

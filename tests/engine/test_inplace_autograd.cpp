@@ -165,7 +165,7 @@ TEST_CASE("gradcheck: clamp_ fill_ and zero_ on views", "[inplace][views][gradch
   Tensor x = leaf({4, 2}, 6);
   CHECK(gradcheck2(
       [](const TensorList& in) {
-        Tensor y = in[0].exp();
+        Tensor y = in[0].sin() * 2.0;  // (exp would save its output, which clamp_ changes)
         y.narrow(0, 0, 2).clamp_(0.5, 1.5);
         y.select(0, 2).fill_(0.25);
         y.select(1, 1).narrow(0, 3, 1).zero_();

@@ -17,7 +17,7 @@ using paragrad::test::run_threads;
 namespace {
 
 constexpr int kThreads = 4;
-constexpr int kIters = 40;
+constexpr int kIters = 100;
 
 std::shared_ptr<nn::Sequential> make_model() {
   manual_seed(7);
@@ -191,7 +191,9 @@ TEST_CASE("in-place ops on views of a shared model's results are recorded on eac
   const TensorList params = model->parameters();
   auto run = [&](const Tensor& x) {
     Tensor y = (*model)(x);
-    y.narrow(1, 1, 2).mul_(y.select(1, 0).unsqueeze(1));  // CopySlices on a thread-local result
+    // CopySlices on a thread-local result (the factor is copied: an operand that shares y's
+    // storage would be stale after the write, and backward would refuse it, as in PyTorch)
+    y.narrow(1, 1, 2).mul_(y.select(1, 0).unsqueeze(1) * 1.0);
     y.t().select(0, 0).fill_(0.5);
     return autograd::grad({(y * y).sum()}, params);
   };
