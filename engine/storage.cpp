@@ -36,6 +36,12 @@ IntrusivePtr<Storage> Storage::allocate(size_t nbytes, const char* op) {
   return IntrusivePtr<Storage>::from_new(new (block) Storage(data, nbytes));
 }
 
+void Storage::raise_version_to(uint32_t v) {
+  uint32_t now = version_.load(std::memory_order_relaxed);
+  while (now < v && !version_.compare_exchange_weak(now, v, std::memory_order_relaxed)) {
+  }
+}
+
 void IntrusiveDeleter<Storage>::destroy(Storage* s) {
   const size_t nbytes = s->nbytes();
   s->~Storage();

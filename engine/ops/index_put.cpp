@@ -21,6 +21,7 @@
 #include <algorithm>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/autograd/inplace.hpp>
 #include <paragrad/engine/detail/advanced_index.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
@@ -353,7 +354,7 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
   const Indexed ix = apply_indices(*this, indices, op);
   const Plan p = make_plan(ix.view, ix.per_dim, op);
   put_values(ix.view, p, values, accumulate, op);
-  impl()->storage->bump_version();
+  autograd::increment_version(*this);
   return *this;
 }
 Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& values,
