@@ -291,6 +291,8 @@ Tensor index_put_impl(const Tensor& self, const std::vector<TensorIndex>& indice
     if (!accumulate && values.requires_grad() && grad_on) keep = last_writes(p, values.dtype());
   }
   if (needs_grad(self, values))
+    // [won]: 1 where v's element is the last write to its position (accumulate = false)
+    // grad IndexPutBackward: index_put(x, idx, v, acc) => (acc ? g : g[idx] := 0, g[idx] * [won])
     record("IndexPutBackward", out, {self, values}, [indices, accumulate, keep](const Tensor& g) {
       Tensor gs = accumulate ? g : g.index_put(indices, zeros({}, g.dtype()));
       Tensor gv = g.index(indices);
@@ -316,6 +318,7 @@ Tensor advanced_index(const Tensor& self, const std::vector<TensorIndex>& indice
   Tensor out = gather_plan(ix.view, p);
   if (needs_grad(ix.view)) {
     TensorList per_dim(ix.per_dim.begin(), ix.per_dim.end());
+    // grad IndexBackward: index(x, idx) => zeros_like(x).index_put(idx, g, accumulate=true)
     record("IndexBackward", out, {ix.view}, [shape = ix.view.shape(), per_dim](const Tensor& g) {
       return grad_list(zeros(shape, g.dtype()).index_put(per_dim, g, /*accumulate=*/true));
     });
