@@ -20,8 +20,8 @@
 // in-place ops record their history.
 #include <algorithm>
 
+#include <paragrad/engine/autograd/engine.hpp>
 #include <paragrad/engine/autograd/function.hpp>
-#include <paragrad/engine/autograd/inplace.hpp>
 #include <paragrad/engine/detail/advanced_index.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
