@@ -254,6 +254,11 @@ TEST_CASE("as_eigen rejects a wrong dtype, an undefined tensor and other shapes"
   Tensor u;
   REQUIRE_THROWS_AS(as_eigen<float>(u), ValueError);
   REQUIRE_THROWS_WITH(as_eigen<float>(u), Catch::StartsWith("as_eigen: undefined tensor"));
+  const Tensor cu;
+  REQUIRE_THROWS_WITH(as_eigen<float>(cu), Catch::StartsWith("as_eigen: undefined tensor"));
+  REQUIRE_THROWS_WITH(as_eigen_strided<float>(cu),
+                      Catch::StartsWith("as_eigen_strided: undefined tensor"));
+  REQUIRE_THROWS_WITH(to_eigen<float>(cu), Catch::StartsWith("to_eigen: undefined tensor"));
   Tensor cube = zeros({2, 2, 2});
   REQUIRE_THROWS_MATCHES(
       as_eigen<float>(cube), ShapeError,
