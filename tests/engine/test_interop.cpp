@@ -22,6 +22,12 @@ struct DeleterLog {
     };
   }
 };
+
+// Whether as_eigen<float> accepts an argument of type X (a temporary must not compile).
+template <class X, class = void>
+struct can_map : std::false_type {};
+template <class X>
+struct can_map<X, std::void_t<decltype(as_eigen<float>(std::declval<X>()))>> : std::true_type {};
 }  // namespace
 
 TEST_CASE("from_blob aliases the caller's memory without a copy", "[interop]") {
@@ -172,6 +178,9 @@ TEST_CASE("as_eigen maps the tensor's memory without a copy", "[interop]") {
   EigenConstMap<float> cm = as_eigen<float>(ct);
   CHECK(cm.data() == t.data_ptr<float>());
   CHECK(cm(3, 2) == 11.0f);
+  static_assert(can_map<Tensor&>::value && can_map<const Tensor&>::value &&
+                    !can_map<Tensor>::value && !can_map<Tensor&&>::value,
+                "as_eigen maps named tensors only: a temporary's memory may die with it");
   static_assert(std::is_same<decltype(as_eigen<double>(std::declval<Tensor&>())),
                              Eigen::Map<Eigen::Matrix<double, -1, -1, Eigen::RowMajor>>>::value,
                 "as_eigen(Tensor&) returns the contract's type");
