@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include <paragrad/engine/intrusive_ptr.hpp>
 
@@ -16,6 +17,9 @@ class Storage : public RefCounted {
   // One allocation holds this header and the data, 64-byte aligned. A request beyond 2^46
   // bytes or one the system refuses raises ValueError "<op>: cannot allocate N bytes ...".
   static IntrusivePtr<Storage> allocate(size_t nbytes, const char* op = "allocate");
+  // Memory the caller owns (from_blob, engine/interop.hpp): never freed here; `deleter`, if
+  // set, runs exactly once with `data` when the last reference goes away (it must not throw).
+  static IntrusivePtr<Storage> wrap(void* data, size_t nbytes, std::function<void(void*)> deleter);
 
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
@@ -24,6 +28,7 @@ class Storage : public RefCounted {
   // Raises the counter to at least v: a storage that Tensor::set_ hands to a tensor continues
   // that tensor's count, so what was saved from the tensor before is seen as modified.
   void raise_version_to(uint32_t v);
+  bool is_external() const { return external_; }  // made by wrap()
 
  private:
   friend struct IntrusiveDeleter<Storage>;
@@ -31,6 +36,7 @@ class Storage : public RefCounted {
   void* data_;
   size_t nbytes_;
   std::atomic<uint32_t> version_{0};
+  bool external_ = false;  // fits the padding after version_: sizeof(Storage) is unchanged
 };
 
 template <>

@@ -409,8 +409,7 @@ Tensor tensor(std::initializer_list<std::initializer_list<I>> rows,
   }
   return detail::int_tensor(v, Dims{int64_t(rows.size()), int64_t(cols)}, dtype);
 }
-Tensor from_eigen(const Eigen::MatrixXf&);
-Tensor from_eigen(const Eigen::MatrixXd&);
+// from_eigen (any dense Eigen expression), from_blob, as_eigen: engine/interop.hpp
 Tensor scalar(double value, Dtype = kFloat32);
 
 // --- arithmetic (broadcasting, PyTorch promotion; a double does not promote a float tensor)
