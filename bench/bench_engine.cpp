@@ -1,4 +1,5 @@
-// Engine workloads, paragrad side: op_chain, matmul512, deep_chain, deep_chain_memory.
+// Engine workloads, paragrad side: op_chain, matmul512, matmul_bmm, einsum_bmm, deep_chain,
+// deep_chain_memory.
 #include <memory>
 
 #include <paragrad/engine/engine.hpp>
@@ -44,6 +45,28 @@ bench::Case matmul512() {
           [A, B] { return total(A->grad()) + total(B->grad()); }};
 }
 BENCH_SIDE("matmul512", "paragrad", matmul512);
+
+// matmul_bmm / einsum_bmm: the same batched product, 16 × (128×128 · 128×128), written as matmul
+// and as einsum("bij,bjk->bik"); forward, sum, backward: 6·16·128³ flops. einsum should cost what
+// matmul costs (it contracts through matmul without copies; issue 16).
+bench::Case bmm(bool use_einsum) {
+  const Shape shape{bench::kBmmBatch, bench::kBmmN, bench::kBmmN};
+  auto A = std::make_shared<Tensor>(
+      from_rows(bench::bmm_input(0), kFloat32).reshape(shape).requires_grad_());
+  auto B = std::make_shared<Tensor>(
+      from_rows(bench::bmm_input(1), kFloat32).reshape(shape).requires_grad_());
+  return {[A, B, use_einsum] {
+            A->zero_grad();
+            B->zero_grad();
+            const Tensor C = use_einsum ? einsum("bij,bjk->bik", {*A, *B}) : matmul(*A, *B);
+            C.sum().backward();
+            return double(A->grad().data_ptr<float>()[0] + B->grad().data_ptr<float>()[0]);
+          },
+          [A, B] { return total(A->grad()) + total(B->grad()); }};
+}
+BENCH_SIDE("matmul_bmm", "paragrad", [] { return bmm(false); });
+BENCH_SIDE("einsum_bmm", "paragrad", [] { return bmm(true); });
+BENCH_SIDE("einsum_bmm", "matmul", [] { return bmm(false); });
 
 // deep_chain: a scalar through 1,000,000 ops alternating mul and add, backward, the graph freed.
 double deep_chain_once(bench::PeakMemory* probe) {

@@ -1,9 +1,11 @@
 // parametrize workloads, paragrad side: orthogonal_linear, symmetric_linear, the bare symmetric
-// forward ops, and parametrized_get (uncached, inside cached(), a plain parameter).
+// forward ops, parametrized_get (uncached, inside cached(), a plain parameter), and the
+// paragrad::constraints layers stiefel_linear, stiefel_tall_linear, positive_definite_linear.
 #include <memory>
 
 #include <paragrad/engine/engine.hpp>
 #include <paragrad/nn/nn.hpp>
+#include <paragrad/parametrize/constraints/constraints.hpp>
 #include <paragrad/parametrize/parametrize.hpp>
 
 #include "common.hpp"
@@ -29,10 +31,9 @@ std::shared_ptr<nn::Linear> make_linear(const bench::ParamData& d) {
   return l;
 }
 
-// Linear(64, 64) forward on a batch of 32, loss = sum(y²), backward. Check: the sum of the
+// A Linear layer's forward on the batch x, loss = sum(y²), backward. Check: the sum of the
 // gradients of the layer's parameters (the parametrization's original and the bias).
-bench::Case linear_case(std::shared_ptr<nn::Linear> m, const bench::ParamData& d) {
-  const Tensor x = from_rows(d.x);
+bench::Case linear_case(std::shared_ptr<nn::Linear> m, const Tensor& x) {
   return {[m, x] {
             m->zero_grad();
             Tensor loss = (*m)(x).pow(2).sum();
@@ -58,7 +59,7 @@ bench::Case orthogonal_linear() {
     Tensor original = parametrize::parametrizations(*m, "weight").original();
     original.copy_(from_rows(d.ortho_original));
   }
-  return linear_case(m, d);
+  return linear_case(m, from_rows(d.x));
 }
 BENCH_SIDE("orthogonal_linear", "paragrad", orthogonal_linear);
 
@@ -66,9 +67,59 @@ bench::Case symmetric_linear() {
   const bench::ParamData d = bench::param_data();
   auto m = make_linear(d);
   parametrize::register_parametrization(*m, "weight", std::make_shared<Symmetric>());
-  return linear_case(m, d);
+  return linear_case(m, from_rows(d.x));
 }
 BENCH_SIDE("symmetric_linear", "paragrad", symmetric_linear);
+
+// ---- paragrad::constraints (issue 13) ----------------------------------------------------------
+// The layers start from the shared base and original (common.hpp), written into the manifold's
+// buffers and the original in place (registration samples its own random base).
+void set_state(nn::Module& manifold, const std::string& buffer, const bench::RowMatrixXd& value) {
+  manifold.buffer_slot(buffer).copy_(
+      from_rows(value).reshape(manifold.buffer_slot(buffer).shape()));
+}
+void set_original(nn::Linear& m, const bench::RowMatrixXd& value) {
+  parametrize::parametrizations(m, "weight").original().copy_(from_rows(value));
+}
+
+// Linear(k, n) with an orthogonal (Stiefel n x k, triv Expm) weight: the chart through a
+// 2k x 2k exponential and the compact-WY base (never n x n).
+bench::Case stiefel_linear(int n, int k) {
+  const bench::StiefelLinearData d = bench::stiefel_linear_data(n, k);
+  auto m = std::make_shared<nn::Linear>(k, n);
+  m->set("bias", from_rows(d.bias).reshape({n}));
+  constraints::orthogonal(*m);
+  {
+    NoGradGuard no_grad;
+    auto& manifold = constraints::manifold(*m, "weight");
+    set_state(manifold, "base", d.base.Y);
+    set_state(manifold, "reflectors", d.base.W);
+    set_state(manifold, "reflector_t", d.base.T);
+    set_state(manifold, "signs", d.base.signs);
+    set_original(*m, d.original);
+  }
+  return linear_case(m, from_rows(d.x));
+}
+BENCH_SIDE("stiefel_linear", "paragrad",
+           [] { return stiefel_linear(bench::kStiefelRows, bench::kStiefelCols); });
+BENCH_SIDE("stiefel_tall_linear", "paragrad",
+           [] { return stiefel_linear(bench::kTallRows, bench::kTallCols); });
+
+// Linear(64, 64) with a positive_definite weight (f = softplus, triv Expm): Q diag(softplus(l) +
+// 1e-6) Qᵀ with Q = base · exp(L − Lᵀ), L = tril(X, −1), l = diag(X).
+bench::Case positive_definite_linear() {
+  const bench::PdLinearData d = bench::pd_linear_data();
+  auto m = std::make_shared<nn::Linear>(bench::kPdN, bench::kPdN);
+  m->set("bias", from_rows(d.bias).reshape({bench::kPdN}));
+  constraints::positive_definite(*m);
+  {
+    NoGradGuard no_grad;
+    set_state(*constraints::manifold(*m, "weight").child("Q"), "base", d.base);
+    set_original(*m, d.original);
+  }
+  return linear_case(m, from_rows(d.x));
+}
+BENCH_SIDE("positive_definite_linear", "paragrad", positive_definite_linear);
 
 // What an uncached get() must do at least: the Symmetric forward on a 64×64 leaf that requires
 // grad. The reference side ("bare") of parametrized_get_uncached, and a row of its own.

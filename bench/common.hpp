@@ -3,6 +3,7 @@
 // workloads' sizes, the seeded inputs (a private generator, so every side and every build sees
 // bit-identical data) and the /proc/self/status memory probes. Depends on Eigen only.
 #include <Eigen/Core>
+#include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -27,6 +28,12 @@ inline constexpr int kMatmulN = 512;
 inline constexpr double kMatmulFlops = 6.0 * kMatmulN * kMatmulN * kMatmulN;  // fwd + 2 bwd GEMMs
 inline constexpr int kParamN = 64, kParamBatch = 32;
 inline constexpr double kOrthoScale = 0.02;  // the orthogonal map's original: 0.02·randn(64, 64)
+inline constexpr int kBmmBatch = 16, kBmmN = 128;  // einsum_bmm / matmul_bmm (issue 16)
+// Constrained Linear layers (issue 13): weights [out, in] = Stiefel 256 x 64 and 20000 x 16,
+// positive definite 64 x 64; batch 32; originals 0.02 randn (kOrthoScale).
+inline constexpr int kStiefelRows = 256, kStiefelCols = 64;
+inline constexpr int kTallRows = 20000, kTallCols = 16;
+inline constexpr int kPdN = 64;
 inline constexpr int kDeepChainOps = 1000000;
 inline constexpr int kMemorySteps = 10000, kMemoryFirstProbe = 1000;
 
@@ -38,6 +45,8 @@ enum Seed : uint64_t {
   kSeedMatmul = 4,
   kSeedSvd = 5,
   kSeedParam = 6,
+  kSeedConstrained = 7,
+  kSeedBmm = 8,
 };
 
 // splitmix64: tiny, portable and identical everywhere (std:: distributions are not).
@@ -126,6 +135,11 @@ inline RowMatrixXd matmul_input(int which) {
   Rng rng(kSeedMatmul + uint64_t(which) * 1000);
   return randn(rng, kMatmulN, kMatmulN);
 }
+// The batched products' inputs: 16 × 128 × 128 values, as a 2048 × 128 matrix.
+inline RowMatrixXd bmm_input(int which) {
+  Rng rng(kSeedBmm + uint64_t(which) * 1000);
+  return randn(rng, kBmmBatch * kBmmN, kBmmN);
+}
 struct ParamData {
   LinearInit lin;
   RowMatrixXd x, ortho_original;
@@ -136,6 +150,69 @@ inline ParamData param_data() {
   d.lin = linear_init(rng, kParamN, kParamN);
   d.x = randn(rng, kParamBatch, kParamN);
   d.ortho_original = randn(rng, kParamN, kParamN, kOrthoScale);
+  return d;
+}
+
+// The base of a Stiefel(n, k) chart as paragrad::constraints keeps it for n > k: the first k
+// columns Y of an orthogonal B = (I - W T W^T) D, with W the unit lower trapezoidal Householder
+// vectors of a QR decomposition, T upper triangular (compact WY) and D = diag(signs, 1, ..., 1).
+// Every side starts from this same base (the registration's own base is a random sample).
+// T comes from the "UT transform" T^-1 = diag(1/tau) + striu(W^T W) (Joffrain, Low,
+// Quintana-Orti, van de Geijn 2006), independently of the library's column-by-column recursion.
+struct StiefelBase {
+  RowMatrixXd Y, W, T, signs;  // n x k, n x k, k x k, k x 1
+};
+inline StiefelBase stiefel_base(Rng& rng, int n, int k) {
+  const Eigen::HouseholderQR<Eigen::MatrixXd> qr(Eigen::MatrixXd(randn(rng, n, k)));
+  const Eigen::MatrixXd& R = qr.matrixQR();
+  StiefelBase b;
+  b.W = RowMatrixXd::Zero(n, k);
+  b.signs.resize(k, 1);
+  Eigen::MatrixXd Tinv = Eigen::MatrixXd::Zero(k, k);
+  for (int j = 0; j < k; ++j) {
+    b.W(j, j) = 1.0;
+    b.W.col(j).tail(n - j - 1) = R.col(j).tail(n - j - 1);
+    b.signs(j, 0) = R(j, j) < 0 ? -1.0 : 1.0;
+    Tinv(j, j) = 1.0 / qr.hCoeffs()(j);
+  }
+  const Eigen::MatrixXd WtW = b.W.transpose() * b.W;
+  Tinv.triangularView<Eigen::StrictlyUpper>() = WtW.triangularView<Eigen::StrictlyUpper>();
+  b.T = Tinv.triangularView<Eigen::Upper>().solve(Eigen::MatrixXd::Identity(k, k));
+  Eigen::MatrixXd DE = Eigen::MatrixXd::Zero(n, k);  // D E: the first k columns of D
+  for (int j = 0; j < k; ++j) DE(j, j) = b.signs(j, 0);
+  b.Y = DE - b.W * (b.T * (b.W.transpose() * DE));
+  return b;
+}
+
+// A constrained Linear(k -> n) whose [n, k] weight is Stiefel: its chart's base, the original
+// (0.02 randn), the bias and a batch of inputs.
+struct StiefelLinearData {
+  StiefelBase base;
+  RowMatrixXd original, bias, x;
+};
+inline StiefelLinearData stiefel_linear_data(int n, int k) {
+  Rng rng(kSeedConstrained + uint64_t(n) * 1000);
+  StiefelLinearData d;
+  d.base = stiefel_base(rng, n, k);
+  d.original = randn(rng, n, k, kOrthoScale);
+  d.bias = linear_init(rng, k, n).bias;
+  d.x = randn(rng, kParamBatch, k);
+  return d;
+}
+// A positive_definite Linear(n -> n): its chart's base (an orthogonal n x n matrix), the
+// original (strictly lower triangle 0.02 randn: the rotation; diagonal uniform in [-1, 1]: the
+// softplus preimages of the eigenvalues), the bias and a batch of inputs.
+struct PdLinearData {
+  RowMatrixXd base, original, bias, x;
+};
+inline PdLinearData pd_linear_data() {
+  Rng rng(kSeedConstrained);
+  PdLinearData d;
+  d.base = stiefel_base(rng, kPdN, kPdN).Y;
+  d.original = randn(rng, kPdN, kPdN, kOrthoScale);
+  d.original.diagonal() = uniform(rng, kPdN, 1, -1.0, 1.0);
+  d.bias = linear_init(rng, kPdN, kPdN).bias;
+  d.x = randn(rng, kParamBatch, kPdN);
   return d;
 }
 

@@ -45,6 +45,21 @@ const std::vector<Row>& rows() {
                  {{K::kSpeedShareAtLeast, "eigen", 0.90}},
                  kVsAll,
                  "C = A B (512², float32), sum, backward: 6·512³ flops"});
+    v.push_back(
+        {"matmul_bmm",
+         "ms",
+         kMs,
+         {},
+         kVsTorch,
+         "C = matmul(A, B), 16 × (128×128 · 128×128) float32, sum, backward; LibTorch: bmm"});
+    // issue 16: einsum("bij,bjk->bik") runs at matmul speed (its "matmul" side, interleaved).
+    v.push_back({"einsum_bmm",
+                 "ms",
+                 kMs,
+                 {{K::kTimeRatioAtMost, "matmul", 1.1}},
+                 {"paragrad", "matmul", "torch"},
+                 "matmul_bmm written as einsum(\"bij,bjk->bik\"); matmul: paragrad's matmul_bmm; "
+                 "LibTorch: einsum"});
     // ---- linalg ---------------------------------------------------------------------------------
     v.push_back(
         {"svd16", "µs", kUs, {}, kVsAll, "thin SVD of a 16×16 float64 matrix (raw Eigen: BDCSVD)"});
@@ -82,6 +97,30 @@ const std::vector<Row>& rows() {
                  kVsTorch,
                  "Linear(64, 64) with a symmetric weight triu(X) + triu(X, 1)ᵀ, batch 32, sum(y²), "
                  "backward"});
+    // paragrad::constraints (issue 13, which sets no targets): Linear layers, batch 32, sum(y²),
+    // backward, from the same chart base and original on every side (common.hpp).
+    v.push_back(
+        {"stiefel_linear",
+         "µs/iter",
+         kUs,
+         {},
+         {"paragrad", "torch", "torch_nxn"},
+         "Linear(64, 256), constraints::orthogonal weight (Stiefel 256×64, Expm); LibTorch: "
+         "the same 2k×2k chart; torch_nxn: PyTorch's n×n matrix_exp"});
+    v.push_back({"positive_definite_linear",
+                 "µs/iter",
+                 kUs,
+                 {},
+                 kVsTorch,
+                 "Linear(64, 64), constraints::positive_definite weight (softplus, Expm): "
+                 "Q diag(f(l)) Qᵀ, Q = B exp(A)"});
+    v.push_back({"stiefel_tall_linear",
+                 "ms/iter",
+                 kMs,
+                 {},
+                 kVsTorch,
+                 "Linear(16, 20000), constraints::orthogonal weight (Stiefel 20000×16): no n×n "
+                 "matrix; LibTorch: the same chart"});
     v.push_back({"symmetric_forward_ops",
                  "ns",
                  1.0,

@@ -63,6 +63,15 @@ class IntrusivePtr {
     p->refs_.store(1, std::memory_order_relaxed);
     return adopt(p);
   }
+  // A new reference to p, or an empty pointer if p's count already reached zero (p is being
+  // destroyed). For a weak pointer read under a lock that p's destructor also takes
+  // (autograd/node.cpp, a leaf's gradient accumulator).
+  static IntrusivePtr try_retain(T* p) {
+    uint32_t n = p->refs_.load(std::memory_order_relaxed);
+    while (n != 0)
+      if (p->refs_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) return adopt(p);
+    return {};
+  }
   static IntrusivePtr adopt(T* p) {
     IntrusivePtr r;
     r.p_ = p;

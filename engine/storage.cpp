@@ -1,6 +1,8 @@
 #include <paragrad/engine/storage.hpp>
 
+#include <functional>
 #include <new>
+#include <utility>
 
 #include <paragrad/engine/detail/small_alloc.hpp>
 #include <paragrad/engine/error.hpp>
@@ -16,6 +18,17 @@ constexpr size_t kSmall = 1024;
 constexpr size_t kSmallHeader = (sizeof(Storage) + 15) / 16 * 16;
 // No tensor may claim more than this (2^46 bytes): a corrupt shape fails cleanly.
 constexpr size_t kMaxBytes = size_t(1) << 46;
+
+// A wrapped (external) storage: the header, then the caller's deleter, in one block.
+struct ExternalDeleter {
+  std::function<void(void*)> fn;
+};
+constexpr size_t kExternalHeader = (sizeof(Storage) + alignof(ExternalDeleter) - 1) /
+                                   alignof(ExternalDeleter) * alignof(ExternalDeleter);
+ExternalDeleter* external_deleter(Storage* s) {
+  return std::launder(
+      reinterpret_cast<ExternalDeleter*>(reinterpret_cast<unsigned char*>(s) + kExternalHeader));
+}
 }  // namespace
 
 IntrusivePtr<Storage> Storage::allocate(size_t nbytes, const char* op) {
@@ -36,7 +49,32 @@ IntrusivePtr<Storage> Storage::allocate(size_t nbytes, const char* op) {
   return IntrusivePtr<Storage>::from_new(new (block) Storage(data, nbytes));
 }
 
+void Storage::raise_version_to(uint32_t v) {
+  uint32_t now = version_.load(std::memory_order_relaxed);
+  while (now < v && !version_.compare_exchange_weak(now, v, std::memory_order_relaxed)) {
+  }
+}
+
+IntrusivePtr<Storage> Storage::wrap(void* data, size_t nbytes, std::function<void(void*)> deleter) {
+  void* block = ::operator new(kExternalHeader + sizeof(ExternalDeleter), std::nothrow);
+  check<ValueError>(block != nullptr, "from_blob: out of memory");
+  new (static_cast<unsigned char*>(block) + kExternalHeader) ExternalDeleter{std::move(deleter)};
+  auto* s = new (block) Storage(data, nbytes);
+  s->external_ = true;
+  return IntrusivePtr<Storage>::from_new(s);
+}
+
 void IntrusiveDeleter<Storage>::destroy(Storage* s) {
+  if (s->is_external()) {
+    // The memory is the caller's: hand it back through the deleter, exactly once.
+    ExternalDeleter* d = external_deleter(s);
+    void* data = s->data();
+    s->~Storage();
+    if (d->fn) d->fn(data);
+    d->~ExternalDeleter();
+    ::operator delete(static_cast<void*>(s));
+    return;
+  }
   const size_t nbytes = s->nbytes();
   s->~Storage();
   if (nbytes <= kSmall)

@@ -173,7 +173,8 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_gra
 }
 
 std::string Tensor::grad_fn_name() const {
-  const NodePtr& fn = get("grad_fn_name").grad_fn;
+  get("grad_fn_name");
+  const NodePtr& fn = grad_fn();
   return fn ? fn->name() : "";
 }
 

@@ -71,16 +71,22 @@ class Tensor {
   Tensor contiguous() const;
 
   // --- autograd
-  bool requires_grad() const { return impl_ && impl_->requires_grad; }
+  // A view requires grad when its base does (also a view made under NoGradGuard, as PyTorch).
+  bool requires_grad() const {
+    return impl_ && (impl_->requires_grad || (impl_->view_base && impl_->view_base->requires_grad));
+  }
   Tensor& requires_grad_(bool on = true);
   Tensor grad() const;
   void zero_grad();
   void backward(const Tensor& gradient = {}, bool retain_graph = false,
                 bool create_graph = false) const;
   Tensor detach() const;
-  bool is_leaf() const { return !get("is_leaf").grad_fn; }
+  bool is_leaf() const { return get("is_leaf"), !grad_fn(); }
   std::string grad_fn_name() const;
-  const NodePtr& grad_fn() const { return get("grad_fn").grad_fn; }
+  const NodePtr& grad_fn() const {
+    const TensorImpl& i = get("grad_fn");
+    return i.view_base ? autograd::view_grad_fn(*impl_) : i.grad_fn;
+  }
   uint32_t output_nr() const { return get("output_nr").output_nr; }
   uint32_t version() const { return get("version").storage->version(); }
 
@@ -303,7 +309,8 @@ class Tensor {
     return norm(p, Shape{int64_t(dim)}, keepdim);
   }
 
-  // --- in-place (only on tensors that do not need grad, or under NoGradGuard)
+  // --- in-place (recorded in the graph as PyTorch does; see docs/autograd.md). A leaf that
+  // requires grad, or a view of one, is written only under NoGradGuard.
   Tensor& copy_(const Tensor&);
   Tensor& add_(const Tensor&, double alpha = 1);
   Tensor& mul_(double);
@@ -312,6 +319,10 @@ class Tensor {
   Tensor& zero_();
   Tensor& fill_(double);
   Tensor& clamp_(double lo, double hi);
+  // Makes this tensor (the same object) use source's storage, sizes, strides and offset, as
+  // torch.Tensor.set_; the version counter keeps counting. Not differentiable: under
+  // NoGradGuard, or on tensors that do not require grad.
+  Tensor& set_(const Tensor& source);
 
  private:
   // *impl_, or ValueError "<op>: undefined tensor" for an undefined handle.
@@ -398,8 +409,7 @@ Tensor tensor(std::initializer_list<std::initializer_list<I>> rows,
   }
   return detail::int_tensor(v, Dims{int64_t(rows.size()), int64_t(cols)}, dtype);
 }
-Tensor from_eigen(const Eigen::MatrixXf&);
-Tensor from_eigen(const Eigen::MatrixXd&);
+// from_eigen (any dense Eigen expression), from_blob, as_eigen: engine/interop.hpp
 Tensor scalar(double value, Dtype = kFloat32);
 
 // --- arithmetic (broadcasting, PyTorch promotion; a double does not promote a float tensor)

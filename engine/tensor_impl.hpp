@@ -1,6 +1,8 @@
 #pragma once
 // What a Tensor handle points to: a strided window (sizes, strides, offset) onto a
-// Storage, plus autograd state. Views are TensorImpls that share one Storage.
+// Storage, plus autograd state. Views are TensorImpls that share one Storage; each view
+// knows its base, the tensor it views (see autograd/views.hpp).
+#include <atomic>
 #include <cstdint>
 
 #include <paragrad/engine/detail/small_alloc.hpp>
@@ -24,6 +26,9 @@ struct IntrusiveDeleter<autograd::Node> {
 };
 using NodePtr = IntrusivePtr<autograd::Node>;
 
+// Where a view was made; in-place ops on views made without grad mode are refused with it on.
+enum class ViewCreation : uint8_t { GradMode, NoGradMode };
+
 class TensorImpl : public RefCounted, public detail::SmallObject {
  public:
   TensorImpl(IntrusivePtr<Storage> storage, Dims sizes, Dims strides, int64_t offset, Dtype dtype);
@@ -41,9 +46,18 @@ class TensorImpl : public RefCounted, public detail::SmallObject {
   // autograd
   bool requires_grad = false;
   uint32_t output_nr = 0;                      // which output of grad_fn this tensor is
+  uint32_t history = 0;                        // bumped when an in-place op replaces grad_fn
   NodePtr grad_fn;                             // set for results of recorded ops
-  autograd::Node* grad_accumulator = nullptr;  // leaves: weak; cleared by the accumulator
+  autograd::Node* grad_accumulator = nullptr;  // leaves: weak, under a lock (autograd/node.cpp)
   IntrusivePtr<TensorImpl> grad;               // accumulated .grad() of a leaf
+
+  // Views: the tensor whose storage they view (never itself a view: a view of a view has the
+  // first one's base), the base's `history` when this view's grad_fn was last set (read
+  // grad_fn through Tensor::grad_fn(), which rebuilds it when the base's history moved on),
+  // and whether the view was made with grad mode on.
+  IntrusivePtr<TensorImpl> view_base;
+  std::atomic<uint32_t> view_history{0};
+  ViewCreation view_creation = ViewCreation::GradMode;
 
   template <class T>
   T* data() const {
@@ -57,5 +71,11 @@ class TensorImpl : public RefCounted, public detail::SmallObject {
 
 // Contiguous (row-major) strides for sizes.
 Dims contiguous_strides(const Dims& sizes);
+
+namespace autograd {
+// The grad_fn of a view, rebuilt from its base if an in-place op rewrote the base's history
+// since it was set (autograd/views.cpp). `op` names the caller in error messages.
+const NodePtr& view_grad_fn(TensorImpl& view, const char* op = "grad_fn");
+}  // namespace autograd
 
 }  // namespace paragrad

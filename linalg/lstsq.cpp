@@ -68,6 +68,7 @@ Tensor lstsq(const Tensor& A, const Tensor& B) {
   check_finite(B, op);
   Tensor X = lstsq_forward(A, B, op);
   if (needs_grad(A, B))
+    // grad LinalgLstsqBackward: linalg.lstsq(A, B) => (pinv_backward(g Bᵀ, A, A⁺), A⁺ᵀ g)
     record("LinalgLstsqBackward", X, {A, B},
            [sA = SavedTensor(A), sB = SavedTensor(B)](const Tensor& g) {
              const Tensor a = sA.unpack(), P = pinv(a);

@@ -154,6 +154,7 @@ std::tuple<Tensor, Tensor, Tensor> lu_factor_ex(const Tensor& A) {
   if (needs_grad(A)) {
     const int64_t k = std::min(rows(A), cols(A));
     TensorList outs{f.LU, f.pivots};
+    // grad LinalgLuFactorBackward: linalg.lu_factor_ex(A) => lu's rule at tril(gLU, -1), triu(gLU)
     record_multi("LinalgLuFactorBackward", outs, {A},
                  [k, sLU = SavedTensor(outs[0], true), piv = f.pivots](const TensorList& g) {
                    if (!g[0].defined()) return grad_list(Tensor());
@@ -189,6 +190,8 @@ std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A) {
   Tensor L = unit_lower(f.LU, k), U = upper(f.LU, k);
   if (needs_grad(A)) {
     TensorList outs{P, L.contiguous(), U.contiguous()};
+    // gL, gU masked to L's strict lower and U's upper triangle first; m ≠ n: see lu_backward
+    // grad LinalgLuBackward: linalg.lu(A) => P L⁻ᵀ(tril(LᵀgL, -1) + triu(gU Uᵀ))U⁻ᵀ (m = n)
     record_multi("LinalgLuBackward", outs, {A},
                  [sP = SavedTensor(P), sL = SavedTensor(outs[1], true, 1),
                   sU = SavedTensor(outs[2], true, 2)](const TensorList& g) {

@@ -67,6 +67,8 @@ Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left,
                     " do not match (", left ? "A X = B" : "X A = B", ")");
   Tensor X = triangular_forward(A, B, upper, left, unitriangular, op);
   if (needs_grad(A, B))
+    // gB = A⁻ᵀ g (left; right: gB = g A⁻ᵀ, gA = -Xᵀ gB); tri keeps the triangle A is read from
+    // grad LinalgSolveTriangularBackward: linalg.solve_triangular(A, B) => (tri(-gB Xᵀ), gB)
     record("LinalgSolveTriangularBackward", X, {A, B},
            [upper, left, unitriangular, sA = SavedTensor(A),
             sX = SavedTensor(X, true)](const Tensor& g) {

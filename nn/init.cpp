@@ -7,6 +7,7 @@
 
 #include <paragrad/engine/autograd/grad_mode.hpp>
 #include <paragrad/engine/detail/checked_math.hpp>
+#include <paragrad/engine/interop.hpp>
 
 namespace paragrad::nn::init {
 

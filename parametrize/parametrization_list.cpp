@@ -136,15 +136,8 @@ void detail::assign_value(Tensor& dst, const Tensor& src) {
     return;
   }
   // set_(): dst keeps its identity (optimizers, the cache's bookkeeping) but takes fresh storage
-  // of the new shape.
-  Tensor fresh = src.detach().contiguous().clone();
-  TensorImpl* d = dst.impl();
-  d->storage = fresh.impl()->storage;
-  d->sizes = fresh.impl()->sizes;
-  d->strides = fresh.impl()->strides;
-  d->offset = fresh.impl()->offset;
-  d->recompute_layout();
-  d->storage->bump_version();
+  // of the new shape; its version counter keeps counting, so what was saved from it is stale.
+  dst.set_(src.detach().contiguous().clone());
   dst.zero_grad();
 }
 

@@ -1,6 +1,7 @@
-// Engine workloads, LibTorch side: op_chain, matmul512, deep_chain, deep_chain_memory (as
-// ../bench_engine.cpp).
+// Engine workloads, LibTorch side: op_chain, matmul512, matmul_bmm (torch::bmm), einsum_bmm
+// (torch::einsum), deep_chain, deep_chain_memory (as ../bench_engine.cpp).
 #include <memory>
+#include <vector>
 
 #include "torch_common.hpp"
 
@@ -36,6 +37,25 @@ bench::Case matmul512() {
           [A, B] { return bench::total(A->grad()) + bench::total(B->grad()); }};
 }
 BENCH_SIDE("matmul512", "torch", matmul512);
+
+bench::Case bmm(bool use_einsum) {
+  const std::vector<int64_t> shape{bench::kBmmBatch, bench::kBmmN, bench::kBmmN};
+  auto A = std::make_shared<torch::Tensor>(
+      bench::to_torch(bench::bmm_input(0)).reshape(shape).requires_grad_());
+  auto B = std::make_shared<torch::Tensor>(
+      bench::to_torch(bench::bmm_input(1)).reshape(shape).requires_grad_());
+  return {[A, B, use_einsum] {
+            A->mutable_grad() = torch::Tensor();
+            B->mutable_grad() = torch::Tensor();
+            const torch::Tensor C =
+                use_einsum ? torch::einsum("bij,bjk->bik", {*A, *B}) : torch::bmm(*A, *B);
+            C.sum().backward();
+            return double(A->grad().data_ptr<float>()[0] + B->grad().data_ptr<float>()[0]);
+          },
+          [A, B] { return bench::total(A->grad()) + bench::total(B->grad()); }};
+}
+BENCH_SIDE("matmul_bmm", "torch", [] { return bmm(false); });
+BENCH_SIDE("einsum_bmm", "torch", [] { return bmm(true); });
 
 double deep_chain_once(bench::PeakMemory* probe) {
   torch::Tensor x = torch::tensor(1.0f).requires_grad_();  // float32, as paragrad's scalar()

@@ -3,6 +3,16 @@
 // (without its Python overhead, which favours LibTorch):
 //   orthogonal (matrix_exp map, use_trivialization): W = base · exp(tril(X) − tril(X)ᵀ)
 //   Symmetric: W = triu(X) + triu(X, 1)ᵀ
+// and paragrad::constraints' maps (issue 13), triv Expm:
+//   orthogonal, tall n × k (stiefel_linear, stiefel_tall_linear), side "torch": paragrad's own
+//     algorithm in LibTorch ops, the first k columns of B exp(A), A = L̃ − L̃ᵀ, L̃ = [tril(X, −1), 0],
+//     through the 2k × 2k exponential P = exp([[L_top, −I], [LᵀL, −L_topᵀ]]) and the compact-WY
+//     base B = (I − W T Wᵀ) D: W = Y P₂₂ − (B L) P₁₂;
+//   side "torch_nxn" (stiefel_linear only): torch.nn.utils.parametrizations.orthogonal's
+//     matrix_exp map as PyTorch 1.13 computes it, B · exp(A)[:, :k] with A and B n × n (the same
+//     value: B is paragrad's base formed in full);
+//   positive_definite (f = softplus): Q diag(softplus(diag X) + 1e-6) Qᵀ, Q = base · exp(L − Lᵀ),
+//     L = tril(X, −1) (geotorch's PSD map).
 #include <memory>
 
 #include "torch_common.hpp"
@@ -15,18 +25,18 @@ torch::Tensor orthogonal_weight(const torch::Tensor& X, const torch::Tensor& bas
 }
 torch::Tensor symmetric_weight(const torch::Tensor& X) { return X.triu() + X.triu(1).t(); }
 
-// Linear(64, 64) with the weight computed by `weight` from X, batch of 32, loss = sum(y²).
+// A Linear layer with the weight computed by `weight` from X, on the batch x, loss = sum(y²).
 // Check: the sum of the gradients of X and the bias.
 template <class F>
-bench::Case linear_case(torch::Tensor X, F weight) {
+bench::Case linear_case(torch::Tensor X, const bench::RowMatrixXd& bias,
+                        const bench::RowMatrixXd& x, F weight) {
   struct State {
     torch::Tensor X, b, x;
   };
-  const bench::ParamData d = bench::param_data();
   auto s = std::make_shared<State>();
   s->X = X.requires_grad_();
-  s->b = bench::to_torch(d.lin.bias).reshape({bench::kParamN}).requires_grad_();
-  s->x = bench::to_torch(d.x);
+  s->b = bench::to_torch(bias).reshape({bias.rows()}).requires_grad_();
+  s->x = bench::to_torch(x);
   return {[s, weight] {
             s->X.mutable_grad() = torch::Tensor();
             s->b.mutable_grad() = torch::Tensor();
@@ -43,16 +53,80 @@ bench::Case orthogonal_linear() {
   // base: the initial weight made orthogonal as PyTorch's right_inverse does (QR, diag(R) ≥ 0).
   auto [Q, R] = torch::linalg_qr(bench::to_torch(d.lin.weight));
   const torch::Tensor base = Q * R.diagonal().sgn().unsqueeze(-2);
-  return linear_case(bench::to_torch(d.ortho_original),
+  return linear_case(bench::to_torch(d.ortho_original), d.lin.bias, d.x,
                      [base](const torch::Tensor& X) { return orthogonal_weight(X, base); });
 }
 BENCH_SIDE("orthogonal_linear", "torch", orthogonal_linear);
 
 bench::Case symmetric_linear() {
   const bench::ParamData d = bench::param_data();
-  return linear_case(bench::to_torch(d.lin.weight).triu(), symmetric_weight);
+  return linear_case(bench::to_torch(d.lin.weight).triu(), d.lin.bias, d.x, symmetric_weight);
 }
 BENCH_SIDE("symmetric_linear", "torch", symmetric_linear);
+
+// ---- paragrad::constraints (issue 13) ----------------------------------------------------------
+struct StiefelChart {
+  torch::Tensor Y, W, T, D;  // D: [n, 1], the signs then ones
+};
+StiefelChart stiefel_chart(const bench::StiefelBase& b) {
+  const int64_t n = b.W.rows(), k = b.W.cols();
+  return {bench::to_torch(b.Y), bench::to_torch(b.W), bench::to_torch(b.T),
+          torch::cat({bench::to_torch(b.signs), torch::ones({n - k, 1})}, 0)};
+}
+
+// The first k columns of B exp(L̃ − L̃ᵀ) in O(n k²) (see the top of the file).
+torch::Tensor stiefel_tall_weight(const torch::Tensor& X, const StiefelChart& c) {
+  const int64_t k = X.size(1);
+  const torch::Tensor L = X.tril(-1);
+  const torch::Tensor top = L.narrow(0, 0, k);
+  const torch::Tensor M = torch::cat(
+      {torch::cat({top, -torch::eye(k)}, 1), torch::cat({torch::matmul(L.t(), L), -top.t()}, 1)},
+      0);
+  const torch::Tensor P = torch::linalg_matrix_exp(M);
+  const torch::Tensor P12 = P.narrow(0, 0, k).narrow(1, k, k);
+  const torch::Tensor P22 = P.narrow(0, k, k).narrow(1, k, k);
+  const torch::Tensor Z = L * c.D;
+  const torch::Tensor BL = Z - torch::matmul(c.W, torch::matmul(c.T, torch::matmul(c.W.t(), Z)));
+  return torch::matmul(c.Y, P22) - torch::matmul(BL, P12);
+}
+
+bench::Case stiefel_linear(int n, int k) {
+  const bench::StiefelLinearData d = bench::stiefel_linear_data(n, k);
+  const StiefelChart c = stiefel_chart(d.base);
+  return linear_case(bench::to_torch(d.original), d.bias, d.x,
+                     [c](const torch::Tensor& X) { return stiefel_tall_weight(X, c); });
+}
+BENCH_SIDE("stiefel_linear", "torch",
+           [] { return stiefel_linear(bench::kStiefelRows, bench::kStiefelCols); });
+BENCH_SIDE("stiefel_tall_linear", "torch",
+           [] { return stiefel_linear(bench::kTallRows, bench::kTallCols); });
+
+// PyTorch's parametrizations.orthogonal (matrix_exp, use_trivialization) on a tall weight:
+// pad to n × n, A = X̃ − X̃ᵀ, Q = B · matrix_exp(A), keep the first k columns.
+bench::Case stiefel_linear_nxn() {
+  const int n = bench::kStiefelRows, k = bench::kStiefelCols;
+  const bench::StiefelLinearData d = bench::stiefel_linear_data(n, k);
+  const StiefelChart c = stiefel_chart(d.base);
+  const torch::Tensor B =
+      (torch::eye(n) - torch::matmul(c.W, torch::matmul(c.T, c.W.t()))) * c.D.t();
+  return linear_case(bench::to_torch(d.original), d.bias, d.x, [B, n, k](const torch::Tensor& X) {
+    const torch::Tensor Xs = torch::cat({X.tril(), torch::zeros({n, n - k})}, 1);
+    return torch::matmul(B, torch::linalg_matrix_exp(Xs - Xs.t())).narrow(1, 0, k);
+  });
+}
+BENCH_SIDE("stiefel_linear", "torch_nxn", stiefel_linear_nxn);
+
+bench::Case positive_definite_linear() {
+  const bench::PdLinearData d = bench::pd_linear_data();
+  const torch::Tensor base = bench::to_torch(d.base);
+  return linear_case(bench::to_torch(d.original), d.bias, d.x, [base](const torch::Tensor& X) {
+    const torch::Tensor L = X.tril(-1);
+    const torch::Tensor Q = torch::matmul(base, torch::linalg_matrix_exp(L - L.t()));
+    const torch::Tensor l = torch::softplus(X.diagonal()) + 1e-6;
+    return torch::matmul(Q * l.unsqueeze(0), Q.t());
+  });
+}
+BENCH_SIDE("positive_definite_linear", "torch", positive_definite_linear);
 
 bench::Case symmetric_forward_ops() {
   const bench::ParamData d = bench::param_data();

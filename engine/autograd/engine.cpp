@@ -1,32 +1,23 @@
 // The backward pass. Three steps, none recursive:
 //  1. walk the graph from the roots and count, for every node, how many edges lead
-//     into it (its dependencies);
+//     into it (its dependencies). For autograd::grad, also mark the nodes that lead to a
+//     requested input: only those run (PyTorch computes the same `needed` set);
 //  2. seed the roots' gradient buffers;
 //  3. run nodes whose dependencies reached zero, adding each returned gradient into
 //     the buffer of the node its edge points to.
-// Per-pass scratch (dependency count, gradient buffer) lives on the nodes, stamped with
-// the pass's id, so a pass costs no hash-map lookups.
+// The per-pass scratch (dependency count, gradient buffer) and what lets several passes run
+// at once on graphs that share nodes are in graph_task.hpp.
 #include <paragrad/engine/autograd/engine.hpp>
 
-#include <atomic>
 #include <unordered_map>
 #include <vector>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/autograd/graph_task.hpp>
 
 namespace paragrad::autograd {
 
 namespace {
-
-std::atomic<uint64_t> next_task_id{1};
-
-void visit(Node* n, uint64_t id) {
-  if (n->task_id == id) return;
-  n->task_id = id;
-  n->dependencies = 0;
-  n->buffer.clear();
-  n->buffer.resize(n->outputs.size());
-}
 
 // Brings a gradient to the shape and dtype the node's output had.
 Tensor conform(Tensor g, const OutputMeta& meta, const Node* n) {
@@ -43,11 +34,42 @@ Tensor conform(Tensor g, const OutputMeta& meta, const Node* n) {
   return r;
 }
 
-struct CurrentNodeScope {
-  explicit CurrentNodeScope(Node* n) : prev(current_node()) { set_current_node(n); }
-  ~CurrentNodeScope() { set_current_node(prev); }
-  Node* prev;
-};
+// Marks the nodes that lead to a captured node (a requested input's): they are `needed`, the
+// others do not run. A depth-first walk, post-order, with an explicit stack.
+void mark_needed(GraphTask& task, const std::vector<Edge>& roots) {
+  struct Frame {
+    Node* node;
+    NodeTask* t;
+    size_t next_edge;
+  };
+  std::vector<Frame> stack;
+  auto enter = [&](Node* n) {
+    NodeTask* t = task.find(n);
+    t->reached = true;
+    t->needed = false;
+    stack.push_back(Frame{n, t, 0});
+  };
+  for (const Edge& root : roots) {
+    if (!root.fn || task.find(root.fn.get())->reached) continue;
+    enter(root.fn.get());
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next_edge == f.node->next_edges.size()) {
+        const bool leads = f.t->needed || f.t->captured;
+        stack.pop_back();
+        if (leads && !stack.empty()) stack.back().t->needed = true;
+        continue;
+      }
+      Node* c = f.node->next_edges[f.next_edge++].fn.get();
+      if (!c) continue;
+      NodeTask* ct = task.find(c);
+      if (!ct->reached)
+        enter(c);  // (invalidates f)
+      else if (ct->needed || ct->captured)
+        f.t->needed = true;
+    }
+  }
+}
 
 }  // namespace
 
@@ -57,7 +79,6 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   check<AutogradError>(grad_outputs.empty() || grad_outputs.size() == outputs.size(),
                        "backward: got ", grad_outputs.size(), " gradients for ", outputs.size(),
                        " outputs");
-  const uint64_t id = next_task_id.fetch_add(1);
   // Roots.
   std::vector<Edge> roots;
   TensorList root_grads;
@@ -75,53 +96,58 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
                         shape_str(g.sizes()), " does not match output of shape ",
                         shape_str(out.sizes()));
     }
-    roots.push_back(edge_to(out));
+    roots.push_back(edge_to(out, "backward"));
     root_grads.push_back(g);
   }
+  GraphTask task;
 
   // 1. Count dependencies, iteratively.
   std::vector<Node*> stack;
+  bool fresh = false;
   for (const Edge& e : roots) {
-    if (e.fn->task_id != id) {
-      visit(e.fn.get(), id);
-      stack.push_back(e.fn.get());
-    }
+    if (!e.fn) continue;  // (a view made under NoGradGuard: no edge)
+    task.visit(e.fn.get(), fresh);
+    if (fresh) stack.push_back(e.fn.get());
   }
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
     for (const Edge& e : n->next_edges) {
       if (!e.fn) continue;
-      Node* c = e.fn.get();
-      if (c->task_id != id) {
-        visit(c, id);
-        stack.push_back(c);
-      }
-      ++c->dependencies;
+      NodeTask& t = task.visit(e.fn.get(), fresh);
+      if (fresh) stack.push_back(e.fn.get());
+      ++t.dependencies;
     }
   }
 
-  // Where the requested inputs' gradients are read off.
+  // Where the requested inputs' gradients are read off: the gradient arriving at an input's
+  // grad_fn (or at a leaf's accumulator).
   struct Capture {
     uint32_t output_nr;
     size_t slot;
   };
   std::unordered_map<Node*, std::vector<Capture>> captures;
+  std::vector<NodePtr> input_nodes;
   TensorList results(inputs.size());
   for (size_t j = 0; j < inputs.size(); ++j) {
     const Tensor& x = inputs[j];
     check<AutogradError>(x.defined() && x.requires_grad(), "grad: input ", j,
                          " does not require grad");
-    Node* n = x.grad_fn() ? x.grad_fn().get() : x.impl()->grad_accumulator;
-    if (n && n->task_id == id) captures[n].push_back(Capture{x.output_nr(), j});
+    NodePtr n = x.grad_fn() ? x.grad_fn() : existing_grad_accumulator(x.impl());
+    NodeTask* t = n ? task.find(n.get()) : nullptr;
+    if (!t) continue;
+    t->captured = true;
+    captures[n.get()].push_back(Capture{x.output_nr(), j});
+    input_nodes.push_back(std::move(n));
   }
-  const bool accumulate = inputs.empty();
+  if (!inputs.empty()) mark_needed(task, roots);
 
   // 2. Seed.
   for (size_t i = 0; i < roots.size(); ++i) {
     Node* n = roots[i].fn.get();
+    if (!n) continue;
     Tensor g = conform(root_grads[i], n->outputs[roots[i].input_nr], n);
-    Tensor& slot = n->buffer[roots[i].input_nr];
+    Tensor& slot = task.find(n)->buffer[roots[i].input_nr];
     slot = slot.defined() ? slot + g : g;
   }
 
@@ -134,52 +160,59 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     no_grad = std::make_unique<NoGradGuard>();
 
   std::vector<Node*> ready;
-  TensorList grads;  // reused for every node
-  for (const Edge& e : roots)
-    if (e.fn->dependencies == 0 && e.fn->task_id == id) {
-      e.fn->dependencies = -1;  // queued
+  for (const Edge& e : roots) {
+    if (!e.fn) continue;
+    NodeTask& t = *task.find(e.fn.get());
+    if (t.dependencies == 0 && (t.needed || t.captured)) {
+      t.dependencies = -1;  // queued
       ready.push_back(e.fn.get());
     }
+  }
+  TensorList grads;  // reused for every node
   while (!ready.empty()) {
     Node* n = ready.back();
     ready.pop_back();
+    NodeTask& t = *task.find(n);
     grads.clear();
-    grads.resize(n->buffer.size());
+    grads.resize(t.buffer.size());
     bool any = false;
-    for (size_t i = 0; i < n->buffer.size(); ++i) {
-      if (n->buffer[i].defined()) {  // already conformed when it was added (below)
-        grads[i] = std::move(n->buffer[i]);
+    for (size_t i = 0; i < t.buffer.size(); ++i) {
+      if (t.buffer[i].defined()) {  // already conformed when it was added (below)
+        grads[i] = std::move(t.buffer[i]);
         any = true;
       }
     }
-    n->buffer.clear();
-    if (!captures.empty()) {
-      auto it = captures.find(n);
-      if (it != captures.end())
-        for (const Capture& c : it->second) results[c.slot] = grads[c.output_nr];
+    t.buffer.clear();
+    if (t.captured) {
+      for (const Capture& c : captures[n]) results[c.slot] = grads[c.output_nr];
     }
+    if (!t.needed) continue;  // a requested input's node that leads to no other one
+
     TensorList input_grads;
-    if (n->is_accumulator()) {
-      if (accumulate && any) n->apply(std::move(grads));
-    } else if (any) {
-      CurrentNodeScope scope(n);
-      input_grads = n->apply(std::move(grads));
-      check<AutogradError>(input_grads.size() == n->next_edges.size(), n->name(), ": returned ",
-                           input_grads.size(), " gradients for ", n->next_edges.size(), " inputs");
-    }
-    if (!retain_graph) n->release_saved();
+    task.run(n, [&] {
+      if (any) {
+        CurrentNodeScope scope(n);
+        input_grads = n->apply(std::move(grads));
+        check<AutogradError>(input_grads.size() == n->next_edges.size(), n->name(), ": returned ",
+                             input_grads.size(), " gradients for ", n->next_edges.size(),
+                             " inputs");
+      }
+      if (!retain_graph) n->release_saved();
+    });
     for (size_t k = 0; k < n->next_edges.size(); ++k) {
       const Edge& e = n->next_edges[k];
       if (!e.fn) continue;
       Node* c = e.fn.get();
+      NodeTask& ct = *task.find(c);
+      if (!ct.needed && !ct.captured) continue;
       if (k < input_grads.size() && input_grads[k].defined()) {
         // Bring each gradient to the input's shape before adding: a broadcast gradient
         // and a plain one must not be added in the broadcast shape.
         Tensor gk = conform(std::move(input_grads[k]), c->outputs[e.input_nr], c);
-        Tensor& slot = c->buffer[e.input_nr];
+        Tensor& slot = ct.buffer[e.input_nr];
         slot = slot.defined() ? slot + gk : std::move(gk);
       }
-      if (--c->dependencies == 0) ready.push_back(c);
+      if (--ct.dependencies == 0) ready.push_back(c);
     }
   }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Running the backward graph: Tensor::backward() and autograd::grad().
+// Running the backward graph: Tensor::backward() and autograd::grad(); and the version
+// counter that tells backward whether what it saved was modified since.
 #include <functional>
 
 #include <paragrad/engine/tensor.hpp>
@@ -16,6 +17,11 @@ TensorList grad(const TensorList& outputs, const TensorList& inputs,
 TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs,
                         bool retain_graph, bool create_graph, const TensorList& inputs,
                         bool allow_unused);
+
+// Marks t as modified in place, for writes made outside the ops (through data_ptr, Eigen maps,
+// a fused optimizer kernel): a backward that saved t (or a tensor sharing its storage) then
+// raises instead of using the new values. Every in-place op does this itself.
+void increment_version(const Tensor& t);
 
 // Finite-difference check of f's gradient (and gradient-of-gradient when check_grad_grad)
 // in float64. Returns true or throws an Error saying which input and element differ.

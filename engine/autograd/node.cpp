@@ -1,5 +1,6 @@
 #include <paragrad/engine/autograd/node.hpp>
 
+#include <mutex>
 #include <vector>
 
 #include <paragrad/engine/autograd/function.hpp>
@@ -36,11 +37,42 @@ thread_local Node* running_node = nullptr;
 Node* current_node() { return running_node; }
 void set_current_node(Node* n) { running_node = n; }
 
+namespace {
+// A leaf's accumulator is created on first use and kept through a weak pointer in the leaf, so
+// threads that share a model all find the same one. The pointer is read, set and cleared under
+// one of these locks (chosen by the leaf's address); a reader takes a reference only while
+// the count is still above zero, as the destructor clears the pointer only after the count
+// reached zero.
+std::mutex& accumulator_lock(const TensorImpl* leaf) {
+  static std::mutex locks[32];
+  return locks[(reinterpret_cast<uintptr_t>(leaf) >> 6) % 32];
+}
+
+NodePtr grad_accumulator(const Tensor& leaf) {
+  TensorImpl* impl = leaf.impl();
+  std::lock_guard<std::mutex> lock(accumulator_lock(impl));
+  if (impl->grad_accumulator)
+    if (NodePtr acc = NodePtr::try_retain(impl->grad_accumulator)) return acc;
+  auto* acc = new AccumulateGrad(leaf);
+  impl->grad_accumulator = acc;
+  return NodePtr::from_new(acc);
+}
+}  // namespace
+
+NodePtr existing_grad_accumulator(const TensorImpl* leaf) {
+  std::lock_guard<std::mutex> lock(accumulator_lock(leaf));
+  return leaf->grad_accumulator ? NodePtr::try_retain(leaf->grad_accumulator) : NodePtr();
+}
+
 AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {
   outputs.push_back(OutputMeta{variable_.sizes(), variable_.dtype()});
 }
 
-AccumulateGrad::~AccumulateGrad() { variable_.impl()->grad_accumulator = nullptr; }
+AccumulateGrad::~AccumulateGrad() {
+  TensorImpl* leaf = variable_.impl();
+  std::lock_guard<std::mutex> lock(accumulator_lock(leaf));
+  if (leaf->grad_accumulator == this) leaf->grad_accumulator = nullptr;
+}
 
 TensorList AccumulateGrad::apply(TensorList&& grads) {
   Tensor& g = grads[0];
@@ -58,16 +90,15 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
   return {};
 }
 
-Edge edge_to(const Tensor& t) {
+Edge edge_to(const Tensor& t, const char* op) {
   TensorImpl* impl = t.impl();
-  if (!impl || !impl->requires_grad) return {};
-  if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
-  if (!impl->grad_accumulator) {
-    auto* acc = new AccumulateGrad(t);
-    impl->grad_accumulator = acc;
-    return Edge{NodePtr(acc), 0};
-  }
-  return Edge{NodePtr(impl->grad_accumulator), 0};
+  if (!impl) return {};
+  const NodePtr& fn = impl->view_base ? view_grad_fn(*impl, op) : impl->grad_fn;
+  if (fn) return Edge{fn, impl->output_nr};
+  // A view made under NoGradGuard of a tensor that requires grad requires grad but has no
+  // edge: as in PyTorch, no gradient flows through it.
+  if (!impl->requires_grad) return {};
+  return Edge{grad_accumulator(t), 0};
 }
 
 bool any_requires_grad(const TensorList& ts) {
@@ -103,14 +134,16 @@ void connect(Node* node, const TensorRef* inputs, size_t n_inputs, Tensor* outpu
              size_t n_outputs) {
   NodePtr owner = NodePtr::from_new(node);
   node->next_edges.reserve(n_inputs);
-  for (size_t i = 0; i < n_inputs; ++i) node->next_edges.push_back(edge_to(inputs[i].get()));
+  for (size_t i = 0; i < n_inputs; ++i)
+    node->next_edges.push_back(edge_to(inputs[i].get(), node->name()));
   connect_outputs(std::move(owner), outputs, n_outputs);
 }
 
 void connect(Node* node, const Tensor* inputs, size_t n_inputs, Tensor* outputs, size_t n_outputs) {
   NodePtr owner = NodePtr::from_new(node);
   node->next_edges.reserve(n_inputs);
-  for (size_t i = 0; i < n_inputs; ++i) node->next_edges.push_back(edge_to(inputs[i]));
+  for (size_t i = 0; i < n_inputs; ++i)
+    node->next_edges.push_back(edge_to(inputs[i], node->name()));
   connect_outputs(std::move(owner), outputs, n_outputs);
 }
 

@@ -2,6 +2,7 @@
 // A Node is one recorded op in the backward graph: it receives the gradients of the
 // op's outputs and returns the gradients of its inputs, one per edge. Edges point to
 // the nodes that produced the inputs (or to a leaf's AccumulateGrad).
+#include <atomic>
 #include <cstdint>
 
 #include <paragrad/engine/tensor.hpp>
@@ -18,6 +19,16 @@ struct OutputMeta {  // what a gradient flowing into this node must look like
   Dtype dtype;
 };
 
+// What one backward pass keeps about a node while it runs (see engine.cpp).
+struct NodeTask {
+  uint64_t pass = 0;           // the pass this belongs to (when kept on the node itself)
+  int64_t dependencies = 0;    // edges into the node whose gradient has not arrived yet
+  bool needed = true;          // the node leads to a requested input, so it runs
+  bool captured = false;       // its incoming gradient is a requested input's (autograd::grad)
+  bool reached = false;        // seen by the walk that computes `needed`
+  SmallVec<Tensor, 1> buffer;  // gradients received so far, one per output
+};
+
 class Node : public RefCounted, public detail::SmallObject {
  public:
   virtual ~Node();
@@ -32,10 +43,10 @@ class Node : public RefCounted, public detail::SmallObject {
   SmallVec<Edge, 2> next_edges;
   SmallVec<OutputMeta, 1> outputs;
 
-  // Scratch for the backward pass that is visiting this node (see engine.cpp).
-  uint64_t task_id = 0;
-  int64_t dependencies = 0;
-  SmallVec<Tensor, 1> buffer;
+  // Scratch of the backward pass that holds the engine's scratch token (engine.cpp).
+  NodeTask task;
+  // Held while a pass runs the node, when several passes run at once (graph_task.hpp).
+  std::atomic<bool> running{false};
 };
 
 // The sink for a leaf's gradient: adds what arrives into leaf.grad().
@@ -53,11 +64,23 @@ class AccumulateGrad final : public Node {
 };
 
 // The edge through which a gradient for t leaves a node: t's grad_fn, or its leaf
-// accumulator (created on first use), or an empty edge if t needs no gradient.
-Edge edge_to(const Tensor& t);
+// accumulator (created on first use), or an empty edge if t needs no gradient. `op` names
+// the recording op in error messages.
+Edge edge_to(const Tensor& t, const char* op = "autograd");
 
-// The node whose apply() is running on this thread (used to re-attach saved outputs).
+// A leaf's accumulator if it has one now (the engine reads requested inputs' gradients off it).
+NodePtr existing_grad_accumulator(const TensorImpl* leaf);
+
+// The node whose apply() is running on this thread (used to re-attach saved outputs and to
+// name the node in saved-tensor errors), set for a scope.
 Node* current_node();
 void set_current_node(Node* n);
+struct CurrentNodeScope {
+  explicit CurrentNodeScope(Node* n) : prev(current_node()) { set_current_node(n); }
+  ~CurrentNodeScope() { set_current_node(prev); }
+  CurrentNodeScope(const CurrentNodeScope&) = delete;
+  CurrentNodeScope& operator=(const CurrentNodeScope&) = delete;
+  Node* prev;
+};
 
 }  // namespace paragrad::autograd

@@ -20,8 +20,14 @@ Tensor SavedTensor::unpack() const {
   if (!data_.defined()) return {};
   if (data_.version() != version_) {
     Node* n = current_node();
+    // Which op's output the tensor is now (PyTorch says so too): the in-place op, usually.
+    const TensorImpl* impl = data_.impl();
+    const std::string now =
+        impl->grad_fn && !impl->view_base
+            ? cat(", now output ", impl->output_nr, " of ", impl->grad_fn->name())
+            : std::string();
     throw AutogradError(cat(n ? n->name() : "backward", ": a tensor saved for backward (shape ",
-                            shape_str(data_.sizes()),
+                            shape_str(data_.sizes()), now,
                             ") was modified by an in-place operation: it is at version ",
                             data_.version(), ", expected version ", version_));
   }

@@ -72,6 +72,24 @@ void for_each_element(const Tensor& t, F&& f) {
                   });
 }
 
+// dst[i] = f(dst[i], src[i]) for every element of dst (any layout), in order, with src
+// broadcast to dst's shape; both are of dtype T. Elements that dst repeats (stride 0) are
+// updated once per repetition.
+template <class T, class F>
+void update_each(const Tensor& dst, const Tensor& src, F&& f) {
+  T* pd = dst.data_ptr<T>();
+  const T* ps = src.data_ptr<T>();
+  const Dims ss = broadcast_strides(src, dst.sizes());
+  std::array<const Dims*, 2> st{&dst.strides(), &ss};
+  for_each_run<2>(dst.sizes(), st,
+                  [&](const std::array<int64_t, 2>& o, int64_t n, const std::array<int64_t, 2>& k) {
+                    for (int64_t i = 0; i < n; ++i) {
+                      T& d = pd[o[0] + i * k[0]];
+                      d = static_cast<T>(f(d, ps[o[1] + i * k[1]]));
+                    }
+                  });
+}
+
 // Copies src (any layout, broadcast to dst's shape) into dst (any layout), converting types.
 // A floating value an integer dst cannot hold (NaN, inf, out of range) raises ValueError
 // naming op, where a plain conversion would be undefined behaviour.

@@ -34,6 +34,7 @@ Tensor hypot(const Tensor& a, const Tensor& b) {
   Tensor out =
       detail::binary_map("hypot", a, b, t, t, [](auto x, auto y) { return std::hypot(x, y); });
   if (needs_grad(a, b))
+    // grad HypotBackward: hypot(a, b) => (g * a / out, g * b / out), 0 where out == 0
     record(
         "HypotBackward", out, {a, b},
         [sa = SavedTensor(a), sb = SavedTensor(b), so = SavedTensor(out, true)](const Tensor& g) {
@@ -59,6 +60,7 @@ Tensor logaddexp(const Tensor& a, const Tensor& b) {
   });
   if (needs_grad(a, b))
     // ∂/∂a = sigmoid(a − b), ∂/∂b = sigmoid(b − a); a − b taken as 0 for equal infinities.
+    // grad LogaddexpBackward: logaddexp(a, b) => (g σ(a - b), g σ(b - a)), a - b := 0 at equal infs
     record("LogaddexpBackward", out, {a, b},
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
              Tensor x = sa.unpack(), y = sb.unpack();
@@ -94,6 +96,7 @@ Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
     out = where(w.abs() < 0.5, s + w * diff, e - diff * (1.0 - w));
   }
   if (needs_grad(start, end, weight))
+    // grad LerpBackward: lerp(start, end, w) => (g * (1 - w), g * w, g * (end - start))
     record("LerpBackward", out, {start, end, weight},
            [ss = SavedTensor(start), se = SavedTensor(end),
             sw = SavedTensor(weight)](const Tensor& g) {
@@ -112,6 +115,7 @@ Tensor lerp(const Tensor& start, const Tensor& end, double weight) {
     out = std::abs(weight) < 0.5 ? s + (e - s) * weight : e - (e - s) * (1.0 - weight);
   }
   if (needs_grad(start, end))
+    // grad LerpBackward: lerp(start, end, s) => (g * (1 - s), g * s)
     record("LerpBackward", out, {start, end},
            [weight](const Tensor& g) { return grad_list(g * (1.0 - weight), g * weight); });
   return out;

@@ -178,16 +178,4 @@ Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, Dtype d
   return tensor(v, {int64_t(rows.size()), int64_t(cols)}, dtype);
 }
 
-template <class M>
-static Tensor from_matrix(const M& m, Dtype dtype) {
-  using T = typename M::Scalar;
-  Tensor t = detail::empty_for("from_eigen", Dims{m.rows(), m.cols()}, dtype);
-  T* p = t.data_ptr<T>();
-  for (Eigen::Index i = 0; i < m.rows(); ++i)
-    for (Eigen::Index j = 0; j < m.cols(); ++j) p[i * m.cols() + j] = m(i, j);
-  return t;
-}
-Tensor from_eigen(const Eigen::MatrixXf& m) { return from_matrix(m, kFloat32); }
-Tensor from_eigen(const Eigen::MatrixXd& m) { return from_matrix(m, kFloat64); }
-
 }  // namespace paragrad

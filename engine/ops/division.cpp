@@ -99,6 +99,7 @@ Tensor scalar_operand(const Tensor& a, double s) {
 Tensor fmod(const Tensor& a, const Tensor& b) {
   Tensor out = divide_kernel(a, b, DivKind::Fmod, "fmod");
   if (needs_grad(a, b))
+    // grad FmodBackward: fmod(a, b) => (g, -g * trunc(a / b))
     record("FmodBackward", out, {a, b},
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
              return grad_list(g, -g * (sa.unpack() / sb.unpack()).trunc());
@@ -109,6 +110,7 @@ Tensor fmod(const Tensor& a, const Tensor& b) {
 Tensor remainder(const Tensor& a, const Tensor& b) {
   Tensor out = divide_kernel(a, b, DivKind::Remainder, "remainder");
   if (needs_grad(a, b))
+    // grad RemainderBackward: remainder(a, b) => (g, -g * floor_divide(a, b))
     record("RemainderBackward", out, {a, b},
            [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g) {
              return grad_list(g, -g * floor_divide(sa.unpack(), sb.unpack()));
@@ -119,6 +121,7 @@ Tensor remainder(const Tensor& a, const Tensor& b) {
 Tensor floor_divide(const Tensor& a, const Tensor& b) {
   Tensor out = divide_kernel(a, b, DivKind::FloorDivide, "floor_divide");
   if (needs_grad(a, b))
+    // grad FloorDivideBackward: floor_divide(a, b) => (0, 0) (piecewise constant)
     record("FloorDivideBackward", out, {a, b},
            [](const Tensor& g) { return grad_list(zeros_like(g), zeros_like(g)); });
   return out;

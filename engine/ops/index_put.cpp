@@ -20,6 +20,7 @@
 // in-place ops record their history.
 #include <algorithm>
 
+#include <paragrad/engine/autograd/engine.hpp>
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/advanced_index.hpp>
 #include <paragrad/engine/detail/loops.hpp>
@@ -290,6 +291,8 @@ Tensor index_put_impl(const Tensor& self, const std::vector<TensorIndex>& indice
     if (!accumulate && values.requires_grad() && grad_on) keep = last_writes(p, values.dtype());
   }
   if (needs_grad(self, values))
+    // [won]: 1 where v's element is the last write to its position (accumulate = false)
+    // grad IndexPutBackward: index_put(x, idx, v, acc) => (acc ? g : g[idx] := 0, g[idx] * [won])
     record("IndexPutBackward", out, {self, values}, [indices, accumulate, keep](const Tensor& g) {
       Tensor gs = accumulate ? g : g.index_put(indices, zeros({}, g.dtype()));
       Tensor gv = g.index(indices);
@@ -315,6 +318,7 @@ Tensor advanced_index(const Tensor& self, const std::vector<TensorIndex>& indice
   Tensor out = gather_plan(ix.view, p);
   if (needs_grad(ix.view)) {
     TensorList per_dim(ix.per_dim.begin(), ix.per_dim.end());
+    // grad IndexBackward: index(x, idx) => zeros_like(x).index_put(idx, g, accumulate=true)
     record("IndexBackward", out, {ix.view}, [shape = ix.view.shape(), per_dim](const Tensor& g) {
       return grad_list(zeros(shape, g.dtype()).index_put(per_dim, g, /*accumulate=*/true));
     });
@@ -353,7 +357,7 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
   const Indexed ix = apply_indices(*this, indices, op);
   const Plan p = make_plan(ix.view, ix.per_dim, op);
   put_values(ix.view, p, values, accumulate, op);
-  impl()->storage->bump_version();
+  autograd::increment_version(*this);
   return *this;
 }
 Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& values,

@@ -1,22 +1,26 @@
-// In-place ops. They write through the tensor's view into its storage and bump the
-// storage's version counter, so a backward that saved this tensor notices. On a tensor
-// that requires grad they are refused unless grad mode is off (as for a leaf in PyTorch).
+// In-place ops, and Tensor::set_. Each in-place op writes through the tensor's view into its
+// storage, bumps the storage's version counter (so a backward that saved the tensor notices) and,
+// with grad mode on and the tensor or an operand requiring grad, is recorded in the graph as
+// PyTorch records it: see autograd/inplace.hpp. The rule's first gradient is that of self before
+// the write.
+//
+// Types follow PyTorch: the op computes in result_type(self, operand) and the result is cast
+// into self's dtype; a float result into an integer tensor, or a non-bool one into a bool
+// tensor, is refused. copy_ and fill_ convert instead.
+#include <algorithm>
 #include <cmath>
 
-#include <paragrad/engine/autograd/grad_mode.hpp>
+#include <paragrad/engine/autograd/inplace.hpp>
 #include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
 #include <paragrad/engine/detail/promotion.hpp>
 
 namespace paragrad {
 
+using autograd::grad_list;
+using autograd::SavedTensor;
+
 namespace {
-void check_writable(const Tensor& t, const char* op) {
-  check_defined(op, t);
-  check<AutogradError>(!(t.requires_grad() && is_grad_enabled()), op,
-                       ": a tensor that requires grad (shape ", shape_str(t.sizes()),
-                       ") cannot be modified in place; use NoGradGuard or detach()");
-}
 
 // Whether a tensor of shape src broadcasts to dst without changing dst's shape.
 bool broadcasts_to(const Dims& src, const Dims& dst) {
@@ -43,116 +47,188 @@ void check_representable(const Tensor& dst, double v, const char* op) {
   dispatch(dst.dtype(), [&](auto tag) { detail::checked_convert<decltype(tag)>(v, op); });
 }
 
-// dst[...] = f(dst[...], src broadcast) elementwise; src already has dst's dtype.
-template <class F>
-void apply(Tensor& dst, const Tensor& src, F&& f) {
-  dispatch(dst.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    T* pd = dst.data_ptr<T>();
-    const T* ps = src.data_ptr<T>();
-    const Dims ss = detail::broadcast_strides(src, dst.sizes());
-    std::array<const Dims*, 2> st{&dst.strides(), &ss};
-    detail::for_each_run<2>(
-        dst.sizes(), st,
-        [&](const std::array<int64_t, 2>& o, int64_t n, const std::array<int64_t, 2>& k) {
-          for (int64_t i = 0; i < n; ++i) {
-            T& d = pd[o[0] + i * k[0]];
-            d = static_cast<T>(f(d, ps[o[1] + i * k[1]]));
-          }
-        });
-  });
+// Checks dst op= src and returns the dtype it computes in: result_type(dst, src) (the 0-d
+// rule included), or dst's own dtype for ops that convert src (copy_, fill_).
+Dtype compute_type(const Tensor& dst, const Tensor& src, const char* op, bool converts) {
+  check_defined(op, dst, src);
+  check<ShapeError>(broadcasts_to(src.sizes(), dst.sizes()), op, ": shape ", shape_str(src.sizes()),
+                    " cannot be broadcast to ", shape_str(dst.sizes()));
+  if (converts) return dst.dtype();
+  const Dtype result = result_type(dst, src);
+  check<DtypeError>(detail::can_cast(result, dst.dtype()), op, ": result type ", dtype_name(result),
+                    " cannot be cast to the ", dtype_name(dst.dtype()), " tensor written in place");
+  return result;
 }
 
-// dst[...] = f(dst[...], src broadcast) elementwise, computed as PyTorch does: in
-// torch.result_type(dst, src) (0-d rule included), then written into dst's dtype. A result
-// type dst cannot hold (a float into an integer tensor, an integer into a bool one) is refused,
-// unless `casting` (copy_, fill_: computed in dst's dtype, src converted).
+// dst[...] = f(dst[...], src broadcast) elementwise, computed in `compute` and stored in
+// dst's dtype (PyTorch: float32 += float64 is float32(float64(a) + b)).
 template <class F>
-void update(Tensor& dst, const Tensor& src_in, const char* op, F&& f, bool casting = false) {
-  check_writable(dst, op);
-  check_defined(op, dst, src_in);
-  check<ShapeError>(broadcasts_to(src_in.sizes(), dst.sizes()), op, ": shape ",
-                    shape_str(src_in.sizes()), " cannot be broadcast to ", shape_str(dst.sizes()));
-  const Dtype compute = casting ? dst.dtype() : result_type(dst, src_in);
-  check<DtypeError>(detail::can_cast(compute, dst.dtype()), op, ": result type ",
-                    dtype_name(compute), " cannot be cast to the ", dtype_name(dst.dtype()),
-                    " tensor written in place");
+void write(const Tensor& dst, const Tensor& src_in, Dtype compute, F&& f) {
+  if (compute != dst.dtype()) {
+    Tensor wide = dst.detach().to(compute);
+    write(wide, src_in, compute, f);
+    detail::copy_into(dst, wide);
+    return;
+  }
   Tensor holder;
-  const Tensor* src_ptr = &detail::as_type(src_in, compute, holder, op);
+  const Tensor* src_ptr = &detail::as_type(src_in, dst.dtype(), holder);
   // Writing from an overlapping view of the same storage: read a private copy first.
   if (src_ptr->impl()->storage == dst.impl()->storage) {
     holder = src_ptr->detach().clone();
     src_ptr = &holder;
   }
-  if (compute == dst.dtype()) {
-    apply(dst, *src_ptr, f);
-  } else {
-    // A wider float operand (float32.add_(float64)): computed in float64, rounded once.
-    Tensor wide = dst.detach().to(compute);
-    apply(wide, *src_ptr, f);
-    Tensor back = wide.to(dst.dtype());
-    apply(dst, back, [](auto, auto s) { return s; });
-  }
-  dst.impl()->storage->bump_version();
+  dispatch(dst.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    detail::update_each<T>(dst, *src_ptr, f);
+  });
 }
+
+// The rule of an op whose gradient for self is g times a constant and that has no operand.
+auto scaled_rule(double factor) {
+  return [factor] {
+    return [factor](const Tensor& g) { return grad_list(factor == 1 ? g : g * factor); };
+  };
+}
+
+// The rule of an op that overwrites self with constants (fill_, zero_): no gradient flows.
+auto overwrite_rule() {
+  return [] { return [](const Tensor&) { return grad_list(Tensor()); }; };
+}
+
 }  // namespace
 
 Tensor& Tensor::copy_(const Tensor& src) {
-  update(
-      *this, src, "copy_", [](auto, auto s) { return s; }, /*casting=*/true);
+  const Dtype t = compute_type(*this, src, "copy_", /*converts=*/true);
+  autograd::inplace(
+      {"copy_", "CopyBackwards"}, *this, {src},
+      [] { return [](const Tensor& g) { return grad_list(Tensor(), g); }; },
+      [&] { write(*this, src, t, [](auto, auto s) { return s; }); });
   return *this;
 }
+
 Tensor& Tensor::add_(const Tensor& o, double alpha) {
-  check_writable(*this, "add_");
-  check<DtypeError>(is_floating_point() || std::floor(alpha) == alpha, "add_: alpha ", alpha,
+  const Dtype t = compute_type(*this, o, "add_", false);
+  check<DtypeError>(is_floating(t) || std::floor(alpha) == alpha, "add_: alpha ", alpha,
                     " must be integral for a ", dtype_name(dtype()), " tensor");
   check_representable(*this, alpha, "add_");
-  update(*this, o, "add_", [alpha](auto d, auto s) {
-    using T = decltype(d);
-    return detail::wrap_add(d, detail::wrap_mul(static_cast<T>(alpha), s));
+  autograd::inplace(
+      {"add_", "AddBackward"}, *this, {o},
+      [alpha] {
+        return [alpha](const Tensor& g) { return grad_list(g, alpha == 1 ? g : g * alpha); };
+      },
+      [&] {
+        write(*this, o, t, [alpha](auto d, auto s) {
+          using T = decltype(d);
+          return detail::wrap_add(d, detail::wrap_mul(static_cast<T>(alpha), s));
+        });
+      });
+  return *this;
+}
+
+Tensor& Tensor::mul_(const Tensor& o) {
+  const Dtype t = compute_type(*this, o, "mul_", false);
+  autograd::inplace(
+      {"mul_", "MulBackward"}, *this, {o},
+      [&] {
+        // o's gradient needs self's values before the write: a clone that keeps their history
+        // (as PyTorch's original_self), so the gradient is differentiable again.
+        Tensor old = o.requires_grad() ? clone() : Tensor();
+        return [so = autograd::save_operand(o, *this), sold = SavedTensor(old)](const Tensor& g) {
+          return grad_list(g * so.unpack(), sold.defined() ? g * sold.unpack() : Tensor());
+        };
+      },
+      [&] { write(*this, o, t, [](auto d, auto s) { return detail::wrap_mul(d, s); }); });
+  return *this;
+}
+
+Tensor& Tensor::mul_(double v) {
+  const Tensor s = scalar_operand(*this, v, "mul_");
+  const Dtype t = compute_type(*this, s, "mul_", false);
+  autograd::inplace({"mul_", "MulBackward"}, *this, {}, scaled_rule(v), [&] {
+    write(*this, s, t, [](auto d, auto x) { return detail::wrap_mul(d, x); });
   });
   return *this;
 }
-Tensor& Tensor::mul_(const Tensor& o) {
-  update(*this, o, "mul_", [](auto d, auto s) { return detail::wrap_mul(d, s); });
-  return *this;
-}
-Tensor& Tensor::mul_(double v) {
-  check_writable(*this, "mul_");
-  update(*this, scalar_operand(*this, v, "mul_"), "mul_",
-         [](auto d, auto s) { return detail::wrap_mul(d, s); });
-  return *this;
-}
+
 Tensor& Tensor::div_(double v) {
-  check_writable(*this, "div_");
-  check<DtypeError>(is_floating_point(), "div_: expected a floating tensor, got ",
-                    dtype_name(dtype()));
+  check_defined("div_", *this);
+  check<DtypeError>(is_floating_point(), "div_: result type float32 cannot be cast to the ",
+                    dtype_name(dtype()), " tensor written in place");
   // d / v (not d * (1 / v), which differs in the last bit), as PyTorch's div_.
-  update(*this, detail::full_for("div_", {}, v, dtype(), false), "div_",
-         [](auto d, auto s) { return d / s; });
+  const Tensor s = detail::full_for("div_", {}, v, dtype(), false);
+  autograd::inplace({"div_", "DivBackward"}, *this, {}, scaled_rule(1.0 / v),
+                    [&] { write(*this, s, dtype(), [](auto d, auto x) { return d / x; }); });
   return *this;
 }
+
 Tensor& Tensor::fill_(double v) {
-  check_writable(*this, "fill_");
-  update(
-      *this, detail::full_for("fill_", {}, v, dtype()), "fill_", [](auto, auto s) { return s; },
-      /*casting=*/true);
+  check_defined("fill_", *this);
+  const Tensor s = detail::full_for("fill_", {}, v, dtype());  // checked: 1e30 into int64 raises
+  autograd::inplace({"fill_", "FillBackward", /*writes_constant=*/true}, *this, {},
+                    overwrite_rule(),
+                    [&] { write(*this, s, dtype(), [](auto, auto x) { return x; }); });
   return *this;
 }
+
 Tensor& Tensor::zero_() {
-  check_writable(*this, "zero_");
-  return fill_(0.0);
+  check_defined("zero_", *this);
+  const Tensor s = scalar(0.0, dtype());
+  autograd::inplace({"zero_", "ZeroBackward", /*writes_constant=*/true}, *this, {},
+                    overwrite_rule(),
+                    [&] { write(*this, s, dtype(), [](auto, auto x) { return x; }); });
+  return *this;
 }
+
 Tensor& Tensor::clamp_(double lo, double hi) {
   // As torch.clamp_: the result type of the tensor with its bounds must fit the tensor
   // (int64.clamp_(0.5, 2.5) is refused); with lo > hi every element becomes hi.
-  check_writable(*this, "clamp_");
+  check_defined("clamp_", *this);
+  check<DtypeError>(dtype() != kBool, "clamp_: not supported for bool tensors");
   const Dtype t = detail::clamp_result_type(dtype(), lo, hi);
   check<DtypeError>(detail::can_cast(t, dtype()), "clamp_: result type ", dtype_name(t),
                     " of bounds ", lo, " and ", hi, " cannot be cast to the ", dtype_name(dtype()),
                     " tensor written in place");
-  update(*this, detail::full_for("clamp_", {}, 0.0, dtype()), "clamp_",
-         [lo, hi](auto d, auto) { return detail::clamp_value(d, lo, hi); });
+  const Tensor none = scalar(0.0, dtype());
+  autograd::inplace(
+      {"clamp_", "ClampBackward"}, *this, {},
+      [&] {
+        // The gradient passes where the old value lay within [lo, hi] (as PyTorch: at the
+        // bounds too, and not at NaN).
+        const Tensor old = detach();
+        Tensor inside = (old >= lo) && (old <= hi);
+        return [si = SavedTensor(inside)](const Tensor& g) {
+          return grad_list(where(si.unpack(), g, scalar(0.0, g.dtype())));
+        };
+      },
+      [&] {
+        write(*this, none, dtype(),
+              [lo, hi](auto d, auto) { return detail::clamp_value(d, lo, hi); });
+      });
+  return *this;
+}
+
+Tensor& Tensor::set_(const Tensor& source) {
+  check_defined("set_", *this, source);
+  check<DtypeError>(dtype() == source.dtype(), "set_: cannot set a ", dtype_name(dtype()),
+                    " tensor to the storage of a ", dtype_name(source.dtype()), " tensor");
+  check<AutogradError>(!is_grad_enabled() || !(requires_grad() || source.requires_grad()),
+                       "set_: not differentiable; call it under NoGradGuard when the tensor or "
+                       "the source requires grad");
+  TensorImpl& d = *impl_;
+  const TensorImpl& s = *source.impl();
+  // The version counter lives on the storage: the old storage's other users (views, saved
+  // copies) see a write to this tensor, and the new storage continues this tensor's count, so
+  // a tensor saved from it before is recognised as modified (PyTorch keeps one counter per
+  // tensor across set_; here the source's savers see a change too).
+  const uint32_t next = std::max(d.storage->version(), s.storage->version()) + 1;
+  d.storage->bump_version();
+  s.storage->raise_version_to(next);
+  d.storage = s.storage;
+  d.sizes = s.sizes;
+  d.strides = s.strides;
+  d.offset = s.offset;
+  d.recompute_layout();
+  d.view_base.reset();  // no longer a window of its old base
   return *this;
 }
 

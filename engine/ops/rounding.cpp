@@ -22,6 +22,10 @@ Tensor rounding(const Tensor& x, const char* op, const char* backward_name, F&& 
   if (x.dtype() == kInt64) return x.detach().clone();
   Tensor out = detail::unary_map<detail::Kinds::Floating>(x, x.dtype(), std::forward<F>(f), op);
   if (needs_grad(x))
+    // grad FloorBackward: floor(x) => 0
+    // grad CeilBackward: ceil(x) => 0
+    // grad RoundBackward: round(x) => 0
+    // grad TruncBackward: trunc(x) => 0
     record(backward_name, out, {x}, [](const Tensor& g) { return grad_list(zeros_like(g)); });
   return out;
 }
@@ -48,6 +52,7 @@ Tensor Tensor::frac() const {
   Tensor out = detail::unary_map<detail::Kinds::Floating>(
       *this, dtype(), [](auto v) { return v - std::trunc(v); }, "frac");
   if (needs_grad(*this))
+    // grad FracBackward: frac(x) => g
     record("FracBackward", out, {*this}, [](const Tensor& g) { return grad_list(g); });
   return out;
 }

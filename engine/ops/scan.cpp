@@ -63,6 +63,7 @@ Tensor linear_scan(const Tensor& b, const Tensor& a, int64_t dim, bool reverse) 
     const int64_t d = rb.dim;
     // Adjoint: λ = scan of g in the other direction with a shifted by one; gb = λ,
     // ga_i = λ_i · y_{i∓1} (0 where a_i multiplies nothing).
+    // grad LinearScanBackward: linear_scan(b, a, r) => (λ, λ out_{i∓1}), λ = scan(g, a_{i±1}, !r)
     record("LinearScanBackward", out, {b, a},
            [d, reverse, sa = SavedTensor(a), so = SavedTensor(out, true)](const Tensor& g) {
              if (g.dim() == 0) return grad_list(g, zeros_like(g));
@@ -108,6 +109,7 @@ Tensor Tensor::cumsum(int64_t dim) const {
   if (needs_grad(*this)) {
     const int64_t d = detail::wrap_dim(dim, this->dim(), "cumsum", sizes());
     // The adjoint of a running sum is the running sum from the end.
+    // grad CumsumBackward: cumsum(x, dim) => g.flip(dim).cumsum(dim).flip(dim)
     record("CumsumBackward", out, {*this}, [d](const Tensor& g) {
       if (g.dim() == 0) return grad_list(g);
       return grad_list(g.flip({d}).cumsum(d).flip({d}));
@@ -121,6 +123,7 @@ Tensor Tensor::cumprod(int64_t dim) const {
   Tensor out = scan_kernel(*this, dim, "cumprod", [](auto a, auto b) { return a * b; });
   if (needs_grad(*this)) {
     const int64_t d = detail::wrap_dim(dim, this->dim(), "cumprod", sizes());
+    // grad CumprodBackward: cumprod(x, dim) => λ out_{i-1} (1 at i=0), λ = scan(g, x_{i+1}, rev)
     record("CumprodBackward", out, {*this},
            [d, sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
              if (g.dim() == 0) return grad_list(g);

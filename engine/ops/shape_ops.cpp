@@ -46,6 +46,7 @@ Tensor Tensor::flip(Shape dims) const {
     detail::copy_into(out, *this);
   }
   if (needs_grad(*this))
+    // grad FlipBackward: flip(x, dims) => g.flip(dims)
     record("FlipBackward", out, {*this}, [ds](const Tensor& g) { return grad_list(g.flip(ds)); });
   return out;
 }
@@ -79,6 +80,7 @@ Tensor Tensor::roll(Shape shifts, Shape dims) const {
   if (needs_grad(*this)) {
     Shape back;
     for (int64_t s : shifts) back.push_back(-s);
+    // grad RollBackward: roll(x, shifts, dims) => g.roll(-shifts, dims)
     record("RollBackward", out, {*this},
            [back, wrapped](const Tensor& g) { return grad_list(g.roll(back, wrapped)); });
   }

@@ -90,6 +90,8 @@ std::tuple<Tensor, Tensor> sort_op(const Tensor& x, int64_t dim, int64_t k, bool
   Sorted s = sort_rows(x, d, k, descending, op);
   if (needs_grad(x)) {
     Dims in = x.sizes();
+    // grad SortBackward: sort(x, dim, descending) => scatter_add(zeros_like(x), dim, indices, g)
+    // grad TopkBackward: topk(x, k, dim, largest) => scatter_add(zeros_like(x), dim, indices, g)
     record(backward_name, s.values, {x}, [in, d, idx = s.indices](const Tensor& g) {
       return grad_list(selected_backward(g, idx, d, in));
     });
@@ -165,6 +167,7 @@ std::tuple<Tensor, Tensor> Tensor::median(int64_t dim, bool keepdim) const {
     Dims in = sizes();
     const int64_t d = r.dim;
     const bool kd = keepdim;
+    // grad MedianBackward: median(x, dim, keepdim) => scatter_add(zeros_like(x), dim, indices, g)
     record("MedianBackward", values, {*this}, [in, d, kd, indices](const Tensor& g) {
       if (in.empty()) return grad_list(g.reshape({}));
       return grad_list(
@@ -188,6 +191,7 @@ Tensor Tensor::median() const {
     out = std::get<0>(detach().reshape({-1}).median(0));
   }
   if (needs_grad(*this))
+    // grad MedianBackward: median(x) => g * [x == out] / count(x == out) (NaN median: the NaNs)
     record("MedianBackward", out, {*this},
            [sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
              const Tensor x = sx.unpack().detach(), m = so.unpack().detach();

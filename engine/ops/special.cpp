@@ -19,6 +19,7 @@ constexpr double kTwoOverSqrtPi = 1.1283791670955126;  // d erf(x)/dx = 2/√π 
 Tensor Tensor::log2() const {
   Tensor out = detail::float_unary("log2", *this, [](auto v) { return std::log2(v); });
   if (needs_grad(*this))
+    // grad Log2Backward: log2(x) => g / (x ln 2)
     record("Log2Backward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g / (sx.unpack() * std::log(2.0)));
     });
@@ -28,6 +29,7 @@ Tensor Tensor::log2() const {
 Tensor Tensor::log10() const {
   Tensor out = detail::float_unary("log10", *this, [](auto v) { return std::log10(v); });
   if (needs_grad(*this))
+    // grad Log10Backward: log10(x) => g / (x ln 10)
     record("Log10Backward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g / (sx.unpack() * std::log(10.0)));
     });
@@ -37,6 +39,7 @@ Tensor Tensor::log10() const {
 Tensor Tensor::erf() const {
   Tensor out = detail::float_unary("erf", *this, [](auto v) { return std::erf(v); });
   if (needs_grad(*this))
+    // grad ErfBackward: erf(x) => g * 2/√π * exp(-x²)
     record("ErfBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
       return grad_list(g * (-(x * x)).exp() * kTwoOverSqrtPi);
@@ -47,6 +50,7 @@ Tensor Tensor::erf() const {
 Tensor Tensor::erfc() const {
   Tensor out = detail::float_unary("erfc", *this, [](auto v) { return std::erfc(v); });
   if (needs_grad(*this))
+    // grad ErfcBackward: erfc(x) => -g * 2/√π * exp(-x²)
     record("ErfcBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
       return grad_list(g * (-(x * x)).exp() * -kTwoOverSqrtPi);
@@ -75,6 +79,7 @@ Tensor Tensor::nan_to_num(double nan, std::optional<double> posinf,
         "nan_to_num");
   });
   if (needs_grad(*this))
+    // grad NanToNumBackward: nan_to_num(x, nan, posinf, neginf) => g * [x is finite]
     record("NanToNumBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g * sx.unpack().isfinite().to(g.dtype()));
     });

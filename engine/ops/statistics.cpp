@@ -67,6 +67,7 @@ Tensor Tensor::prod(int64_t dim, bool keepdim) const {
   Tensor out = fold_result(folded, r, this->dim(), keepdim);
   if (needs_grad(*this)) {
     const int64_t d = r.dim;
+    // grad ProdBackward: prod(x, dim, keepdim) => g Π_{m≠i} x_m (g out / x if no zero in x)
     record("ProdBackward", out, {*this},
            [d, keepdim, sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
              const Tensor x = sx.unpack();
@@ -107,6 +108,7 @@ Tensor Tensor::std(Shape dims, bool unbiased, bool keepdim) const {
       }
     }
     const double denom = double(count - (unbiased ? 1 : 0));
+    // grad StdBackward: std(x, dims, unbiased, keepdim) => g (x - mean) / ((N - c) out), 0 if out=0
     record("StdBackward", out, {*this},
            [dims, keepdim, denom, sx = SavedTensor(*this),
             so = SavedTensor(out, true)](const Tensor& g) {
@@ -146,6 +148,7 @@ Tensor Tensor::norm(double p, Shape dims, bool keepdim) const {
   if (p == 0) {
     Tensor out = (detach() != zeros_like(*this)).to(dtype()).sum(dims, keepdim);
     if (needs_grad(*this))
+      // grad NormBackward: norm(x, 0, dims) => 0 (a count)
       record("NormBackward", out, {*this}, [shape = shape(), dt = dtype()](const Tensor&) {
         return grad_list(zeros(shape, dt));
       });
@@ -163,6 +166,7 @@ Tensor Tensor::norm(double p, Shape dims, bool keepdim) const {
     if (dims.empty())
       for (int64_t& v : ks) v = 1;
     for (int64_t d : dims) ks[size_t(detail::wrap_dim(d, this->dim(), "norm", sizes()))] = 1;
+    // grad NormBackward: norm(x, p, dims) => g sign(x) (|x| / out)^(p-1), 0 where out = 0 or x = 0
     record("NormBackward", out, {*this},
            [sx = SavedTensor(*this), so = SavedTensor(out, true), ks, p](const Tensor& g) {
              const Tensor x = sx.unpack(), nrm = so.unpack().reshape(ks), gk = g.reshape(ks);

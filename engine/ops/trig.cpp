@@ -16,6 +16,7 @@ using autograd::SavedTensor;
 Tensor Tensor::tan() const {
   Tensor out = detail::float_unary("tan", *this, [](auto v) { return std::tan(v); });
   if (needs_grad(*this))  // 1 + tan²
+    // grad TanBackward: tan(x) => g * (1 + out²)
     record("TanBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
       return grad_list(g * (y * y + 1.0));
@@ -26,6 +27,7 @@ Tensor Tensor::tan() const {
 Tensor Tensor::asin() const {
   Tensor out = detail::float_unary("asin", *this, [](auto v) { return std::asin(v); });
   if (needs_grad(*this))  // 1 / √(1 − x²)
+    // grad AsinBackward: asin(x) => g / √(1 - x²)
     record("AsinBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
       return grad_list(g * (1.0 - x * x).rsqrt());
@@ -36,6 +38,7 @@ Tensor Tensor::asin() const {
 Tensor Tensor::acos() const {
   Tensor out = detail::float_unary("acos", *this, [](auto v) { return std::acos(v); });
   if (needs_grad(*this))  // −1 / √(1 − x²)
+    // grad AcosBackward: acos(x) => -g / √(1 - x²)
     record("AcosBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
       return grad_list(-g * (1.0 - x * x).rsqrt());
@@ -46,6 +49,7 @@ Tensor Tensor::acos() const {
 Tensor Tensor::atan() const {
   Tensor out = detail::float_unary("atan", *this, [](auto v) { return std::atan(v); });
   if (needs_grad(*this))  // 1 / (1 + x²)
+    // grad AtanBackward: atan(x) => g / (1 + x²)
     record("AtanBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
       return grad_list(g / (x * x + 1.0));
@@ -56,6 +60,7 @@ Tensor Tensor::atan() const {
 Tensor Tensor::sinh() const {
   Tensor out = detail::float_unary("sinh", *this, [](auto v) { return std::sinh(v); });
   if (needs_grad(*this))
+    // grad SinhBackward: sinh(x) => g * cosh(x)
     record("SinhBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g * sx.unpack().cosh());
     });
@@ -65,6 +70,7 @@ Tensor Tensor::sinh() const {
 Tensor Tensor::cosh() const {
   Tensor out = detail::float_unary("cosh", *this, [](auto v) { return std::cosh(v); });
   if (needs_grad(*this))
+    // grad CoshBackward: cosh(x) => g * sinh(x)
     record("CoshBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       return grad_list(g * sx.unpack().sinh());
     });
@@ -74,6 +80,7 @@ Tensor Tensor::cosh() const {
 Tensor Tensor::asinh() const {
   Tensor out = detail::float_unary("asinh", *this, [](auto v) { return std::asinh(v); });
   if (needs_grad(*this))  // 1 / √(x² + 1)
+    // grad AsinhBackward: asinh(x) => g / √(x² + 1)
     record("AsinhBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
       return grad_list(g * (x * x + 1.0).rsqrt());
@@ -84,6 +91,7 @@ Tensor Tensor::asinh() const {
 Tensor Tensor::acosh() const {
   Tensor out = detail::float_unary("acosh", *this, [](auto v) { return std::acosh(v); });
   if (needs_grad(*this))  // 1 / √(x² − 1)
+    // grad AcoshBackward: acosh(x) => g / √(x² - 1)
     record("AcoshBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
       return grad_list(g * (x * x - 1.0).rsqrt());
@@ -94,6 +102,7 @@ Tensor Tensor::acosh() const {
 Tensor Tensor::atanh() const {
   Tensor out = detail::float_unary("atanh", *this, [](auto v) { return std::atanh(v); });
   if (needs_grad(*this))  // 1 / (1 − x²)
+    // grad AtanhBackward: atanh(x) => g / (1 - x²)
     record("AtanhBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
       return grad_list(g / (1.0 - x * x));

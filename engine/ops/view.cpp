@@ -2,6 +2,8 @@
 // offset. The gradient of a view either reshapes back (reshape, transpose, permute,
 // unsqueeze, squeeze), sums back (expand), or writes g into a zero tensor shaped like the
 // input at the viewed window (select, narrow, slice, diagonal: `scatter_into_view`).
+// Every view records its base (make_view), so an in-place op on it can rewrite the base's
+// history (autograd/views.hpp).
 #include <algorithm>
 #include <numeric>
 
@@ -19,9 +21,18 @@ using detail::wrap_dim;
 
 namespace {
 
-Tensor make_view(const Tensor& base, Dims sizes, Dims strides, int64_t offset) {
-  return Tensor(make_intrusive<TensorImpl>(base.impl()->storage, std::move(sizes),
-                                           std::move(strides), offset, base.dtype()));
+// A view of `input`. Its base is input's base if input is itself a view, else input; a view
+// made without grad mode (or of such a view) is marked so (in-place on it is then refused
+// with grad mode on, as in PyTorch).
+Tensor make_view(const Tensor& input, Dims sizes, Dims strides, int64_t offset) {
+  const TensorImpl& in = *input.impl();
+  auto view = make_intrusive<TensorImpl>(in.storage, std::move(sizes), std::move(strides), offset,
+                                         in.dtype);
+  view->view_base = in.view_base ? in.view_base : input.impl_ptr();
+  view->view_history.store(view->view_base->history, std::memory_order_relaxed);
+  if (!is_grad_enabled() || (in.view_base && in.view_creation == ViewCreation::NoGradMode))
+    view->view_creation = ViewCreation::NoGradMode;
+  return Tensor(std::move(view));
 }
 
 // A zero tensor of `sizes` with g written into the window view_of(zeros) selects. Its own

@@ -122,7 +122,7 @@ void Adam::step_group(ParamGroup& group) {
       });
       for (const Tensor* x :
            std::initializer_list<const Tensor*>{&p, &exp_avg, &exp_avg_sq, &max_sq})
-        if (x->defined()) x->impl()->storage->bump_version();
+        if (x->defined()) autograd::increment_version(*x);
       continue;
     }
 

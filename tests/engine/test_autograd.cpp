@@ -318,3 +318,44 @@ TEST_CASE("a broadcast gradient and a plain gradient for the same input add up c
   TensorList g = autograd::grad({(x * ones({3, 2}, kFloat64)).sum() + x.sum()}, {x});
   CHECK(g[0].tolist() == std::vector<double>{4, 4});
 }
+
+TEST_CASE("autograd::grad runs only the part of the graph that leads to the inputs", "[autograd]") {
+  // exp's node saves its output; a rule that ran would notice the in-place change and raise.
+  Tensor x = tensor({0.5, 1.0}, kFloat64).requires_grad_();
+  Tensor y = tensor({2.0, 3.0}, kFloat64).requires_grad_();
+  Tensor a = x.exp();
+  Tensor loss = a.sum() + (y * y).sum();
+  {
+    NoGradGuard ng;
+    a.mul_(2.0);  // only the branch to x is stale
+  }
+  TensorList g = autograd::grad({loss}, {y}, {}, /*retain_graph=*/true);
+  CHECK(g[0].tolist() == std::vector<double>{4, 6});
+  REQUIRE_THROWS_WITH(autograd::grad({loss}, {x}), Catch::StartsWith("ExpBackward"));
+}
+
+TEST_CASE("autograd::grad does not free the part of the graph it did not need", "[autograd]") {
+  Tensor x = tensor({0.5, 1.0}, kFloat64).requires_grad_();
+  Tensor y = tensor({2.0, 3.0}, kFloat64).requires_grad_();
+  Tensor h = x.exp();  // the lower graph, shared by both losses
+  Tensor loss = (h * y).sum();
+  TensorList g = autograd::grad({loss}, {y});  // without retain_graph
+  CHECK(g[0].tolist() == h.detach().tolist());
+  h.sum().backward();  // h's node did not run, so it was not freed
+  CHECK(x.grad().tolist() == h.detach().tolist());
+  // What did run was freed: a second pass through loss's own node raises.
+  REQUIRE_THROWS_WITH(autograd::grad({loss}, {y}), Catch::Contains("second time"));
+}
+
+TEST_CASE("autograd::grad reads a non-leaf input's gradient without running its node",
+          "[autograd]") {
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor h = x.sin();
+  Tensor loss = (h * h).sum();
+  TensorList g = autograd::grad({loss}, {h});
+  CHECK(g[0].tolist() == (h * 2.0).detach().tolist());
+  CHECK_FALSE(x.grad().defined());
+  loss = (h * 3.0).sum();
+  loss.backward();  // SinBackward was neither run nor freed by grad()
+  CHECK(x.grad().tolist() == (x.cos() * 3.0).detach().tolist());
+}

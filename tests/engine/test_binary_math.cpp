@@ -100,6 +100,15 @@ TEST_CASE("floor_divide has a zero gradient where PyTorch raises", "[binary_math
   CHECK(g[1].tolist() == std::vector<double>{0, 0});
 }
 
+TEST_CASE("floor_divide passes gradcheck to second order away from the steps", "[binary_math]") {
+  // The quotients (-2.75, -1.3, 1.75, ...) are at least 0.05 from an integer: finite
+  // differences of floor_divide are 0 there.
+  Tensor a = tensor({{5.5, -2.6, 0.7}, {-4.1, 3.3, 9.1}}, kFloat64).requires_grad_();
+  Tensor b = tensor({-2.0, 2.0, 0.4}, kFloat64).requires_grad_();
+  CHECK(gradcheck2([](const TensorList& in) { return floor_divide(in[0], in[1]); }, {a, b}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].floor_divide(1.5); }, {a}));
+}
+
 TEST_CASE("integer division ops round like Python and wrap at INT64_MIN over -1",
           "[binary_math][dtype]") {
   Tensor a = tensor({-7, 7, -7, 7});

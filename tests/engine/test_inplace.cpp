@@ -1,6 +1,9 @@
 // In-place ops: values, version counters, and the errors PyTorch raises for in-place
 // changes that would corrupt a gradient.
+#include <cmath>
+
 #include "engine/engine_test_util.hpp"
+#include "engine/inplace_oracle.hpp"
 
 using namespace paragrad;
 using paragrad::test::leaf;
@@ -61,6 +64,7 @@ TEST_CASE("in-place on a leaf that requires grad raises naming the op", "[inplac
   Tensor x = ones({2}).requires_grad_();
   REQUIRE_THROWS_WITH(x.add_(ones({2})),
                       Catch::StartsWith("add_") && Catch::Contains("requires grad"));
+  REQUIRE_THROWS_WITH(x.div_(2.0), Catch::StartsWith("div_"));
   REQUIRE_THROWS_WITH(x.mul_(2.0), Catch::StartsWith("mul_"));
   REQUIRE_THROWS_WITH(x.fill_(0.0), Catch::StartsWith("fill_"));
   REQUIRE_THROWS_WITH(x.zero_(), Catch::Contains("requires grad"));
@@ -137,4 +141,62 @@ TEST_CASE("in-place ops refuse to cast a float source into an integer tensor", "
 TEST_CASE("in-place on an undefined tensor raises", "[inplace][errors]") {
   Tensor u;
   REQUIRE_THROWS_WITH(u.fill_(1.0), Catch::Contains("undefined"));
+}
+
+TEST_CASE("a float32 tensor updated by a float64 operand computes in float64, then rounds",
+          "[inplace][dtype][oracle]") {
+  // PyTorch computes float32.add_(float64) as float32(float64(a) + b): rounding b to float32
+  // first gives 1.0 for the first element instead of 1 + 2^-23.
+  Tensor a = ones({3});
+  a.add_(tensor({std::ldexp(1.0, -24) + std::ldexp(1.0, -40), 1e-9,
+                 -std::ldexp(1.0, -25) - std::ldexp(1.0, -45)},
+                kFloat64));
+  CHECK(a.dtype() == kFloat32);
+  CHECK(a.tolist() == inplace_oracle::f32_add_f64);
+  Tensor m = tensor({3.0, 7.0, 0.1});
+  m.mul_(tensor({0.1, 1.0 / 3.0, 3.0}, kFloat64));
+  CHECK(m.tolist() == inplace_oracle::f32_mul_f64);
+  Tensor z = tensor({3.0, 7.0, 0.1});
+  z.mul_(scalar(1.0 / 3.0, kFloat64));  // a 0-d operand does not promote: float32 arithmetic
+  CHECK(z.tolist() == inplace_oracle::f32_mul_f64_0d);
+}
+
+TEST_CASE("div_ divides (it does not multiply by the reciprocal)", "[inplace][oracle]") {
+  Tensor a = tensor({1.0, 7.0, 0.1});
+  a.div_(3.0);
+  CHECK(a.tolist() == inplace_oracle::f32_div_3);
+}
+
+TEST_CASE("in-place casts follow PyTorch: only float into integer and integer into bool fail",
+          "[inplace][dtype]") {
+  Tensor f = ones({3});
+  f.add_(tensor({1, 2, 3}, kInt64));  // int into float: fine
+  CHECK(f.tolist() == std::vector<double>{2, 3, 4});
+  Tensor i = tensor({1, 2}, kInt64);
+  i.mul_(tensor({1, 0}, kBool));
+  CHECK(i.tolist() == std::vector<double>{1, 0});
+  Tensor b = tensor({1, 0}, kBool);
+  REQUIRE_THROWS_WITH(b.add_(tensor({1, 2}, kInt64)), Catch::StartsWith("add_") &&
+                                                          Catch::Contains("int64") &&
+                                                          Catch::Contains("bool"));
+  Tensor d = ones({2}, kFloat64);
+  d.mul_(tensor({2.0, 3.0}));  // float32 into float64: fine
+  CHECK(d.tolist() == std::vector<double>{2, 3});
+  Tensor k = tensor({1, 5}, kInt64);
+  REQUIRE_THROWS_WITH(k.clamp_(0.5, 2.5), Catch::StartsWith("clamp_") && Catch::Contains("int64"));
+  CHECK(k.tolist() == std::vector<double>{1, 5});
+  k.clamp_(0, 2);
+  CHECK(k.tolist() == std::vector<double>{1, 2});
+}
+
+TEST_CASE("a float32 tensor updated by a float64 tensor that requires grad records the op",
+          "[inplace][dtype][autograd]") {
+  Tensor a = ones({3});
+  Tensor w = full({3}, 2.0, kFloat64).requires_grad_();
+  a.mul_(w);
+  CHECK(a.dtype() == kFloat32);
+  CHECK(a.grad_fn_name() == "MulBackward");
+  a.sum().backward();
+  CHECK(w.grad().dtype() == kFloat64);
+  CHECK(w.grad().tolist() == std::vector<double>{1, 1, 1});
 }

@@ -106,6 +106,24 @@ TEST_CASE("cumprod passes gradcheck to second order with zeros in the input", "[
   CHECK(autograd::grad({s.cumprod(0).sum()}, {s})[0].tolist() == std::vector<double>{9, 0, 0});
 }
 
+TEST_CASE("the gradient of cumprod (LinearScanBackward) passes gradcheck to second order",
+          "[statistics]") {
+  // cumprod's rule runs the linear recurrence on g; with create_graph that records
+  // LinearScanBackward, whose own rule is then checked here to first and second order.
+  Tensor v = tensor({{0.5, -1.0, 2.0, 0.25}, {1.5, 0.75, -0.5, 1.0}}, kFloat64);
+  auto grad_of_cumprod = [v](int64_t dim) {
+    return [v, dim](const TensorList& in) {
+      return autograd::grad({in[0].cumprod(dim)}, {in[0]}, {v}, /*retain_graph=*/true,
+                            /*create_graph=*/true)[0];
+    };
+  };
+  Tensor x = leaf({2, 4});
+  CHECK(gradcheck2(grad_of_cumprod(1), {x}));
+  CHECK(gradcheck2(grad_of_cumprod(0), {x}));
+  Tensor z = tensor({{2.0, 0.0, 3.0, -1.0}, {0.0, 1.5, 0.0, 2.0}}, kFloat64).requires_grad_();
+  CHECK(gradcheck2(grad_of_cumprod(1), {z}));
+}
+
 TEST_CASE("cumsum passes gradcheck and keeps integer sums exact", "[statistics]") {
   Tensor x = leaf({2, 3, 4});
   CHECK(gradcheck2([](const TensorList& in) { return in[0].cumsum(1); }, {x}));

@@ -87,6 +87,16 @@ TEST_CASE("rounding ops have a zero gradient and keep integer tensors as they ar
   CHECK(autograd::grad({x.frac().sum()}, {x})[0].tolist() == std::vector<double>{1, 1, 1});
 }
 
+TEST_CASE("floor, ceil, round and trunc pass gradcheck to second order away from the steps",
+          "[unary_math]") {
+  // Every element is at least 0.05 from the steps of these ops (the integers, and for round the
+  // halves), so their finite differences are 0, as their analytical gradient is.
+  Tensor x = tensor({{-2.7, -1.3, -0.4}, {0.35, 1.6, 2.45}}, kFloat64).requires_grad_();
+  for (auto f : {&Tensor::floor, &Tensor::ceil, &Tensor::round, &Tensor::trunc}) {
+    CHECK(gradcheck2([f](const TensorList& in) { return (in[0].*f)(); }, {x}));
+  }
+}
+
 TEST_CASE("integer inputs of the transcendental ops compute in float32", "[unary_math][dtype]") {
   Tensor i = tensor({1, 2});
   CHECK(i.tan().dtype() == kFloat32);
