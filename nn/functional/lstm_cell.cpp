@@ -90,6 +90,9 @@ std::tuple<Tensor, Tensor> lstm_pointwise(const Tensor& gates, const Tensor& c) 
   });
   if (!autograd::needs_grad(gates, c)) return {h2, c2};
   TensorList outs{h2, c2};
+  // i, f, o = σ(gates), g = tanh(gates) by quarters; c' = f c + i g, h' = o t with t = tanh c';
+  // gh, gc: the gradients of h', c'; δ = gc + gh o (1 - t²).
+  // grad LstmCellBackward: lstm_cell(gates, c) => (δ[g i(1-i), c f(1-f), i(1-g²)], gh t o(1-o); δf)
   autograd::record_multi("LstmCellBackward", outs, {gates, c},
                          [sg = autograd::SavedTensor(gates), sc = autograd::SavedTensor(c), act, H,
                           rows](const TensorList& grads) {
