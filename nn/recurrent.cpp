@@ -41,6 +41,7 @@ TensorList unbind0(const Tensor& x) {
     Shape step = x.shape();
     step.erase(step.begin());
     const Dtype dtype = x.dtype();
+    // grad UnbindBackward: unbind(x, 0) => stack(g_t (zeros where undefined), 0)
     autograd::record_multi("UnbindBackward", outs, {x}, [step, dtype](const TensorList& gs) {
       TensorList parts;
       for (const Tensor& g : gs) parts.push_back(g.defined() ? g : zeros(step, dtype));

@@ -19,6 +19,7 @@ Tensor relu(const Tensor& x) {
   check<ValueError>(x.defined(), "relu: undefined input");
   if (!needs_grad(x)) return x.relu();
   Tensor out = x.detach().relu();
+  // grad ReluBackward: relu(x) => g * [out > 0]
   record("ReluBackward", out, {x}, [so = SavedTensor(out, true)](const Tensor& g) {
     const Tensor y = so.unpack();
     if (is_grad_enabled() || !g.is_floating_point() || g.dtype() != y.dtype() ||
@@ -51,6 +52,7 @@ Tensor erf(const Tensor& x) {
     for (int64_t i = 0; i < xc.numel(); ++i) dst[i] = std::erf(src[i]);
   });
   if (needs_grad(x))
+    // grad ErfBackward: erf(x) => g * 2/√π * exp(-x²)
     record("ErfBackward", out, {x}, [sx = SavedTensor(x)](const Tensor& g) {
       const Tensor v = sx.unpack();
       return grad_list(g * (2.0 / std::sqrt(M_PI)) * (-v.square()).exp());

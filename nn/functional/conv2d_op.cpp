@@ -57,18 +57,26 @@ void forward_kernel(const T* x, const T* w, const T* bias, T* out, const Geometr
   }
 }
 
-// gx, gw, gb may be null (not wanted); gw and gb start zeroed, gx too.
+// gx, gw, gb may be null (not wanted); gw starts zeroed, gx too.
 template <class T>
 void backward_kernel(const T* x, const T* w, const T* go, T* gx, T* gw, T* gb, const Geometry& g) {
   const int64_t L = g.L(), Kg = g.Kg(), OCg = g.OCg();
   Scratch<T> cols(gw && !g.pointwise ? size_t(g.K() * L) : 0);
   Scratch<T> dcols(gx && !g.pointwise ? size_t(g.K() * L) : 0);
+  if (gb) {
+    // The bias gradient sums go over (n, i, j) in double, in index order, as the engine's sum
+    // does. Not Eigen's rowwise().sum(): on a map it adds the elements before the first
+    // SIMD-aligned address one by one, so its rounding depended on where the heap put go (two
+    // identical float32 training runs differed in the last bits).
+    for (int64_t oc = 0; oc < g.OC; ++oc) {
+      double s = 0;
+      for (int64_t n = 0; n < g.N; ++n)
+        for (const T *p = go + (n * g.OC + oc) * L, *e = p + L; p != e; ++p) s += double(*p);
+      gb[oc] = T(s);
+    }
+  }
   for (int64_t n = 0; n < g.N; ++n) {
     const T* gn = go + n * g.OC * L;
-    if (gb) {
-      CMat<T> gm(gn, g.OC, L);
-      Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>(gb, g.OC) += gm.rowwise().sum();
-    }
     if (gw) {
       const T* c = x + n * g.image();
       if (!g.pointwise) {
@@ -150,8 +158,11 @@ Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
     return autograd::grad_list(gx, gw, gb);
   };
   if (bias.defined()) {
+    // Per group, out[n] = W col[n] + b with col[n] = im2col(x[n]) (W: [OCg, Kg]).
+    // grad ConvolutionBackward: conv2d(x, W, b) => (col2im(Wᵀ g), Σₙ g colᵀ, Σ_{n,i,j} g)
     autograd::record("ConvolutionBackward", out, {x, weight, bias}, std::move(backward));
   } else {
+    // grad ConvolutionBackward: conv2d(x, W) => (col2im(Wᵀ g), Σₙ g col[n]ᵀ)
     autograd::record("ConvolutionBackward", out, {x, weight},
                      [f = std::move(backward)](const Tensor& go) {
                        TensorList gs = f(go);

@@ -189,6 +189,8 @@ Tensor bce_pointwise(const Tensor& x, const Tensor& y) {
     NoGradGuard no_grad;
     out = -(y * clamped_log(x) + (1 - y) * clamped_log(1 - x));
   }
+  // bce = bce_pointwise, unreduced; ln: log clamped at -100, as in the forward.
+  // grad BinaryCrossEntropyBackward: bce(x, y) => (g(x-y) / max(x(1-x), 1e-12), g(ln(1-x) - ln x))
   if (autograd::needs_grad(x, y))
     autograd::record(
         "BinaryCrossEntropyBackward", out, {x, y},

@@ -8,6 +8,7 @@
 // c), so they differentiate again.
 #include <paragrad/nn/functional/lstm_cell.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include <Eigen/Core>
@@ -18,27 +19,38 @@ namespace paragrad::nn::functional::detail {
 
 namespace {
 
-template <class T>
-using Block = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
-                         Eigen::OuterStride<>>;
-template <class T>
-using OutBlock = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
-                            Eigen::OuterStride<>>;
-
-// act [rows, 5H] keeps i, f, g, o, tanh(c') for the backward. Eigen's vectorized logistic/tanh.
+// act [rows, 5H] keeps i, f, g, o, tanh(c') for the backward. Eigen's vectorized logistic/tanh,
+// run on aligned chunks of kChunk elements (zero padded), never on maps of the tensors: Eigen's
+// float logistic rounds differently on its scalar path, which a map assignment takes for the
+// elements before the first SIMD-aligned address, so results depended on where the heap put
+// the tensors. Here every element takes the packet path: the result depends on the values only.
+constexpr int64_t kChunk = 64;
 template <class T>
 void forward_kernel(const T* gates, const T* c, T* h2, T* c2, T* act, int64_t rows, int64_t H) {
-  const Eigen::OuterStride<> s4(4 * H), s5(5 * H), s1(H);
-  OutBlock<T> I(act, rows, H, s5), F(act + H, rows, H, s5), G(act + 2 * H, rows, H, s5),
-      O(act + 3 * H, rows, H, s5), TC(act + 4 * H, rows, H, s5);
-  I = Block<T>(gates, rows, H, s4).logistic();
-  F = Block<T>(gates + H, rows, H, s4).logistic();
-  G = Block<T>(gates + 2 * H, rows, H, s4).tanh();
-  O = Block<T>(gates + 3 * H, rows, H, s4).logistic();
-  OutBlock<T> C2(c2, rows, H, s1);
-  C2 = F * Block<T>(c, rows, H, s1) + I * G;
-  TC = C2.tanh();
-  OutBlock<T>(h2, rows, H, s1) = O * TC;
+  using Chunk = Eigen::Array<T, kChunk, 1>;
+  using Row = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+  using OutRow = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+  Chunk in[5];
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < H; k += kChunk) {
+      const int64_t m = std::min(kChunk, H - k);
+      for (int q = 0; q < 5; ++q) {
+        in[q].tail(kChunk - m).setZero();
+        in[q].head(m) = Row(q < 4 ? gates + r * 4 * H + q * H + k : c + r * H + k, m);
+      }
+      const Chunk i = in[0].logistic(), f = in[1].logistic(), g = in[2].tanh(),
+                  o = in[3].logistic();
+      const Chunk cn = f * in[4] + i * g;
+      const Chunk tc = cn.tanh();
+      T* a = act + r * 5 * H + k;
+      OutRow(a, m) = i.head(m);
+      OutRow(a + H, m) = f.head(m);
+      OutRow(a + 2 * H, m) = g.head(m);
+      OutRow(a + 3 * H, m) = o.head(m);
+      OutRow(a + 4 * H, m) = tc.head(m);
+      OutRow(c2 + r * H + k, m) = cn.head(m);
+      OutRow(h2 + r * H + k, m) = (o * tc).head(m);
+    }
 }
 
 // gh, gc may be null (no gradient reached that output).
@@ -90,6 +102,9 @@ std::tuple<Tensor, Tensor> lstm_pointwise(const Tensor& gates, const Tensor& c) 
   });
   if (!autograd::needs_grad(gates, c)) return {h2, c2};
   TensorList outs{h2, c2};
+  // i, f, o = σ(gates), g = tanh(gates) by quarters; c' = f c + i g, h' = o t with t = tanh c';
+  // gh, gc: the gradients of h', c'; δ = gc + gh o (1 - t²).
+  // grad LstmCellBackward: lstm_cell(gates, c) => (δ[g i(1-i), c f(1-f), i(1-g²)], gh t o(1-o); δf)
   autograd::record_multi("LstmCellBackward", outs, {gates, c},
                          [sg = autograd::SavedTensor(gates), sc = autograd::SavedTensor(c), act, H,
                           rows](const TensorList& grads) {

@@ -243,6 +243,7 @@ Tensor plane_gather(const Tensor& x, const ArgmaxPtr& am) {
     });
   });
   if (needs_grad(x))
+    // grad MaxPoolGatherBackward: plane_gather(x, idx) => plane_scatter(g, idx)
     record("MaxPoolGatherBackward", out, {x},
            [am](const Tensor& g) { return grad_list(plane_scatter(g, am)); });
   return out;
@@ -267,6 +268,7 @@ Tensor plane_scatter(const Tensor& g, const ArgmaxPtr& am) {
     });
   });
   if (needs_grad(g))
+    // grad MaxPoolScatterBackward: plane_scatter(grad, idx) => plane_gather(g, idx)
     record("MaxPoolScatterBackward", out, {g},
            [am](const Tensor& gg) { return grad_list(plane_gather(gg, am)); });
   return out;
@@ -325,6 +327,8 @@ std::tuple<Tensor, Tensor> max_pool2d(const std::string& who, const Tensor& inpu
   });
   const ArgmaxPtr argmax = std::move(am);
   if (needs_grad(input))
+    // g added at each window's argmax:
+    // grad MaxPool2DWithIndicesBackward: max_pool2d(x, k, s, p, d) => plane_scatter(g, argmax)
     record("MaxPool2DWithIndicesBackward", values, {input},
            [argmax](const Tensor& g) { return grad_list(plane_scatter(g, argmax)); });
   return {values, want_indices ? argmax->to_tensor() : Tensor()};
@@ -457,6 +461,8 @@ Tensor adaptive_max_pool2d(const Tensor& input, Size2 output_size) {
   });
   const ArgmaxPtr argmax = std::move(am);
   if (needs_grad(input))
+    // g added at each window's argmax:
+    // grad AdaptiveMaxPool2DBackward: adaptive_max_pool2d(x, size) => plane_scatter(g, argmax)
     record("AdaptiveMaxPool2DBackward", values, {input},
            [argmax](const Tensor& g) { return grad_list(plane_scatter(g, argmax)); });
   return values;

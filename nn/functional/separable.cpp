@@ -81,6 +81,15 @@ Tensor map_op(const Tensor& x, const std::shared_ptr<const Maps>& maps, bool adj
     apply(xc.data_ptr<T>(), out.data_ptr<T>(), batch, rh, rw);
   });
   if (autograd::needs_grad(x))
+    // Each [H, W] plane maps as out = Rh x Rwᵀ (Rh, Rw: the sparse per-axis maps; Rh = 1 in
+    // 1-d), so its gradient is the adjoint map Rhᵀ g Rw (each output's g spread back to the
+    // inputs it read, with their weights).
+    // grad AvgPool2DBackward: avg_pool2d(x, k, s, p) => Rhᵀ g Rw (g / divisor over each window)
+    // grad AdaptiveAvgPool2DBackward: adaptive_avg_pool2d(x, size) => Rhᵀ g Rw (g / window size)
+    // grad UpsampleNearest1DBackward: upsample_nearest1d(x, size) => g Rw (g summed per source)
+    // grad UpsampleNearest2DBackward: upsample_nearest2d(x, size) => Rhᵀ g Rw (g summed per source)
+    // grad UpsampleLinear1DBackward: upsample_linear1d(x, size) => g Rw (Rw: linear weights)
+    // grad UpsampleBilinear2DBackward: upsample_bilinear2d(x, size) => Rhᵀ g Rw (linear weights)
     autograd::record(name, out, {x}, [maps, adjoint, name](const Tensor& g) {
       return autograd::grad_list(map_op(g, maps, !adjoint, name));
     });

