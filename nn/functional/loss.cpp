@@ -157,9 +157,10 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const std::strin
     const Tensor loss = -prod.sum({cd});
     return reduce(loss, reduction, "cross_entropy");
   }
+  // Class indices: checked here first, so that a bad target names cross_entropy.
+  const auto [mask, safe] = class_targets(input, target, ignore_index, "cross_entropy");
   const Tensor nll = nll_loss(logp, target, reduction, weight, ignore_index);
   if (label_smoothing == 0) return nll;
-  const auto [mask, safe] = class_targets(input, target, ignore_index, "cross_entropy");
   const Tensor smooth =
       -(weight.defined() ? logp * class_broadcast(input, weight) : logp).sum({cd}) * mask;
   Tensor ret;
