@@ -282,3 +282,35 @@ TEST_CASE("gradcheck through the losses, second order for the smooth ones") {
       {x.select(0, 0).detach().requires_grad_(true), y.select(0, 1).detach().requires_grad_(true)},
       true));
 }
+
+TEST_CASE("gradcheck through interpolate on 3-d inputs, first and second order") {
+  manual_seed(22);
+  const Tensor x = input({2, 3, 4});
+  for (const char* mode : {"nearest", "linear"})
+    CHECK(gradcheck([mode](const TensorList& v) { return F::interpolate(v[0], {7}, mode); }, {x},
+                    1e-6, 1e-5, 1e-3, true));
+}
+
+// Max pooling's gradient is a scatter of the upstream gradient to the argmax positions
+// (MaxPoolScatterBackward), and that scatter's gradient is a gather (MaxPoolGatherBackward).
+// Both are checked as functions of their own, with the pooled input held fixed.
+TEST_CASE("gradcheck through max pooling's own gradient, first and second order") {
+  manual_seed(23);
+  nn::MaxPool2d mp(2, 1);
+  Tensor x = randn({1, 2, 4, 4}, f64);
+  x.requires_grad_(true);
+  // v -> d/dx Σ maxpool(x)·v, a scatter of v.
+  const auto scatter = [&](const Tensor& v) {
+    return autograd::grad({(mp.forward(x) * v).sum()}, {x}, {}, true, true)[0];
+  };
+  CHECK(gradcheck([&](const TensorList& t) { return scatter(t[0]); }, {input({1, 2, 3, 3})}, 1e-6,
+                  1e-5, 1e-3, true));
+  // w -> d/dv Σ scatter(v)·w, a gather of w.
+  Tensor v = randn({1, 2, 3, 3}, f64);
+  v.requires_grad_(true);
+  CHECK(gradcheck(
+      [&](const TensorList& t) {
+        return autograd::grad({(scatter(v) * t[0]).sum()}, {v}, {}, true, true)[0];
+      },
+      {input({1, 2, 4, 4})}, 1e-6, 1e-5, 1e-3, true));
+}
