@@ -64,12 +64,15 @@ Tensor Tensor::nan_to_num(double nan, std::optional<double> posinf,
     const T n = static_cast<T>(nan);
     const T hi = posinf ? static_cast<T>(*posinf) : std::numeric_limits<T>::max();
     const T lo = neginf ? static_cast<T>(*neginf) : std::numeric_limits<T>::lowest();
-    return detail::unary_map<detail::Kinds::Floating>(*this, dtype(), [=](auto v) {
-      return v != v ? n
-                    : (v == std::numeric_limits<T>::infinity()
-                           ? hi
-                           : (v == -std::numeric_limits<T>::infinity() ? lo : v));
-    });
+    return detail::unary_map<detail::Kinds::Floating>(
+        *this, dtype(),
+        [=](auto v) {
+          return v != v ? n
+                        : (v == std::numeric_limits<T>::infinity()
+                               ? hi
+                               : (v == -std::numeric_limits<T>::infinity() ? lo : v));
+        },
+        "nan_to_num");
   });
   if (needs_grad(*this))
     record("NanToNumBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {

@@ -49,16 +49,6 @@ Tensor numeric_map(const Tensor& a, const char* op, F&& f) {
   check_defined(op, a);
   return detail::unary_map<detail::Kinds::Numeric>(a, a.dtype(), std::forward<F>(f), op);
 }
-// x^p for an integral p >= 0, wrapping like PyTorch's integer pow (2^40 squared is 0). Huge p
-// are reduced: for odd x, x^(2^62) == 1 (mod 2^64); for even x, any p >= 64 gives 0.
-int64_t int_pow(int64_t x, double p) {
-  const double period = 0x1p62;
-  uint64_t e = p < period ? uint64_t(p) : uint64_t(std::fmod(p, period)) + (uint64_t(1) << 62);
-  uint64_t base = uint64_t(x), r = 1;
-  for (; e; e >>= 1, base *= base)
-    if (e & 1) r *= base;
-  return int64_t(r);
-}
 template <class T>
 T sigmoid_of(T x) {
   return x >= 0 ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
