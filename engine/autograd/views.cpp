@@ -70,6 +70,7 @@ Tensor window_of(const Tensor& g, const ViewGeometry& base, const ViewGeometry& 
   detail::copy_into(on_buffer(buf, base), g);
   Tensor out = empty(view.sizes, g.dtype());
   detail::copy_into(out, on_buffer(buf, view));
+  // grad WindowBackward: window_of(t, base, view) => scatter_window(g, base, view)
   if (needs_grad(g))
     record("WindowBackward", out, {g},
            [base, view](const Tensor& gg) { return grad_list(scatter_window(gg, base, view)); });
@@ -81,6 +82,7 @@ Tensor scatter_window(const Tensor& x, const ViewGeometry& base, const ViewGeome
   add_into(on_buffer(buf, view), x);
   Tensor out = empty(base.sizes, x.dtype());
   detail::copy_into(out, on_buffer(buf, base));
+  // grad ScatterWindowBackward: scatter_window(x, base, view) => window_of(g, base, view)
   if (needs_grad(x))
     record("ScatterWindowBackward", out, {x},
            [base, view](const Tensor& gg) { return grad_list(window_of(gg, base, view)); });
@@ -130,6 +132,7 @@ const NodePtr& view_grad_fn(TensorImpl& view, const char* op) {
   auto rule = [b = geometry_of(base, base), v = geometry_of(view, base)](const Tensor& g) {
     return grad_list(scatter_window(g, b, v));
   };
+  // grad AsStridedBackward: as_strided(base, view) => scatter_window(g, base, view)
   auto* node = new LambdaNode<decltype(rule)>("AsStridedBackward", std::move(rule));
   NodePtr fn = NodePtr::from_new(node);
   node->next_edges.push_back(edge_to(Tensor(view.view_base), op));

@@ -34,6 +34,7 @@ Tensor scatter_window(const Tensor& x, const ViewGeometry& base, const ViewGeome
 class CopySlices final : public Node {
  public:
   CopySlices(ViewGeometry base, ViewGeometry view, NodePtr fn);
+  // grad CopySlices: op_(base[view], w) => (g off the view, fn's rule of g[view] on it; fn's for w)
   const char* name() const override { return "CopySlices"; }
   TensorList apply(TensorList&& grads) override;
   void release_saved() override { fn_->release_saved(); }

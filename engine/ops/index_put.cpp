@@ -14,14 +14,14 @@
 // wins (in the order of B), and only the winning values receive gradient — PyTorch, whose write
 // order is unspecified there, hands g to every duplicate.
 //
-// index_put_ follows the current in-place rules (inplace.cpp): refused on a tensor that
-// requires grad while grad mode is on, bumps the version counter. Its kernel and its gradient
-// rule are the out-of-place op's (put_values, index_put_backward), ready to be recorded once
-// in-place ops record their history.
+// index_put_ runs the same kernel and gradient rule (values_for/write_values, index_put_rule)
+// through autograd::inplace: recorded in the graph as PyTorch records it (on a view, through
+// CopySlices), with the version-counter checks.
 #include <algorithm>
 
 #include <paragrad/engine/autograd/engine.hpp>
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/autograd/inplace.hpp>
 #include <paragrad/engine/detail/advanced_index.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
@@ -210,9 +210,9 @@ Tensor gather_plan(const Tensor& view, const Plan& p) {
   return p.to_result.empty() ? out : out.permute(p.to_result).contiguous();
 }
 
-// values (broadcast to the result's shape, as the view's dtype) written or added at the plan.
-void put_values(const Tensor& view, const Plan& p, const Tensor& values, bool accumulate,
-                const char* op) {
+// values broadcast to the result's shape, in the kernel's order and contiguous (a private copy
+// when they share the destination's storage); raises on a dtype or shape mismatch.
+Tensor values_for(const Tensor& view, const Plan& p, const Tensor& values, const char* op) {
   check<DtypeError>(values.dtype() == view.dtype(), op, ": values of dtype ",
                     dtype_name(values.dtype()), " cannot be written into a ",
                     dtype_name(view.dtype()), " tensor (the dtypes must match)");
@@ -229,8 +229,11 @@ void put_values(const Tensor& view, const Plan& p, const Tensor& values, bool ac
     for (size_t k = 0; k < p.to_result.size(); ++k) inverse[size_t(p.to_result[k])] = int64_t(k);
     v = v.permute(inverse);
   }
-  // A source that shares the destination's storage is read from a private copy.
-  v = v.impl()->storage == view.impl()->storage ? v.clone() : v.contiguous();
+  return v.impl()->storage == view.impl()->storage ? v.clone() : v.contiguous();
+}
+
+// v (from values_for) written or added at the plan.
+void write_values(const Tensor& view, const Plan& p, const Tensor& v, bool accumulate) {
   dispatch(view.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = v.data_ptr<T>();
@@ -277,6 +280,23 @@ std::vector<TensorIndex> as_index_list(const TensorList& indices) {
   return out;
 }
 
+// The gradient rule of index_put and index_put_ (indices as the user gave them): self gets g
+// with the written positions zeroed (all of g when accumulating), values get g.index(indices)
+// (the engine sums it back to values' shape), times keep (last_writes) when defined. The index
+// tensors are saved, so that changing one in place before backward raises there.
+auto index_put_rule(const std::vector<TensorIndex>& indices, bool accumulate, const Tensor& keep) {
+  std::vector<SavedTensor> saved;
+  for (const TensorIndex& i : indices)
+    if (i.kind() == TensorIndex::Kind::Tensor) saved.emplace_back(i.tensor());
+  return [indices, accumulate, keep, saved = std::move(saved)](const Tensor& g) {
+    for (const SavedTensor& s : saved) s.unpack();  // raises if an index changed since
+    Tensor gs = accumulate ? g : g.index_put(indices, zeros({}, g.dtype()));
+    Tensor gv = g.index(indices);
+    if (keep.defined()) gv = gv * keep;
+    return grad_list(gs, gv);
+  };
+}
+
 Tensor index_put_impl(const Tensor& self, const std::vector<TensorIndex>& indices,
                       const Tensor& values, bool accumulate, const char* op) {
   check<ValueError>(values.defined(), op, ": values are undefined");
@@ -287,18 +307,12 @@ Tensor index_put_impl(const Tensor& self, const std::vector<TensorIndex>& indice
     NoGradGuard no_grad;
     const Indexed ix = apply_indices(out, indices, op);
     const Plan p = make_plan(ix.view, ix.per_dim, op);
-    put_values(ix.view, p, values, accumulate, op);
+    write_values(ix.view, p, values_for(ix.view, p, values, op), accumulate);
     if (!accumulate && values.requires_grad() && grad_on) keep = last_writes(p, values.dtype());
   }
+  // grad IndexPutBackward: index_put(x, idx, v, acc) => (acc ? g : g with g[idx] = 0, g[idx])
   if (needs_grad(self, values))
-    // [won]: 1 where v's element is the last write to its position (accumulate = false)
-    // grad IndexPutBackward: index_put(x, idx, v, acc) => (acc ? g : g[idx] := 0, g[idx] * [won])
-    record("IndexPutBackward", out, {self, values}, [indices, accumulate, keep](const Tensor& g) {
-      Tensor gs = accumulate ? g : g.index_put(indices, zeros({}, g.dtype()));
-      Tensor gv = g.index(indices);
-      if (keep.defined()) gv = gv * keep;
-      return grad_list(gs, gv);
-    });
+    record("IndexPutBackward", out, {self, values}, index_put_rule(indices, accumulate, keep));
   return out;
 }
 
@@ -318,10 +332,15 @@ Tensor advanced_index(const Tensor& self, const std::vector<TensorIndex>& indice
   Tensor out = gather_plan(ix.view, p);
   if (needs_grad(ix.view)) {
     TensorList per_dim(ix.per_dim.begin(), ix.per_dim.end());
+    std::vector<SavedTensor> saved;  // so that changing an index before backward raises there
+    for (const Tensor& t : per_dim)
+      if (t.defined()) saved.emplace_back(t);
     // grad IndexBackward: index(x, idx) => zeros_like(x).index_put(idx, g, accumulate=true)
-    record("IndexBackward", out, {ix.view}, [shape = ix.view.shape(), per_dim](const Tensor& g) {
-      return grad_list(zeros(shape, g.dtype()).index_put(per_dim, g, /*accumulate=*/true));
-    });
+    record("IndexBackward", out, {ix.view},
+           [shape = ix.view.shape(), per_dim, saved = std::move(saved)](const Tensor& g) {
+             for (const SavedTensor& s : saved) s.unpack();
+             return grad_list(zeros(shape, g.dtype()).index_put(per_dim, g, /*accumulate=*/true));
+           });
   }
   return out;
 }
@@ -346,18 +365,25 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
                            bool accumulate) {
   const char* op = "index_put_";
   check<ValueError>(defined() && values.defined(), op, ": undefined tensor");
-  check<AutogradError>(!(requires_grad() && is_grad_enabled()), op,
-                       ": a tensor that requires grad (shape ", shape_str(sizes()),
-                       ") cannot be modified in place; use index_put (out of place), NoGradGuard ",
-                       "or detach()");
-  check<AutogradError>(!(values.requires_grad() && is_grad_enabled()), op, ": values (shape ",
-                       shape_str(values.sizes()), ") require grad, which an ",
-                       "in-place write cannot pass on; use index_put (out of place)");
-  NoGradGuard no_grad;
-  const Indexed ix = apply_indices(*this, indices, op);
-  const Plan p = make_plan(ix.view, ix.per_dim, op);
-  put_values(ix.view, p, values, accumulate, op);
-  autograd::increment_version(*this);
+  // Indices, bounds, dtypes and shapes are checked before anything is recorded or written.
+  Indexed ix;
+  Plan p;
+  Tensor v;
+  {
+    NoGradGuard no_grad;
+    ix = apply_indices(*this, indices, op);
+    p = make_plan(ix.view, ix.per_dim, op);
+    v = values_for(ix.view, p, values, op);
+  }
+  // grad IndexPutBackward: index_put_(x, idx, v, acc) => (acc ? g : g with g[idx] = 0, g[idx])
+  autograd::inplace(
+      {"index_put_", "IndexPutBackward"}, *this, {values},
+      [&] {
+        const Tensor keep =
+            !accumulate && values.requires_grad() ? last_writes(p, values.dtype()) : Tensor();
+        return index_put_rule(indices, accumulate, keep);
+      },
+      [&] { write_values(ix.view, p, v, accumulate); });
   return *this;
 }
 Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& values,

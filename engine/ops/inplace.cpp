@@ -99,6 +99,7 @@ auto overwrite_rule() {
 
 Tensor& Tensor::copy_(const Tensor& src) {
   const Dtype t = compute_type(*this, src, "copy_", /*converts=*/true);
+  // grad CopyBackwards: copy_(x, src) => (0, g)
   autograd::inplace(
       {"copy_", "CopyBackwards"}, *this, {src},
       [] { return [](const Tensor& g) { return grad_list(Tensor(), g); }; },
@@ -111,6 +112,7 @@ Tensor& Tensor::add_(const Tensor& o, double alpha) {
   check<DtypeError>(is_floating(t) || std::floor(alpha) == alpha, "add_: alpha ", alpha,
                     " must be integral for a ", dtype_name(dtype()), " tensor");
   check_representable(*this, alpha, "add_");
+  // grad AddBackward: add_(x, o, alpha) => (g, alpha * g)
   autograd::inplace(
       {"add_", "AddBackward"}, *this, {o},
       [alpha] {
@@ -127,6 +129,7 @@ Tensor& Tensor::add_(const Tensor& o, double alpha) {
 
 Tensor& Tensor::mul_(const Tensor& o) {
   const Dtype t = compute_type(*this, o, "mul_", false);
+  // grad MulBackward: mul_(x, w) => (g * w, g * x) (x: its value before the write)
   autograd::inplace(
       {"mul_", "MulBackward"}, *this, {o},
       [&] {
@@ -144,6 +147,7 @@ Tensor& Tensor::mul_(const Tensor& o) {
 Tensor& Tensor::mul_(double v) {
   const Tensor s = scalar_operand(*this, v, "mul_");
   const Dtype t = compute_type(*this, s, "mul_", false);
+  // grad MulBackward: mul_(x, s) => g * s
   autograd::inplace({"mul_", "MulBackward"}, *this, {}, scaled_rule(v), [&] {
     write(*this, s, t, [](auto d, auto x) { return detail::wrap_mul(d, x); });
   });
@@ -156,6 +160,7 @@ Tensor& Tensor::div_(double v) {
                     dtype_name(dtype()), " tensor written in place");
   // d / v (not d * (1 / v), which differs in the last bit), as PyTorch's div_.
   const Tensor s = detail::full_for("div_", {}, v, dtype(), false);
+  // grad DivBackward: div_(x, s) => g * (1 / s)
   autograd::inplace({"div_", "DivBackward"}, *this, {}, scaled_rule(1.0 / v),
                     [&] { write(*this, s, dtype(), [](auto d, auto x) { return d / x; }); });
   return *this;
@@ -164,6 +169,7 @@ Tensor& Tensor::div_(double v) {
 Tensor& Tensor::fill_(double v) {
   check_defined("fill_", *this);
   const Tensor s = detail::full_for("fill_", {}, v, dtype());  // checked: 1e30 into int64 raises
+  // grad FillBackward: fill_(x, v) => 0
   autograd::inplace({"fill_", "FillBackward", /*writes_constant=*/true}, *this, {},
                     overwrite_rule(),
                     [&] { write(*this, s, dtype(), [](auto, auto x) { return x; }); });
@@ -173,6 +179,7 @@ Tensor& Tensor::fill_(double v) {
 Tensor& Tensor::zero_() {
   check_defined("zero_", *this);
   const Tensor s = scalar(0.0, dtype());
+  // grad ZeroBackward: zero_(x) => 0
   autograd::inplace({"zero_", "ZeroBackward", /*writes_constant=*/true}, *this, {},
                     overwrite_rule(),
                     [&] { write(*this, s, dtype(), [](auto, auto x) { return x; }); });
@@ -189,6 +196,7 @@ Tensor& Tensor::clamp_(double lo, double hi) {
                     " of bounds ", lo, " and ", hi, " cannot be cast to the ", dtype_name(dtype()),
                     " tensor written in place");
   const Tensor none = scalar(0.0, dtype());
+  // grad ClampBackward: clamp_(x, lo, hi) => where(lo <= x <= hi, g, 0) (x before the write)
   autograd::inplace(
       {"clamp_", "ClampBackward"}, *this, {},
       [&] {

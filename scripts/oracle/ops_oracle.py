@@ -373,6 +373,28 @@ def indexing():
             lambda t, a: t[0].index_put((t[1], t[2]), t[3], accumulate=bool(a[0])))
     fam.add("index_put_st", [x, torch.tensor([2, 0], dtype=i64), randn(4, 2, 3)], [0],
             lambda t, a: t[0].index_put((torch.arange(4)[:, None], t[1]), t[2], accumulate=bool(a[0])))
+    # index_put_ (in place) on a clone of x (a non-leaf that requires grad), and on a view of that
+    # clone (history through CopySlices; the view is returned too). Their values come from
+    # det(), not the generator, so that the families after this one keep their inputs.
+    def det(*shape, k=0):
+        return torch.sin(0.37 * torch.arange(math.prod(shape), dtype=f64) + k).reshape(shape)
+
+    def put_(t, a):
+        y = t[0].clone()
+        y.index_put_((t[1],), t[2], accumulate=bool(a[0]))
+        return y
+
+    def put_view_(t, a):
+        y = t[0].clone()
+        v = y.transpose(0, 1)[1:]
+        v.index_put_((t[1],), t[2], accumulate=bool(a[0]))
+        return y, v
+    fam.add("index_put__t", [x, torch.tensor([2, 0], dtype=i64), det(2, 5, 3)], [0], put_)
+    fam.add("index_put__t", [x, torch.tensor([2, 0, 2, 2], dtype=i64), det(4, 5, 3, k=1)], [1], put_)
+    fam.add("index_put__t", [x, mask, det(3, k=2)], [0], put_)
+    fam.add("index_put__t", [x, mask, det(9, 3, k=3)], [1], put_)
+    fam.add("index_put__view", [x, torch.tensor([3, 1], dtype=i64), det(3, k=4)], [0], put_view_)
+    fam.add("index_put__view", [x, torch.tensor([0, 0, 2], dtype=i64), det(3, 4, 3, k=5)], [1], put_view_)
     # index_add
     for d, idx, src_shape, alpha in [(0, [0, 3, 0], (3, 5, 3), 1.0), (1, [4, 4, 1], (4, 3, 3), 2.5),
                                      (-1, [2, 0], (4, 5, 2), -1.0)]:
