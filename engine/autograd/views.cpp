@@ -59,6 +59,9 @@ ViewGeometry geometry_of(const TensorImpl& t, const TensorImpl& base) {
 }
 
 bool has_internal_overlap(const TensorImpl& t) {
+  // As in PyTorch, a tensor with no elements never overlaps itself, whatever its strides.
+  for (int64_t n : t.sizes)
+    if (n == 0) return false;
   for (size_t i = 0; i < t.sizes.size(); ++i)
     if (t.sizes[i] > 1 && t.strides[i] == 0) return true;
   return false;

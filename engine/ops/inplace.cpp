@@ -63,15 +63,15 @@ Dtype compute_type(const Tensor& dst, const Tensor& src, const char* op, bool co
 // dst[...] = f(dst[...], src broadcast) elementwise, computed in `compute` and stored in
 // dst's dtype (PyTorch: float32 += float64 is float32(float64(a) + b)).
 template <class F>
-void write(const Tensor& dst, const Tensor& src_in, Dtype compute, F&& f) {
+void write(const Tensor& dst, const Tensor& src_in, Dtype compute, F&& f, const char* op = "to") {
   if (compute != dst.dtype()) {
     Tensor wide = dst.detach().to(compute);
-    write(wide, src_in, compute, f);
+    write(wide, src_in, compute, f, op);
     detail::copy_into(dst, wide);
     return;
   }
   Tensor holder;
-  const Tensor* src_ptr = &detail::as_type(src_in, dst.dtype(), holder);
+  const Tensor* src_ptr = &detail::as_type(src_in, dst.dtype(), holder, op);
   // Writing from an overlapping view of the same storage: read a private copy first.
   if (src_ptr->impl()->storage == dst.impl()->storage) {
     holder = src_ptr->detach().clone();
@@ -103,7 +103,10 @@ Tensor& Tensor::copy_(const Tensor& src) {
   autograd::inplace(
       {"copy_", "CopyBackwards"}, *this, {src},
       [] { return [](const Tensor& g) { return grad_list(Tensor(), g); }; },
-      [&] { write(*this, src, t, [](auto, auto s) { return s; }); });
+      [&] {
+        write(
+            *this, src, t, [](auto, auto s) { return s; }, "copy_");
+      });
   return *this;
 }
 
@@ -190,11 +193,12 @@ Tensor& Tensor::clamp_(double lo, double hi) {
   // As torch.clamp_: the result type of the tensor with its bounds must fit the tensor
   // (int64.clamp_(0.5, 2.5) is refused); with lo > hi every element becomes hi.
   check_defined("clamp_", *this);
-  check<DtypeError>(dtype() != kBool, "clamp_: not supported for bool tensors");
   const Dtype t = detail::clamp_result_type(dtype(), lo, hi);
   check<DtypeError>(detail::can_cast(t, dtype()), "clamp_: result type ", dtype_name(t),
                     " of bounds ", lo, " and ", hi, " cannot be cast to the ", dtype_name(dtype()),
                     " tensor written in place");
+  for (double b : {lo, hi})  // as clamp: a finite bound must fit the dtype (1e300 in float32)
+    if (std::isfinite(b)) check_representable(*this, b, "clamp_");
   const Tensor none = scalar(0.0, dtype());
   // grad ClampBackward: clamp_(x, lo, hi) => where(lo <= x <= hi, g, 0) (x before the write)
   autograd::inplace(

@@ -11,7 +11,8 @@ namespace detail {
 
 // The count is computed in unsigned arithmetic, so no range of int64 overflows.
 Tensor arange_int64(int64_t start, int64_t end, int64_t step) {
-  check<ValueError>(step != 0, "arange: step must be non-zero (range ", start, " to ", end, ")");
+  check<ValueError>(step != 0, "arange: step must be non-zero, got step 0 (range ", start, " to ",
+                    end, ")");
   uint64_t count = 0;
   if (step > 0 && end > start) {
     const uint64_t span = uint64_t(end) - uint64_t(start), s = uint64_t(step);

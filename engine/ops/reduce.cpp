@@ -159,7 +159,10 @@ Tensor Tensor::sum_to(const Dims& shape) const {
 }
 
 // Through prod(dim) (statistics.cpp), whose gradient is exact at zeros and O(n).
-Tensor Tensor::prod() const { return reshape({-1}).prod(0); }
+Tensor Tensor::prod() const {
+  check_defined("prod", *this);
+  return reshape({-1}).prod(0);
+}
 
 namespace {
 // amax (is_max) or amin over dims. As PyTorch: reducing a zero-size dimension raises (there is no
@@ -173,6 +176,10 @@ Tensor extreme_reduce(const Tensor& x, const Shape& dims, bool keepdim, bool is_
                       const char* op) {
   check_defined(op, x);
   auto mask = reduced_mask(x, dims, op);
+  // As PyTorch: over all elements of an empty tensor a RuntimeError, over a named empty dim an
+  // IndexError.
+  check<ValueError>(!dims.empty() || x.numel() > 0, op, ": cannot reduce an empty tensor of shape ",
+                    shape_str(x.sizes()), " over all elements; specify a non-empty dim");
   for (size_t i = 0; i < mask.size(); ++i)
     check<IndexError>(!mask[i] || x.sizes()[i] > 0, op, ": cannot reduce over dimension ", i,
                       " of size 0 (shape ", shape_str(x.sizes()), "): specify a non-empty dim");
@@ -295,12 +302,14 @@ std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool keepdim) const {
   return extreme_along(*this, dim, keepdim, false, "min");
 }
 Tensor Tensor::argmax(int64_t dim, bool keepdim) const {
+  check_defined("argmax", *this);
   check<DtypeError>(dtype() != kBool, "argmax: not supported for bool tensors (shape ",
                     shape_str(sizes()), ")");  // as PyTorch
   NoGradGuard ng;
   return std::get<1>(extreme_along(*this, dim, keepdim, true, "argmax"));
 }
 Tensor Tensor::argmin(int64_t dim, bool keepdim) const {
+  check_defined("argmin", *this);
   check<DtypeError>(dtype() != kBool, "argmin: not supported for bool tensors (shape ",
                     shape_str(sizes()), ")");  // as PyTorch
   NoGradGuard ng;

@@ -57,6 +57,7 @@ Tensor exclusive_cumprod(const Tensor& x, int64_t d, bool reverse) {
 // several) it is the product of the exclusive running products from both ends, which never
 // divides and is exact (and differentiable again through cumprod's rule).
 Tensor Tensor::prod(int64_t dim, bool keepdim) const {
+  check_defined("prod", *this);
   const detail::Rows r = detail::to_rows(*this, dim, "prod");
   const Dtype t = is_floating_point() ? dtype() : kInt64;
   Tensor folded = dispatch_numeric(t, "prod", [&](auto tag) {

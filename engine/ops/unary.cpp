@@ -166,6 +166,7 @@ Tensor Tensor::abs() const {
 }
 
 Tensor Tensor::sign() const {
+  check_defined("sign", *this);
   if (dtype() == kBool) return clone();  // as PyTorch: the sign of a bool is itself
   Tensor out = numeric_map(*this, "sign", [](auto x) {
     using T = decltype(x);
@@ -218,6 +219,7 @@ Tensor Tensor::sigmoid() const {
 }
 
 Tensor Tensor::softplus() const {
+  check_defined("softplus", *this);
   check<DtypeError>(is_floating_point(), "softplus: expected a floating tensor, got ",
                     dtype_name(dtype()), " of shape ", shape_str(sizes()));
   // log(1 + e^x), computed without overflow
@@ -321,6 +323,11 @@ Tensor clamp_impl(const Tensor& x, std::optional<double> lo, std::optional<doubl
   check_defined(op, x);
   const Dtype t = detail::clamp_result_type(x.dtype(), lo, hi);
   const double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
+  // A finite bound must be representable in the result dtype (PyTorch's checked conversion:
+  // float32.clamp(0, 1e300) raises).
+  for (double b : {l, h})
+    if (std::isfinite(b))
+      dispatch(t, [&](auto tag) { detail::checked_convert<decltype(tag)>(b, op); });
   Tensor holder;
   const Tensor& xt = detail::as_type(x, t, holder, op);
   Tensor out = numeric_map(xt, op, [l, h](auto v) { return detail::clamp_value(v, l, h); });

@@ -71,21 +71,21 @@ TEST_CASE("binary ops: shapes that do not broadcast raise ShapeError naming the 
 
 TEST_CASE("unary ops: unsupported dtypes raise DtypeError naming the op", "[bad_input]") {
   const Tensor b = ones({2}, kBool);
-  for (const auto& [op, f] : std::vector<Case>{{"neg", [&] { b.neg(); }},
-                                               {"neg", [&] { -b; }},
-                                               {"abs", [&] { b.abs(); }},
-                                               {"sign", [&] { b.sign(); }},
-                                               {"relu", [&] { b.relu(); }},
-                                               {"square", [&] { b.square(); }},
-                                               {"clamp", [&] { b.clamp(0, 1); }},
-                                               {"pow", [&] { b.pow(2.0); }}}) {
+  for (const auto& [op, f] : std::vector<Case>{
+           {"neg", [&] { b.neg(); }},
+           {"neg", [&] { -b; }},
+           {"abs", [&] { b.abs(); }},
+           {"relu", [&] { b.relu(); }},
+       }) {
     INFO(op);
     check_raises_unchanged<DtypeError>(f, op, {"bool"}, {b});
   }
   check_raises<DtypeError>([] { tensor({1, 2}, kInt64).mean(); }, "mean", {"int64"});
   check_raises<DtypeError>([] { tensor({1, 2}, kInt64).norm(); }, "norm", {"int64"});
   check_raises<DtypeError>([] { tensor({1, 2}, kInt64).var({0}); }, "var", {"int64"});
-  check_raises<ValueError>([] { ones({2}).clamp(2, 1); }, "clamp", {"2", "1"});
+  // As PyTorch 1.13: sign, square, clamp and pow accept bool (square and clamp give int64), and
+  // clamp with min > max is not an error (every element becomes max): tests/engine/test_dtype.cpp.
+  check_raises<ValueError>([] { ones({2}).clamp(0.5, 1e300); }, "clamp", {"float"});
 }
 
 TEST_CASE("int64 arithmetic that overflows wraps like PyTorch's", "[bad_input]") {
@@ -147,9 +147,9 @@ TEST_CASE("reductions: bad dims and empty inputs raise naming the reduction", "[
   const Tensor e = ones({0, 2});
   check_raises<ValueError>([&] { e.max(); }, "max", {"[0, 2]"});
   check_raises<ValueError>([&] { e.min(); }, "min", {"[0, 2]"});
-  check_raises<ValueError>([&] { e.amax({0}); }, "amax", {"[0, 2]"});
-  check_raises<ValueError>([&] { e.max(0); }, "max", {"[0, 2]"});
-  check_raises<ValueError>([&] { e.argmin(0); }, "argmin", {"[0, 2]"});
+  check_raises<IndexError>([&] { e.amax({0}); }, "amax", {"[0, 2]"});
+  check_raises<IndexError>([&] { e.max(0); }, "max", {"[0, 2]"});
+  check_raises<IndexError>([&] { e.argmin(0); }, "argmin", {"[0, 2]"});
   check_raises<ShapeError>([&] { a.sum_to(Dims{4}); }, "sum_to", {"[2, 3]", "[4]"});
 }
 
@@ -169,8 +169,7 @@ TEST_CASE("in-place ops: bad shapes, dtypes and values raise and leave the desti
   check_raises_unchanged<DtypeError>([&] { n.div_(2); }, "div_", {"int64"}, {n});
   STATIC_REQUIRE(oracle::kFillNanInt64Raises);
   check_raises_unchanged<ValueError>([&] { n.fill_(kNaN); }, "fill_", {"nan"}, {n});
-  check_raises_unchanged<ValueError>([&] { f.clamp_(2, 1); }, "clamp_", {"2", "1"}, {f});
-  check_raises_unchanged<ValueError>([&] { n.clamp_(0, 1e300); }, "clamp_", {"int64"}, {n});
+  check_raises_unchanged<DtypeError>([&] { n.clamp_(0, 1e300); }, "clamp_", {"int64"}, {n});
   STATIC_REQUIRE(oracle::kClampFloat32By1e300Raises);
   Tensor f32 = ones({2});
   check_raises_unchanged<ValueError>([&] { f32.clamp_(-1e300, 1e300); }, "clamp_", {"float"},

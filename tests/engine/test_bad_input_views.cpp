@@ -75,7 +75,7 @@ TEST_CASE("views: indices out of range raise IndexError naming the view", "[bad_
                     ones({1, 1}, kFloat64));
       },
       "scatter_add", {"[2, 3]"}, {a});
-  check_raises<DtypeError>([&] { a.index_select(0, tensor({0})); }, "index_select", {"float32"});
+  check_raises<DtypeError>([&] { a.index_select(0, tensor({0.0})); }, "index_select", {"float32"});
   check_raises<DtypeError>([&] { a.masked_fill(ones({2, 3}), 0); }, "masked_fill", {"float32"});
 }
 

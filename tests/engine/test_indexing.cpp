@@ -104,7 +104,7 @@ TEST_CASE("gather picks elements along a dim like torch.gather", "[indexing]") {
 TEST_CASE("scatter_add adds src at index along a dim and accumulates duplicates", "[indexing]") {
   Tensor self = zeros({2, 3});
   Tensor idx = tensor({{0, 0, 2}, {1, 1, 1}}, kInt64);
-  Tensor src = tensor({{1, 2, 3}, {4, 5, 6}});
+  Tensor src = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}});
   CHECK(scatter_add(self, 1, idx, src).tolist() == std::vector<double>{3, 0, 3, 0, 15, 0});
   CHECK(self.tolist() == std::vector<double>(6, 0.0));  // not in place
 }

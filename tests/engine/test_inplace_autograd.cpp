@@ -189,6 +189,45 @@ TEST_CASE("gradcheck: in-place on a base whose views are used afterwards",
       {x, w}));
 }
 
+// On a tensor that is not a view the in-place op's own node is the new grad_fn (on a view it is
+// wrapped in CopySlices, whose graph does not show it), so CopyBackwards, FillBackward and
+// ZeroBackward are checked on whole tensors.
+TEST_CASE("gradcheck: copy_ fill_ and zero_ on non-views", "[inplace][gradcheck]") {
+  Tensor x = leaf({4}, 9), w = leaf({4}, 10);
+  CHECK(gradcheck2(
+      [](const TensorList& in) {
+        Tensor y = in[0] * 1.0;
+        y.copy_(in[1].sin());  // y's old history gets no gradient, the source all of it
+        return (y * y * in[0]).sum();
+      },
+      {x, w}));
+  CHECK(gradcheck2(
+      [](const TensorList& in) {
+        Tensor y = in[0] * 3.0;
+        Tensor z = in[0] * 2.0;
+        y.fill_(0.5);
+        z.zero_();
+        return (y * in[0] * in[0]).sum() + (z + in[0]).square().sum();
+      },
+      {x}));
+}
+
+// CopySlices' backward reads the view's window out of the gradient (window_of) and scatters the
+// op's gradient back into it (scatter_window); with create_graph those record WindowBackward and
+// ScatterWindowBackward, so a gradient taken through CopySlices is itself checked here.
+TEST_CASE("gradcheck: a gradient taken through CopySlices", "[inplace][views][gradcheck]") {
+  Tensor x = leaf({5}, 11), w = leaf({2}, 12), g = leaf({5}, 13);
+  CHECK(gradcheck2(
+      [](const TensorList& in) {
+        Tensor y = in[0].sin();
+        y.narrow(0, 1, 2).mul_(in[1]);
+        TensorList gs = autograd::grad({y}, {in[0], in[1]}, {in[2]}, /*retain_graph=*/true,
+                                       /*create_graph=*/true);
+        return (gs[0] * gs[0]).sum() + (gs[1] * in[1]).sum();
+      },
+      {x, w, g}));
+}
+
 // ---- PyTorch 1.13 golden values
 
 TEST_CASE("in-place programs on views give PyTorch's values and gradients",

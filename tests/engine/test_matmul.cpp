@@ -28,7 +28,7 @@ TEST_CASE("matmul of 2-d tensors matches Eigen, also for transposed and sliced o
 
 TEST_CASE("matmul handles 1-d operands like PyTorch", "[matmul]") {
   Tensor v = tensor({1.0, 2.0, 3.0});
-  Tensor m = arange(0, 6).reshape({3, 2});
+  Tensor m = arange(0, 6).to(kFloat32).reshape({3, 2});  // arange of integers is int64
   CHECK(matmul(v, v).dim() == 0);
   CHECK(matmul(v, v).item<float>() == 14.0f);
   CHECK(matmul(v, m).shape() == Shape{2});

@@ -92,7 +92,7 @@ TEST_CASE("functional: out-of-range indices, probabilities and options raise", "
 }
 
 TEST_CASE("init: bad bounds and values raise as in PyTorch and write nothing", "[bad_input]") {
-  Tensor w = arange(0, 6).reshape({2, 3});
+  Tensor w = arange(0.0, 6.0).reshape({2, 3});
   check_raises_unchanged<ValueError>([&] { init::uniform_(w, 1, 0); }, "uniform_",
                                      {"from=1", "to=0"}, {w});
   check_raises_unchanged<ValueError>([&] { init::uniform_(w, kNaN, 1); }, "uniform_", {"nan"}, {w});

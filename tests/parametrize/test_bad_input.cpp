@@ -68,7 +68,7 @@ TEST_CASE("parametrizations: shapes a parametrization cannot handle are refused 
     CHECK_FALSE(P::is_parametrized(m));
     CHECK(Snapshot(m.get("weight")) == w);
   };
-  const Tensor vector = arange(0, 3), matrix = eye(3);
+  const Tensor vector = arange(0.0, 3.0), matrix = eye(3);
   check_refused(
       vector, [](nn::Module& m) { Ps::orthogonal(m); }, "matrix");
   check_refused(

@@ -34,7 +34,7 @@ TEST_CASE("gradients through get reach the original") {
   Tensor original = P::parametrizations(m, "weight").original();
   m.get("weight").sum().backward();
   // d/dX sum(triu(X) + triu(X,1)^T) = 1 on the diagonal, 2 above, 0 below.
-  Tensor expected = tensor({{1, 2, 2}, {0, 1, 2}, {0, 0, 1}});
+  Tensor expected = tensor({{1.0, 2.0, 2.0}, {0.0, 1.0, 2.0}, {0.0, 0.0, 1.0}});
   REQUIRE(original.grad().defined());
   REQUIRE(allclose(original.grad(), expected));
 }
