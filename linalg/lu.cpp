@@ -189,16 +189,18 @@ std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A) {
   Tensor P = permutation_matrix(pivot_order(f.pivots, m), A.dtype());
   Tensor L = unit_lower(f.LU, k), U = upper(f.LU, k);
   if (needs_grad(A)) {
-    TensorList outs{P, L.contiguous(), U.contiguous()};
+    // P is not differentiable (as in PyTorch): only L and U are outputs of the node. (Saving P
+    // as an output of its own node would also be a reference cycle.)
+    TensorList outs{L.contiguous(), U.contiguous()};
     // gL, gU masked to L's strict lower and U's upper triangle first; m ≠ n: see lu_backward
     // grad LinalgLuBackward: linalg.lu(A) => P L⁻ᵀ(tril(LᵀgL, -1) + triu(gU Uᵀ))U⁻ᵀ (m = n)
     record_multi("LinalgLuBackward", outs, {A},
-                 [sP = SavedTensor(P), sL = SavedTensor(outs[1], true, 1),
-                  sU = SavedTensor(outs[2], true, 2)](const TensorList& g) {
-                   if (!g[1].defined() && !g[2].defined()) return grad_list(Tensor());
-                   return grad_list(lu_backward(g[1], g[2], sP.unpack(), sL.unpack(), sU.unpack()));
+                 [sP = SavedTensor(P), sL = SavedTensor(outs[0], true, 0),
+                  sU = SavedTensor(outs[1], true, 1)](const TensorList& g) {
+                   if (!g[0].defined() && !g[1].defined()) return grad_list(Tensor());
+                   return grad_list(lu_backward(g[0], g[1], sP.unpack(), sL.unpack(), sU.unpack()));
                  });
-    return {outs[0], outs[1], outs[2]};
+    return {P, outs[0], outs[1]};
   }
   return {P, L, U};
 }

@@ -17,6 +17,9 @@
 
 #ifdef PARAGRAD_ASAN
 #include <sanitizer/asan_interface.h>
+
+#include <deque>
+#include <mutex>
 #define PARAGRAD_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
 #define PARAGRAD_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
 #else
@@ -48,50 +51,124 @@ size_t class_bytes(size_t c) { return (c + 1) * kGranule; }
 // freed during thread teardown, after the cache is gone, go straight back to the system.
 thread_local bool cache_alive = false;
 
-// One list of free blocks per size class. Normally a stack (the most recently freed block,
-// still in cache, is reused first); under ASan a queue (the oldest is reused first).
-struct Cache {
-  Cache() { cache_alive = true; }
-  ~Cache() {
-    cache_alive = false;
-    for (size_t c = 0; c < kClasses; ++c)
-      while (void* b = pop(c)) ::operator delete(b);
-  }
+#ifndef PARAGRAD_ASAN
+// One free list per size class: a stack threaded through the free blocks themselves (the most
+// recently freed block, still in cache, is reused first).
+struct Lists {
+  FreeBlock* head[kClasses] = {};
+  size_t counts[kClasses] = {};
 
-  void push(size_t c, void* p) {
+  bool push(size_t c, void* p) {
     auto* b = static_cast<FreeBlock*>(p);
-    if constexpr (kQuarantine == 0) {  // onto the front
-      b->next = head[c];
-      head[c] = b;
-    } else {  // onto the back; the last block's link is inside its poisoned memory
-      b->next = nullptr;
-      if (tail[c]) {
-        PARAGRAD_UNPOISON(tail[c], sizeof(FreeBlock));
-        tail[c]->next = b;
-        PARAGRAD_POISON(tail[c], class_bytes(c));
-      } else {
-        head[c] = b;
-      }
-      tail[c] = b;
-    }
-    PARAGRAD_POISON(b, class_bytes(c));
-    ++count[c];
+    b->next = head[c];
+    head[c] = b;
+    ++counts[c];
+    return true;
   }
-  // The front block (unpoisoned), or nullptr when the list is empty.
   void* pop(size_t c) {
     FreeBlock* b = head[c];
     if (!b) return nullptr;
-    PARAGRAD_UNPOISON(b, class_bytes(c));
     head[c] = b->next;
-    if constexpr (kQuarantine > 0)
-      if (!head[c]) tail[c] = nullptr;
-    --count[c];
+    --counts[c];
     return b;
   }
+  size_t count(size_t c) const { return counts[c]; }
+};
+#else
+// Under ASan: a queue per class (the oldest block is reused first, so a freed block waits in
+// quarantine), kept outside the blocks. A cached block is poisoned whole, and LeakSanitizer
+// ignores pointers stored in poisoned memory, so links inside the blocks would hide every block
+// behind the first from it: a leak check in mid-run (libFuzzer makes one after every input)
+// would report them. The lists live on the heap, each linked from a global registry, so cached
+// blocks are reachable whatever LeakSanitizer sees of thread-local storage, while a block lost
+// outside the cache is still reported (tests/engine/test_leak_scenarios.cpp).
+struct Lists {
+  std::deque<void*> fifo[kClasses];
+  Lists* prev = nullptr;  // in the registry
+  Lists* next = nullptr;
 
-  FreeBlock* head[kClasses] = {};
-  FreeBlock* tail[kClasses] = {};
-  size_t count[kClasses] = {};
+  bool push(size_t c, void* p) {
+    try {
+      fifo[c].push_back(p);
+      return true;
+    } catch (const std::bad_alloc&) {
+      return false;
+    }
+  }
+  void* pop(size_t c) {
+    if (fifo[c].empty()) return nullptr;
+    void* p = fifo[c].front();
+    fifo[c].pop_front();
+    return p;
+  }
+  size_t count(size_t c) const { return fifo[c].size(); }
+};
+
+std::mutex registry_mutex;
+Lists* registry = nullptr;
+
+Lists* register_lists() {
+  auto* l = new (std::nothrow) Lists;
+  if (!l) return nullptr;  // no cache on this thread: blocks go straight to the system
+  const std::lock_guard<std::mutex> lock(registry_mutex);
+  l->next = registry;
+  if (registry) registry->prev = l;
+  registry = l;
+  return l;
+}
+void unregister_lists(Lists* l) {
+  {
+    const std::lock_guard<std::mutex> lock(registry_mutex);
+    (l->prev ? l->prev->next : registry) = l->next;
+    if (l->next) l->next->prev = l->prev;
+  }
+  delete l;
+}
+#endif
+
+// This thread's lists.
+struct Cache {
+#ifdef PARAGRAD_ASAN
+  Cache() : lists_(register_lists()) { cache_alive = lists_ != nullptr; }
+  Lists& lists() { return *lists_; }
+#else
+  Cache() { cache_alive = true; }
+  Lists& lists() { return lists_; }
+#endif
+  ~Cache() {
+#ifdef PARAGRAD_ASAN
+    if (!lists_) return;
+#endif
+    cache_alive = false;
+    for (size_t c = 0; c < kClasses; ++c)
+      while (void* b = pop(c)) ::operator delete(b);
+#ifdef PARAGRAD_ASAN
+    unregister_lists(lists_);
+#endif
+  }
+
+  // Keeps p (poisoned), or gives it back to the system when the list cannot grow.
+  void push(size_t c, void* p) {
+    if (!lists().push(c, p)) {
+      ::operator delete(p);
+      return;
+    }
+    PARAGRAD_POISON(p, class_bytes(c));
+  }
+  // A cached block (unpoisoned), or nullptr when the list is empty.
+  void* pop(size_t c) {
+    void* p = lists().pop(c);
+    if (p) PARAGRAD_UNPOISON(p, class_bytes(c));
+    return p;
+  }
+  size_t count(size_t c) { return lists().count(c); }
+
+ private:
+#ifdef PARAGRAD_ASAN
+  Lists* lists_;
+#else
+  Lists lists_;
+#endif
 };
 
 thread_local Cache cache;  // constructed on its thread's first use
@@ -103,21 +180,12 @@ Cache* this_thread_cache() {
 
 }  // namespace
 
-// Under AddressSanitizer the cache is bypassed for now: with it on, libFuzzer's per-input leak
-// check reported blocks held in the cache as leaks (.ci/fuzz). The poisoning above is kept for
-// when that is understood.
-#ifdef PARAGRAD_ASAN
-constexpr bool kBypassCache = true;
-#else
-constexpr bool kBypassCache = false;
-#endif
-
 void* small_alloc(size_t bytes) {
-  if (kBypassCache || bytes == 0 || bytes > kMaxSmallBlock) return ::operator new(bytes);
+  if (bytes == 0 || bytes > kMaxSmallBlock) return ::operator new(bytes);
   const size_t c = class_of(bytes);
   void* p = nullptr;
   Cache* k = this_thread_cache();
-  if (k && k->count[c] > kQuarantine) p = k->pop(c);
+  if (k && k->count(c) > kQuarantine) p = k->pop(c);
   if (!p) p = ::operator new(class_bytes(c));
   PARAGRAD_POISON(p, class_bytes(c));  // only what was asked for is usable
   PARAGRAD_UNPOISON(p, bytes);
@@ -126,13 +194,13 @@ void* small_alloc(size_t bytes) {
 
 void small_free(void* p, size_t bytes) noexcept {
   if (!p) return;
-  if (kBypassCache || bytes == 0 || bytes > kMaxSmallBlock) {
+  if (bytes == 0 || bytes > kMaxSmallBlock) {
     ::operator delete(p);
     return;
   }
   const size_t c = class_of(bytes);
   Cache* k = this_thread_cache();
-  if (!k || (k->count[c] + 1) * class_bytes(c) > kMaxCachedBytes + kQuarantine * class_bytes(c)) {
+  if (!k || (k->count(c) + 1) * class_bytes(c) > kMaxCachedBytes + kQuarantine * class_bytes(c)) {
     PARAGRAD_UNPOISON(p, class_bytes(c));
     ::operator delete(p);
     return;

@@ -63,7 +63,13 @@ Tensor Tensor::prod(int64_t dim, bool keepdim) const {
   Tensor folded = dispatch_numeric(t, "prod", [&](auto tag) {
     using O = decltype(tag);
     using A = std::conditional_t<std::is_floating_point<O>::value, double, int64_t>;
-    return fold_rows<O, A>(r, t, A(1), [](A a, A b) { return a * b; });
+    // int64 wraps on overflow as in PyTorch (unsigned arithmetic: defined, no UB)
+    return fold_rows<O, A>(r, t, A(1), [](A a, A b) {
+      if constexpr (std::is_integral<A>::value)
+        return A(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+      else
+        return a * b;
+    });
   });
   Tensor out = fold_result(folded, r, this->dim(), keepdim);
   if (needs_grad(*this)) {
