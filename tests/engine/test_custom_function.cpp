@@ -768,3 +768,40 @@ TEST_CASE("custom Function: an error in forward leaves the inputs unchanged", "[
   CHECK(x.requires_grad());
   CHECK(is_grad_enabled());
 }
+
+TEST_CASE("custom Function: an integer output does not require grad and gets zeros in backward",
+          "[function]") {
+  struct WithIndex : Function<WithIndex> {
+    static TensorList forward(AutogradContext*, const Tensor& x) {
+      return {x * 2.0, (x > 0.0).to(kInt64)};
+    }
+    static TensorList backward(AutogradContext*, TensorList g) {
+      if (g[1].dtype() != kInt64 || g[1].abs().sum().item<double>() != 0.0)
+        throw ValueError("test: the integer output's gradient should be int64 zeros");
+      return {g[0] * 2.0};
+    }
+  };
+  Tensor x = leaf({4});
+  TensorList out = WithIndex::apply(x);
+  CHECK(out[0].requires_grad());
+  CHECK_FALSE(out[1].requires_grad());
+  CHECK_FALSE(out[1].grad_fn());
+  out[0].sum().backward();
+  CHECK(same_values(x.grad(), full({4}, 2.0, kFloat64)));
+}
+
+TEST_CASE("custom Function: mark_dirty on a view raises AutogradError", "[function]") {
+  struct DirtyView : Function<DirtyView> {
+    static Tensor forward(AutogradContext* ctx, Tensor v) {
+      v.mul_(2.0);
+      ctx->mark_dirty({v});
+      return v;
+    }
+    static TensorList backward(AutogradContext*, TensorList g) { return {g[0] * 2.0}; }
+  };
+  Tensor base = leaf({4}) * 1.0;
+  Tensor view = base.narrow(0, 0, 2);
+  CHECK_THROWS_MATCHES(DirtyView::apply(view), AutogradError,
+                       Catch::Message("DirtyViewBackward: mark_dirty on a view is not supported; "
+                                      "modify the base instead"));
+}
