@@ -31,8 +31,9 @@ TensorList AutogradContext::get_saved_variables() const {
                             "tensors directly"));
   TensorList out;
   out.reserve(saved_.size());
-  // The version check names the running node; outside backward (a test peeking) this one.
-  CurrentNodeScope scope(current_node() ? current_node() : node_);
+  // The version check names this Function's node, and under create_graph a saved output is
+  // re-attached to it (SavedTensor::unpack uses the current node for both).
+  CurrentNodeScope scope(node_);
   for (const SavedTensor& s : saved_) out.push_back(s.unpack());
   return out;
 }
