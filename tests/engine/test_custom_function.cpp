@@ -805,3 +805,24 @@ TEST_CASE("custom Function: mark_dirty on a view raises AutogradError", "[functi
                        Catch::Message("DirtyViewBackward: mark_dirty on a view is not supported; "
                                       "modify the base instead"));
 }
+
+TEST_CASE("custom Function: an input returned as is and saved is saved as the input",
+          "[function]") {  // CustomFunctionReturnInputAsIsAndSavesIt
+  struct MyFunction : Function<MyFunction> {
+    static Tensor forward(AutogradContext* ctx, const Tensor& var1, const Tensor& var2) {
+      ctx->save_for_backward({var1, var2});
+      return var1;
+    }
+    static TensorList backward(AutogradContext* ctx, TensorList g) {
+      auto s = ctx->get_saved_variables();
+      return {g[0] * s[1], g[0] * s[0]};
+    }
+  };
+  Tensor x = leaf({5, 5}, 1), y = leaf({5, 5}, 2);
+  Tensor out = MyFunction::apply(x, y);
+  CHECK(out.grad_fn_name() == "MyFunctionBackward");
+  CHECK(x.is_leaf());
+  out.sum().backward();
+  CHECK(same_values(x.grad(), y.detach()));
+  CHECK(same_values(y.grad(), x.detach()));
+}
