@@ -71,7 +71,16 @@ void mark_needed(GraphTask& task, const std::vector<Edge>& roots) {
   }
 }
 
+thread_local GraphTask* running_task = nullptr;  // the pass running nodes on this thread
+
 }  // namespace
+
+bool current_pass_needs(const Edge& e) {
+  if (!e.fn) return false;
+  if (!running_task) return true;
+  const NodeTask* t = running_task->find(e.fn.get());
+  return t && (t->needed || t->captured);
+}
 
 TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs,
                         bool retain_graph, bool create_graph, const TensorList& inputs,
@@ -159,6 +168,11 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   else
     no_grad = std::make_unique<NoGradGuard>();
 
+  struct RunningTask {  // (a node's apply() may run a nested pass: restore the outer one)
+    GraphTask* prev = running_task;
+    explicit RunningTask(GraphTask* t) { running_task = t; }
+    ~RunningTask() { running_task = prev; }
+  } running(&task);
   std::vector<Node*> ready;
   for (const Edge& e : roots) {
     if (!e.fn) continue;

@@ -85,4 +85,9 @@ class GraphTask {
   std::unordered_map<Node*, NodeTask> side_;  // the scratch, when not on the nodes
 };
 
+// In a node's apply(): whether the backward pass running on this thread needs the gradient
+// that edge e carries (it leads to a requested input); true outside a pass when e is not
+// empty. Custom Functions' needs_input_grad (custom_function.cpp) asks this.
+bool current_pass_needs(const Edge& e);
+
 }  // namespace paragrad::autograd

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include <paragrad/engine/autograd/custom_function.hpp>
 #include <paragrad/engine/autograd/node.hpp>
 
 namespace paragrad::autograd {
@@ -92,6 +93,11 @@ std::string named_root_label(const Tensor& root, const std::map<std::string, Ten
 }  // namespace
 
 std::string to_dot(const Tensor& root, const std::map<std::string, Tensor>& names) {
+  return to_dot(root, names, DotOptions());
+}
+
+std::string to_dot(const Tensor& root, const std::map<std::string, Tensor>& names,
+                   const DotOptions& options) {
   check<ValueError>(root.defined(), "to_dot: the root tensor is undefined");
   const Names labels(names, root);
   std::ostringstream nodes, edges;
@@ -109,6 +115,19 @@ std::string to_dot(const Tensor& root, const std::map<std::string, Tensor>& name
   nodes << "  root [label=" << quoted(named_root_label(root, names, "output "))
         << ", fillcolor=darkolivegreen1];\n";
 
+  // The tensors n saved ("n3_s0", ...), each joined to n by a dashed line without an arrow.
+  auto add_saved = [&](const Node* n, const std::string& id) {
+    const auto* custom = dynamic_cast<const CustomNode*>(n);
+    if (!custom) return;
+    for (const auto& info : custom->saved_info()) {
+      const std::string sid = id + "_s" + std::to_string(info.index);
+      const std::string label = std::string("saved ") + (info.is_output ? "output " : "") +
+                                std::to_string(info.index) + "\n" + size_tuple(info.shape) + " " +
+                                dtype_name(info.dtype);
+      nodes << "  " << sid << " [label=" << quoted(label) << ", fillcolor=orange];\n";
+      edges << "  " << sid << " -> " << id << " [style=dashed, dir=none];\n";
+    }
+  };
   std::unordered_map<const Node*, size_t> ids;
   auto discover = [&](const Node* n) {
     auto [it, fresh] = ids.emplace(n, ids.size());
@@ -120,6 +139,7 @@ std::string to_dot(const Tensor& root, const std::map<std::string, Tensor>& name
       std::string label = n->name();
       for (const std::string& s : labels.outputs_of(n)) label += "\n" + s;
       nodes << "  " << id << " [label=" << quoted(label) << ", fillcolor=lightgrey];\n";
+      if (options.show_saved) add_saved(n, id);
     }
     return true;
   };

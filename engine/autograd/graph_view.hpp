@@ -29,6 +29,16 @@ namespace paragrad::autograd {
 // Render with `dot -Tsvg graph.dot -o graph.svg`. ValueError if root is undefined.
 std::string to_dot(const Tensor& root, const std::map<std::string, Tensor>& names = {});
 
+// What to_dot adds to the picture.
+struct DotOptions {
+  // One node per tensor a backward op saved for its backward ("saved 0 (2, 3) float32", in
+  // orange), joined to the op by a dashed line. Shown for the ops that list what they saved:
+  // custom autograd::Functions (a built-in op keeps its saved tensors inside its rule).
+  bool show_saved = false;
+};
+std::string to_dot(const Tensor& root, const std::map<std::string, Tensor>& names,
+                   const DotOptions& options);
+
 // The same walk as an indented tree, one node a line, two spaces per depth:
 //   SumBackward
 //     MulBackward

@@ -253,6 +253,58 @@ TEST_CASE("to_dot labels an edge into an op with several outputs with the output
   CHECK(d.edges[3].attrs.count("label") == 0);  // HalvesBackward -> x: x's node has one output
 }
 
+namespace {
+// A custom Function that saves an input, its output and an undefined tensor.
+struct SavesThree : autograd::Function<SavesThree> {
+  static Tensor forward(autograd::AutogradContext* ctx, const Tensor& x, const Tensor& w) {
+    Tensor y = (x * w).exp();
+    ctx->save_for_backward({x, Tensor(), y});
+    return y;
+  }
+  static TensorList backward(autograd::AutogradContext* ctx, TensorList g) {
+    auto s = ctx->get_saved_variables();
+    return {g[0] * s[2], Tensor()};
+  }
+};
+}  // namespace
+
+TEST_CASE("to_dot with show_saved adds one node per saved tensor of a custom Function, dashed",
+          "[graph_view]") {
+  Tensor x = ones({2, 3}, kFloat64).requires_grad_();
+  Tensor w = ones({3}, kFloat32);
+  Tensor y = SavesThree::apply(x, w).sum();
+  autograd::DotOptions opts;
+  opts.show_saved = true;
+  const Dot d = parse_dot(autograd::to_dot(y, {{"x", x}}, opts));
+  CHECK(d.labels() == std::vector<std::string>{"output ()", "SumBackward", "SavesThreeBackward",
+                                               "saved 0\n(2, 3) float64",
+                                               "saved output 2\n(2, 3) float64", "x (2, 3)"});
+  CHECK(d.nodes.at("n1_s0").at("fillcolor") == "orange");
+  std::vector<std::string> dashed;
+  for (const Dot::Edge& e : d.edges)
+    if (e.attrs.count("style")) {
+      CHECK(e.attrs.at("style") == "dashed");
+      CHECK(e.attrs.at("dir") == "none");
+      CHECK(e.to == "n1");
+      dashed.push_back(e.from);
+    }
+  CHECK(dashed == std::vector<std::string>{"n1_s0", "n1_s2"});
+  CHECK(d.edges.size() == 5);  // root, Sum -> SavesThree, SavesThree -> x, and the two dashed
+  // Without the option, the same graph as before: no saved tensors.
+  const Dot plain = parse_dot(autograd::to_dot(y, {{"x", x}}));
+  CHECK(plain.labels() ==
+        std::vector<std::string>{"output ()", "SumBackward", "SavesThreeBackward", "x (2, 3)"});
+  CHECK(autograd::to_dot(y, {{"x", x}}) == autograd::to_dot(y, {{"x", x}}, {}));
+}
+
+TEST_CASE("to_dot with show_saved leaves built-in ops as they are", "[graph_view]") {
+  Tensor x = ones({2}, kFloat64).requires_grad_();
+  Tensor y = (x * x).sum();
+  autograd::DotOptions opts;
+  opts.show_saved = true;
+  CHECK(autograd::to_dot(y, {}, opts) == autograd::to_dot(y));
+}
+
 TEST_CASE("to_dot of a leaf or of a tensor without grad is one node", "[graph_view]") {
   Tensor x = ones({2}, kFloat64).requires_grad_();
   Dot d = parse_dot(autograd::to_dot(x, {{"x", x}}));
@@ -428,6 +480,16 @@ TEST_CASE("dot -Tsvg renders what to_dot writes", "[.graphviz]") {
     std::ofstream f(dot_path);
     f << autograd::to_dot(y, {{"x", x}, {"h", h}, {"quote\"d \\name", a}});
   }
+  autograd::DotOptions saved;
+  saved.show_saved = true;
+  const std::string saved_dot = stem + ".saved.dot", saved_svg = stem + ".saved.svg";
+  {
+    std::ofstream f(saved_dot);
+    f << autograd::to_dot(SavesThree::apply(x, ones({4}, kFloat64)).sum(), {{"x", x}}, saved);
+  }
+  CHECK(std::system(("dot -Tsvg " + saved_dot + " -o " + saved_svg).c_str()) == 0);
+  std::remove(saved_dot.c_str());
+  std::remove(saved_svg.c_str());
   const int status = std::system(("dot -Tsvg " + dot_path + " -o " + svg_path).c_str());
   CHECK(status == 0);
   std::ifstream svg(svg_path);
