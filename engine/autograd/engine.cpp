@@ -12,8 +12,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include <paragrad/engine/autograd/anomaly.hpp>
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/autograd/graph_task.hpp>
+#include <paragrad/engine/autograd/hooks.hpp>
 
 namespace paragrad::autograd {
 
@@ -159,6 +161,10 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   else
     no_grad = std::make_unique<NoGradGuard>();
 
+  // Under anomaly mode the leaves' accumulators run after every other node, so that a node
+  // returning NaN or Inf raises before any leaf's .grad() is touched (anomaly.hpp).
+  const bool anomaly = is_anomaly_enabled();
+  std::vector<Node*> deferred;
   std::vector<Node*> ready;
   for (const Edge& e : roots) {
     if (!e.fn) continue;
@@ -169,9 +175,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     }
   }
   TensorList grads;  // reused for every node
-  while (!ready.empty()) {
-    Node* n = ready.back();
-    ready.pop_back();
+  auto run_node = [&](Node* n) {
     NodeTask& t = *task.find(n);
     grads.clear();
     grads.resize(t.buffer.size());
@@ -186,16 +190,18 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     if (t.captured) {
       for (const Capture& c : captures[n]) results[c.slot] = grads[c.output_nr];
     }
-    if (!t.needed) continue;  // a requested input's node that leads to no other one
+    if (!t.needed) return;  // a requested input's node that leads to no other one
 
     TensorList input_grads;
     task.run(n, [&] {
       if (any) {
         CurrentNodeScope scope(n);
+        run_node_hooks(*n, grads);  // the non-leaf tensors' hooks on n's outputs (hooks.hpp)
         input_grads = n->apply(std::move(grads));
         check<AutogradError>(input_grads.size() == n->next_edges.size(), n->name(), ": returned ",
                              input_grads.size(), " gradients for ", n->next_edges.size(),
                              " inputs");
+        if (anomaly) check_anomaly(*n, input_grads);
       }
       if (!retain_graph) n->release_saved();
     });
@@ -214,7 +220,16 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
       }
       if (--ct.dependencies == 0) ready.push_back(c);
     }
+  };
+  while (!ready.empty()) {
+    Node* n = ready.back();
+    ready.pop_back();
+    if (anomaly && n->is_accumulator())
+      deferred.push_back(n);
+    else
+      run_node(n);
   }
+  for (Node* n : deferred) run_node(n);
 
   for (size_t j = 0; j < inputs.size(); ++j) {
     if (!results[j].defined())
