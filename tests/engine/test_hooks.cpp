@@ -340,6 +340,10 @@ TEST_CASE("retain_grad under create_graph keeps a gradient with history") {
   CHECK(y.grad().requires_grad());  // 2 y, a function of x
   TensorList gg = autograd::grad({y.grad().sum()}, {x});
   CHECK(gg[0].tolist() == std::vector<double>{8.0});  // d(2 x^2)/dx = 4 x
+  // A .grad() with history holds a graph that saved the tensor itself: a reference cycle (PyTorch
+  // warns about it for create_graph backward). Clearing the gradients breaks it.
+  x.zero_grad();
+  y.zero_grad();
 }
 
 TEST_CASE("hooks on the outputs of a two-output op see their own slot") {
