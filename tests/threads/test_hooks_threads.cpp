@@ -34,7 +34,7 @@ TEST_CASE("a hook on a shared leaf runs once per pass and its results are all ac
       });
       h.sum().backward();
       handle.remove();
-      if (own != 1) throw AutogradError("the thread's own hook ran ", own, " times");
+      if (own != 1) throw AutogradError(cat("the thread's own hook ran ", own, " times"));
     }
   });
   CHECK(calls == kThreads * kIters);
