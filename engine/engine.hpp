@@ -1,11 +1,13 @@
 #pragma once
 // The engine layer: tensors, ops and reverse-mode autograd.
+#include <paragrad/engine/autograd/anomaly.hpp>  // DetectAnomalyGuard, set_detect_anomaly
 #include <paragrad/engine/autograd/custom_function.hpp>  // autograd::Function<T>
 #include <paragrad/engine/autograd/engine.hpp>
 #include <paragrad/engine/autograd/functional.hpp>
 #include <paragrad/engine/autograd/grad_mode.hpp>
 #include <paragrad/engine/autograd/graph_view.hpp>
-#include <paragrad/engine/autograd/node.hpp>  // walking grad_fn() and its next_edges
+#include <paragrad/engine/autograd/hooks.hpp>  // register_hook, retain_grad
+#include <paragrad/engine/autograd/node.hpp>   // walking grad_fn() and its next_edges
 #include <paragrad/engine/dtype.hpp>
 #include <paragrad/engine/error.hpp>
 #include <paragrad/engine/indexing.hpp>

@@ -40,7 +40,9 @@ TensorImpl::TensorImpl(IntrusivePtr<Storage> storage, Dims sizes, Dims strides, 
   recompute_layout();
 }
 
-TensorImpl::~TensorImpl() = default;
+TensorImpl::~TensorImpl() {
+  if (hooks.load(std::memory_order_acquire)) autograd::drop_tensor_hooks(*this);
+}
 
 void TensorImpl::recompute_layout() {
   // Ops check their shapes (naming themselves) before they get here; this keeps numel exact.

@@ -14,6 +14,7 @@
 
 #include <Eigen/Core>
 
+#include <paragrad/engine/autograd/removable_handle.hpp>
 #include <paragrad/engine/dtype.hpp>
 #include <paragrad/engine/error.hpp>
 #include <paragrad/engine/indexing.hpp>
@@ -88,6 +89,11 @@ class Tensor {
     return i.view_base ? autograd::view_grad_fn(*impl_) : i.grad_fn;
   }
   uint32_t output_nr() const { return get("output_nr").output_nr; }
+  // Hooks, as torch.Tensor.register_hook (autograd/hooks.hpp): in every backward, hook(grad)
+  // sees the gradient flowing into this tensor and may return a replacement ({} keeps it).
+  autograd::RemovableHandle register_hook(std::function<Tensor(const Tensor& grad)> hook) const;
+  void retain_grad() const;   // a non-leaf keeps its .grad() (a leaf: no-op)
+  bool retains_grad() const;  // retain_grad() was called on this non-leaf
   uint32_t version() const { return get("version").storage->version(); }
 
   // --- shape and views (results share storage where PyTorch's do)

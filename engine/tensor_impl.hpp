@@ -17,7 +17,8 @@ using Dims = SmallVec<int64_t, 5>;  // sizes and strides; inline up to 5 dims
 
 namespace autograd {
 class Node;
-}
+struct TensorHooks;
+}  // namespace autograd
 // Graph nodes are freed through a trampoline (see autograd/node.cpp), so dropping the
 // last reference to a chain of a million nodes does not recurse a million deep.
 template <>
@@ -50,6 +51,8 @@ class TensorImpl : public RefCounted, public detail::SmallObject {
   NodePtr grad_fn;                             // set for results of recorded ops
   autograd::Node* grad_accumulator = nullptr;  // leaves: weak, under a lock (autograd/node.cpp)
   IntrusivePtr<TensorImpl> grad;               // accumulated .grad() of a leaf
+  // Hooks and retain_grad (autograd/hooks.hpp): null unless one was registered on this tensor.
+  std::atomic<autograd::TensorHooks*> hooks{nullptr};
 
   // Views: the tensor whose storage they view (never itself a view: a view of a view has the
   // first one's base), the base's `history` when this view's grad_fn was last set (read
@@ -68,6 +71,10 @@ class TensorImpl : public RefCounted, public detail::SmallObject {
   }
   void recompute_layout();  // after editing sizes/strides: numel and contiguous
 };
+
+namespace autograd {
+void drop_tensor_hooks(TensorImpl& t) noexcept;  // from ~TensorImpl (autograd/hooks.cpp)
+}
 
 // Contiguous (row-major) strides for sizes.
 Dims contiguous_strides(const Dims& sizes);

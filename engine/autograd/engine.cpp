@@ -12,8 +12,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include <paragrad/engine/autograd/anomaly.hpp>
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/autograd/graph_task.hpp>
+#include <paragrad/engine/autograd/hooks.hpp>
 
 namespace paragrad::autograd {
 
@@ -173,6 +175,10 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     explicit RunningTask(GraphTask* t) { running_task = t; }
     ~RunningTask() { running_task = prev; }
   } running(&task);
+  // Under anomaly mode the leaves' accumulators run after every other node, so that a node
+  // returning NaN or Inf raises before any leaf's .grad() is touched (anomaly.hpp).
+  const bool anomaly = is_anomaly_enabled();
+  std::vector<Node*> deferred;
   std::vector<Node*> ready;
   for (const Edge& e : roots) {
     if (!e.fn) continue;
@@ -183,51 +189,62 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     }
   }
   TensorList grads;  // reused for every node
-  while (!ready.empty()) {
-    Node* n = ready.back();
-    ready.pop_back();
-    NodeTask& t = *task.find(n);
-    grads.clear();
-    grads.resize(t.buffer.size());
-    bool any = false;
-    for (size_t i = 0; i < t.buffer.size(); ++i) {
-      if (t.buffer[i].defined()) {  // already conformed when it was added (below)
-        grads[i] = std::move(t.buffer[i]);
-        any = true;
+  // The second round runs the accumulators anomaly mode held back (they make no new ready nodes).
+  for (bool last = false;; last = true) {
+    while (!ready.empty()) {
+      Node* n = ready.back();
+      ready.pop_back();
+      if (anomaly && !last && n->is_accumulator()) {
+        deferred.push_back(n);
+        continue;
       }
-    }
-    t.buffer.clear();
-    if (t.captured) {
-      for (const Capture& c : captures[n]) results[c.slot] = grads[c.output_nr];
-    }
-    if (!t.needed) continue;  // a requested input's node that leads to no other one
+      NodeTask& t = *task.find(n);
+      grads.clear();
+      grads.resize(t.buffer.size());
+      bool any = false;
+      for (size_t i = 0; i < t.buffer.size(); ++i) {
+        if (t.buffer[i].defined()) {  // already conformed when it was added (below)
+          grads[i] = std::move(t.buffer[i]);
+          any = true;
+        }
+      }
+      t.buffer.clear();
+      if (t.captured) {
+        for (const Capture& c : captures[n]) results[c.slot] = grads[c.output_nr];
+      }
+      if (!t.needed) continue;  // a requested input's node that leads to no other one
 
-    TensorList input_grads;
-    task.run(n, [&] {
-      if (any) {
-        CurrentNodeScope scope(n);
-        input_grads = n->apply(std::move(grads));
-        check<AutogradError>(input_grads.size() == n->next_edges.size(), n->name(), ": returned ",
-                             input_grads.size(), " gradients for ", n->next_edges.size(),
-                             " inputs");
+      TensorList input_grads;
+      task.run(n, [&] {
+        if (any) {
+          run_node_hooks(*n, grads);  // the non-leaf tensors' hooks on n's outputs (hooks.hpp)
+          CurrentNodeScope scope(n);
+          input_grads = n->apply(std::move(grads));
+          check<AutogradError>(input_grads.size() == n->next_edges.size(), n->name(), ": returned ",
+                               input_grads.size(), " gradients for ", n->next_edges.size(),
+                               " inputs");
+          if (anomaly) check_anomaly(*n, input_grads);
+        }
+        if (!retain_graph) n->release_saved();
+      });
+      for (size_t k = 0; k < n->next_edges.size(); ++k) {
+        const Edge& e = n->next_edges[k];
+        if (!e.fn) continue;
+        Node* c = e.fn.get();
+        NodeTask& ct = *task.find(c);
+        if (!ct.needed && !ct.captured) continue;
+        if (k < input_grads.size() && input_grads[k].defined()) {
+          // Bring each gradient to the input's shape before adding: a broadcast gradient
+          // and a plain one must not be added in the broadcast shape.
+          Tensor gk = conform(std::move(input_grads[k]), c->outputs[e.input_nr], c);
+          Tensor& slot = ct.buffer[e.input_nr];
+          slot = slot.defined() ? slot + gk : std::move(gk);
+        }
+        if (--ct.dependencies == 0) ready.push_back(c);
       }
-      if (!retain_graph) n->release_saved();
-    });
-    for (size_t k = 0; k < n->next_edges.size(); ++k) {
-      const Edge& e = n->next_edges[k];
-      if (!e.fn) continue;
-      Node* c = e.fn.get();
-      NodeTask& ct = *task.find(c);
-      if (!ct.needed && !ct.captured) continue;
-      if (k < input_grads.size() && input_grads[k].defined()) {
-        // Bring each gradient to the input's shape before adding: a broadcast gradient
-        // and a plain one must not be added in the broadcast shape.
-        Tensor gk = conform(std::move(input_grads[k]), c->outputs[e.input_nr], c);
-        Tensor& slot = ct.buffer[e.input_nr];
-        slot = slot.defined() ? slot + gk : std::move(gk);
-      }
-      if (--ct.dependencies == 0) ready.push_back(c);
     }
+    if (last || deferred.empty()) break;
+    ready.swap(deferred);
   }
 
   for (size_t j = 0; j < inputs.size(); ++j) {

@@ -1,7 +1,9 @@
 // Recording in-place ops (inplace.hpp), and the version bump for writes made outside the ops.
 #include <paragrad/engine/autograd/inplace.hpp>
 
+#include <paragrad/engine/autograd/anomaly.hpp>
 #include <paragrad/engine/autograd/engine.hpp>
+#include <paragrad/engine/autograd/hooks.hpp>
 #include <paragrad/engine/autograd/views.hpp>
 
 namespace paragrad::autograd {
@@ -61,6 +63,8 @@ void rebase_history(const Tensor& self, NodePtr fn) {
     fn = std::move(node);
     target = &base;
   }
+  if (is_anomaly_enabled()) record_anomaly_trace(*fn);
+  if (target->hooks.load(std::memory_order_acquire)) move_retain_grad(*target, *fn);
   target->grad_fn = std::move(fn);
   target->output_nr = 0;
   target->requires_grad = true;

@@ -3,7 +3,9 @@
 #include <mutex>
 #include <vector>
 
+#include <paragrad/engine/autograd/anomaly.hpp>
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/autograd/hooks.hpp>
 
 namespace paragrad {
 
@@ -29,7 +31,7 @@ void IntrusiveDeleter<autograd::Node>::destroy(autograd::Node* n) {
 
 namespace autograd {
 
-Node::~Node() = default;
+Node::~Node() { delete extra.load(std::memory_order_acquire); }
 
 namespace {
 thread_local Node* running_node = nullptr;
@@ -75,8 +77,11 @@ AccumulateGrad::~AccumulateGrad() {
 }
 
 TensorList AccumulateGrad::apply(TensorList&& grads) {
-  Tensor& g = grads[0];
   TensorImpl* leaf = variable_.impl();
+  // The leaf's hooks see the gradient before it is added (hooks.hpp).
+  if (leaf->hooks.load(std::memory_order_acquire))
+    grads[0] = run_leaf_hooks(*leaf, std::move(grads[0]));
+  Tensor& g = grads[0];
   // Without create_graph the stored gradient is a plain tensor with no history, and never
   // an alias of a tensor someone else holds (a seed, or the same g sent to two inputs):
   // an in-place update of one .grad() must not change another.
@@ -136,6 +141,7 @@ void connect(Node* node, const TensorRef* inputs, size_t n_inputs, Tensor* outpu
   node->next_edges.reserve(n_inputs);
   for (size_t i = 0; i < n_inputs; ++i)
     node->next_edges.push_back(edge_to(inputs[i].get(), node->name()));
+  if (is_anomaly_enabled()) record_anomaly_trace(*node);
   connect_outputs(std::move(owner), outputs, n_outputs);
 }
 
@@ -144,6 +150,7 @@ void connect(Node* node, const Tensor* inputs, size_t n_inputs, Tensor* outputs,
   node->next_edges.reserve(n_inputs);
   for (size_t i = 0; i < n_inputs; ++i)
     node->next_edges.push_back(edge_to(inputs[i], node->name()));
+  if (is_anomaly_enabled()) record_anomaly_trace(*node);
   connect_outputs(std::move(owner), outputs, n_outputs);
 }
 

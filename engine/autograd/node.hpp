@@ -9,6 +9,8 @@
 
 namespace paragrad::autograd {
 
+struct NodeExtra;  // hooks on the node's outputs, anomaly mode's record (hooks.hpp)
+
 struct Edge {
   NodePtr fn;             // empty: this input needs no gradient
   uint32_t input_nr = 0;  // which output of fn the input was
@@ -47,6 +49,9 @@ class Node : public RefCounted, public detail::SmallObject {
   NodeTask task;
   // Held while a pass runs the node, when several passes run at once (graph_task.hpp).
   std::atomic<bool> running{false};
+  // Hooks on this node's outputs (non-leaf tensors' register_hook, retain_grad) and the forward
+  // chain anomaly mode recorded (hooks.hpp, anomaly.hpp): null unless one of them was asked for.
+  std::atomic<NodeExtra*> extra{nullptr};
 };
 
 // The sink for a leaf's gradient: adds what arrives into leaf.grad().

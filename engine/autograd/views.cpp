@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include <paragrad/engine/autograd/anomaly.hpp>
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 
@@ -140,6 +141,7 @@ const NodePtr& view_grad_fn(TensorImpl& view, const char* op) {
   NodePtr fn = NodePtr::from_new(node);
   node->next_edges.push_back(edge_to(Tensor(view.view_base), op));
   node->outputs.push_back(OutputMeta{view.sizes, view.dtype});
+  if (is_anomaly_enabled()) record_anomaly_trace(*node);
   view.grad_fn = std::move(fn);
   view.output_nr = 0;
   view.requires_grad = true;
