@@ -10,6 +10,14 @@
 //   input) tangent <input value id> : <values> hvp <input value id> : <values>   d/dinput of sum_i
 //   <grad_i, tangent_i> (double backward) end
 //
+// Where PyTorch raises, the program says so instead of (part of) its results:
+//   raises forward <kind>     in place of the value: the last op raises
+//   raises backward <kind>    after value and cotangent, in place of the grads: backward raises
+// <kind> names the error (version, leaf, leafview, nogradview, overlap, index); the interpreter
+// maps it to the paragrad::Error subclass and message expected (interpreter.cpp).
+// Dtypes: f64, f32, i64 and b8 (Bool, values 0/1); only f64/f32 inputs may require grad.
+// An op attribute nograd=1 runs that op under NoGradGuard (torch.no_grad()).
+//
 // Value ids count inputs and ops together, in order of appearance. `check fd`: PyTorch's
 // derivatives are not trusted here; grads and HVPs are checked against finite differences.
 // Lines starting with '#' and blank lines between programs are ignored. A malformed text raises
@@ -61,6 +69,9 @@ struct Program {
   std::vector<int64_t> value_shape;
   std::vector<double> value;
   bool has_cotangent = false;  // false when the output does not require grad
+  // "forward" / "backward" when PyTorch raises there (then value / grads are absent), else "".
+  std::string raises_phase;
+  std::string raises_kind;
   std::vector<double> cotangent;
   std::vector<Expected> expected;
   std::string text;  // the program's own text, for failure reports
@@ -74,7 +85,7 @@ inline constexpr size_t kMaxSteps = 4096;
 // Parses every program in `text` (a golden file). Throws ValueError on malformed text.
 std::vector<Program> parse_programs(std::string_view text);
 
-// The dtype's spelling in the format ("f64", "f32", "i64").
+// The dtype's spelling in the format ("f64", "f32", "i64", "b8").
 Dtype parse_dtype(std::string_view token);
 
 }  // namespace paragrad::differential
