@@ -250,6 +250,17 @@ std::map<std::string, OpSpec> make_table() {
             binary([](const Tensor& x, const Tensor& m) { return x.masked_select(m); }));
   t.emplace("where",
             with_attrs(3, [](const Args& x, const Attrs&) { return where(x[0], x[1], x[2]); }));
+  // dtype promotion, empty tensors and shape rules (the `semantics` family)
+  t.emplace("softmax", with_attrs(1, [](const Args& x, const Attrs& a) {
+              return x[0].softmax(int_attr(a, "dim"));
+            }));
+  t.emplace("log_softmax", with_attrs(1, [](const Args& x, const Attrs& a) {
+              return x[0].log_softmax(int_attr(a, "dim"));
+            }));
+  t.emplace("pow_t", binary([](const Tensor& x, const Tensor& e) { return x.pow(e); }));
+  t.emplace("movedim", with_attrs(1, [](const Args& x, const Attrs& a) {
+              return x[0].movedim(int_attr(a, "src"), int_attr(a, "dst"));
+            }));
   // eigenvectors and the full SVD (the programs use them through gauge-invariant losses)
   t.emplace("eigh_v", unary([](const Tensor& A) { return std::get<1>(linalg::eigh(A)); }));
   t.emplace("svd_u", with_attrs(1, [](const Args& x, const Attrs& a) {
@@ -299,10 +310,11 @@ void compare(std::ostringstream& out, const std::string& what, const std::vector
   for (double w : want) scale = std::max(scale, std::abs(w));
   int shown = 0, bad = 0;
   for (size_t i = 0; i < want.size(); ++i) {
-    const bool same_nonfinite = !std::isfinite(want[i]) && want[i] == got[i];
+    const bool same_nonfinite = (!std::isfinite(want[i]) && want[i] == got[i]) ||
+                                (std::isnan(want[i]) && std::isnan(got[i]));
     const bool ok = same_nonfinite ||
                     std::abs(want[i] - got[i]) <= tol.atol * scale + tol.rtol * std::abs(want[i]);
-    if (ok) continue;  // NaN in got fails: the comparison above is false
+    if (ok) continue;  // NaN in got fails unless NaN is expected
     ++bad;
     if (shown++ < 4)
       out << "  " << what << "[" << i << "]: expected " << want[i] << ", got " << got[i] << "\n";

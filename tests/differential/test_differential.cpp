@@ -78,6 +78,9 @@ TEST_CASE("differential in-place programs with autograd agree with PyTorch") {
   replay("inplace_grad", 96);
 }
 TEST_CASE("differential indexing programs agree with PyTorch") { replay("indexing", 80); }
+TEST_CASE("differential dtype promotion NaN empty and shape rule programs agree with PyTorch") {
+  replay("semantics", 64);
+}
 TEST_CASE("differential eigenvector and full svd programs agree with PyTorch") {
   replay("vectors", 60);
 }
@@ -243,4 +246,19 @@ TEST_CASE("differential parser reads b8 inputs and raises lines and rejects misp
     CHECK_THROWS_AS(parse_programs(text), ValueError);
     CHECK_THROWS_WITH(parse_programs(text), Catch::Contains(needle));
   }
+}
+
+TEST_CASE("differential comparison accepts NaN only where NaN is expected") {
+  const std::string nan_relu =
+      "program 10 seed 45\n"
+      "input f64 [2] nograd : nan 1.5\n"
+      "op relu 0\n"
+      "value f64 [2] : nan 1.5\n"
+      "end\n";
+  CHECK(check_program(parse_programs(nan_relu)[0]).empty());
+  CHECK_THAT(check_program(
+                 parse_programs(replaced(nan_relu, "value f64 [2] : nan", "value f64 [2] : 0"))[0]),
+             Catch::Contains("value[0]: expected 0, got nan"));
+  CHECK_THAT(check_program(parse_programs(replaced(nan_relu, "nograd : nan", "nograd : 2"))[0]),
+             Catch::Contains("value[0]: expected nan, got 2"));
 }
