@@ -573,10 +573,10 @@ class LiveBuilder(Builder):
         else:
             t = tensor
         t = t.to(DT[dtype])
-        grad = grad and dtype in ("f64", "f32")
+        grad = grad if dtype in ("f64", "f32") else False  # True, False or "unasked"
         self.order.append(("input", len(self.inputs)))
         self.inputs.append((dtype, list(t.shape), grad, t.clone()))
-        self.vals.append(LiveValue(t.clone().requires_grad_(grad)))
+        self.vals.append(LiveValue(t.clone().requires_grad_(bool(grad))))
         return len(self.vals) - 1
 
     def apply(self, name, operands, attrs):
@@ -1120,14 +1120,40 @@ def semantics_program(b, index):
     return True
 
 
+def subgraph_program(b, index):
+    """autograd.grad runs only the part of the graph that leads to the inputs asked for (issue
+    11, item 3): x requires grad but is not asked for; a tensor saved on x's side only is
+    written in place, which must not matter; written on y's side, backward raises."""
+    rng = b.rng
+    s = grad_shape(rng)
+    x = b.add_input(s, "unasked")
+    y = b.add_input(s, True)
+    shared = b.apply(rng.choice(["mul", "add", "atan2"]), [x, y], {})  # a lower graph both use
+    xs = b.apply(rng.choice(["exp", "tanh", "sigmoid", "clone"]), [x], {})
+    xo = b.apply(rng.choice(["square", "sin", "exp"]), [xs], {})
+    on_y = index % 4 == 3  # the control: the written tensor is saved on y's path
+    target = xs
+    if on_y:
+        ys = b.apply("clone", [shared], {})
+        yo = b.apply(rng.choice(["square", "sin", "exp"]), [ys], {})
+        target = ys
+    inplace_write(b, target if rng.random() < 0.6 else take_view(b, target), False)
+    parts = [xo, yo if on_y else shared]
+    sums = [b.apply("sum", [p], {"dims": "", "keepdim": "0"}) for p in parts]
+    out = b.apply("add", sums, {})
+    b.apply("mul", [out, b.apply("sum", [y], {"dims": "", "keepdim": "0"})], {})
+    return True
+
+
 FAMILIES = {
     # family: number of programs
     "elementwise": 90, "reduction": 70, "view": 70, "matmul": 40, "linalg": 72, "inplace": 30,
     "zero_size": 30, "float32": 50, "int64": 40,
-    "inplace_grad": 96, "indexing": 80, "vectors": 60, "semantics": 64,
+    "inplace_grad": 96, "indexing": 80, "vectors": 60, "semantics": 64, "subgraph": 16,
 }
 LIVE_FAMILIES = {"inplace_grad": inplace_grad_program, "indexing": indexing_program,
-                 "vectors": vectors_program, "semantics": semantics_program}
+                 "vectors": vectors_program, "semantics": semantics_program,
+                 "subgraph": subgraph_program}
 
 
 def draw(rng, family, index):
@@ -1188,6 +1214,7 @@ def results(b, w=None, vs=None):
             x = b.inputs[k][3].clone()
             if b.inputs[k][2]:
                 x.requires_grad_(True)
+            if b.inputs[k][2] is True:  # not "unasked": requires grad, its gradient not asked
                 ins.append(x)  # (a buffer written from x requires grad later: not an input here)
             vals.append(x)
         else:
@@ -1232,7 +1259,7 @@ def torch_disagrees_with_fd(b, res):
 
     def grads_at(sign):
         saved = [inp[3] for inp in b.inputs]
-        gi = [k for k, inp in enumerate(b.inputs) if inp[2]]
+        gi = [k for k, inp in enumerate(b.inputs) if inp[2] is True]
         for k, v in zip(gi, res["tangents"]):
             d, s_, g, t = b.inputs[k]
             b.inputs[k] = (d, s_, g, (t.double() + sign * h * v.double()).to(t.dtype))
@@ -1267,7 +1294,8 @@ def render(pid, seed, b, res):
     for kind, k in b.order:
         if kind == "input":
             dtype, shape, grad, t = b.inputs[k]
-            lines.append("input %s %s %s : %s" % (dtype, fmt_shape(shape), "grad" if grad else "nograd",
+            flag = "grad" if grad is True else "grad_unasked" if grad == "unasked" else "nograd"
+            lines.append("input %s %s %s : %s" % (dtype, fmt_shape(shape), flag,
                                                   fmt_values(t, dtype)))
         else:
             name, operands, attrs = b.ops[k]
@@ -1286,7 +1314,7 @@ def render(pid, seed, b, res):
     if "grads" in res:
         lines.append("cotangent : " + fmt_values(res["cotangent"], b.dtype))
         # value ids of the inputs that require grad (ids count inputs and ops in order)
-        gi = [vid for vid, (kind, k) in enumerate(b.order) if kind == "input" and b.inputs[k][2]]
+        gi = [vid for vid, (kind, k) in enumerate(b.order) if kind == "input" and b.inputs[k][2] is True]
         for k, g, t, h in zip(gi, res["grads"], res["tangents"], res["hvps"]):
             lines.append("grad %d : %s" % (k, fmt_values(g, b.dtype)))
             lines.append("tangent %d : %s" % (k, fmt_values(t, b.dtype)))

@@ -441,7 +441,8 @@ Tensor execute(const Program& p, std::vector<Tensor>* grad_inputs,
     if (s.is_input) {
       const Dtype d = as_dtype && is_floating(s.input.dtype) ? *as_dtype : s.input.dtype;
       Tensor x;
-      if (s.input.requires_grad && replace_grad_inputs) {
+      const bool asked = s.input.requires_grad && s.input.asked;
+      if (asked && replace_grad_inputs) {
         if (next_grad >= replace_grad_inputs->size())
           throw ValueError("differential: too few replacement inputs");
         x = (*replace_grad_inputs)[next_grad++].detach().to(d);
@@ -450,7 +451,7 @@ Tensor execute(const Program& p, std::vector<Tensor>* grad_inputs,
       }
       if (s.input.requires_grad) {
         x.requires_grad_(true);
-        if (grad_inputs) grad_inputs->push_back(x);
+        if (grad_inputs && asked) grad_inputs->push_back(x);
       }
       vals.push_back(x);
       continue;
@@ -515,7 +516,7 @@ std::string check_program(const Program& p) {
     } else if (p.has_cotangent && out.str().empty()) {
       bool matched = p.expected.size() == xs.size();
       for (size_t k = 0, id = 0; matched && id < p.steps.size(); ++id)
-        if (p.steps[id].is_input && p.steps[id].input.requires_grad)
+        if (p.steps[id].is_input && p.steps[id].input.requires_grad && p.steps[id].input.asked)
           matched = p.expected[k++].input_id == static_cast<int64_t>(id);
       if (!matched) {
         out << "  the program lists " << p.expected.size() << " gradients for " << xs.size()

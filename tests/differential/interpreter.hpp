@@ -30,7 +30,8 @@ const std::map<std::string, OpSpec>& op_table();
 
 // Builds the program's inputs (grad inputs require grad) and runs its ops; returns the output.
 // `as_dtype`, when given, replaces every floating input's dtype (float64 finite differences of a
-// float32 program). `grad_inputs` receives the inputs that require grad, in program order.
+// float32 program). `grad_inputs` receives the inputs that require grad, in program order
+// (not those marked grad_unasked).
 // Unknown ops, wrong arities and bad attributes raise ValueError; ops raise as paragrad does.
 // An op with the attribute nograd=1 runs under NoGradGuard.
 Tensor execute(const Program& p, std::vector<Tensor>* grad_inputs = nullptr,

@@ -126,8 +126,10 @@ class Parser {
         s.is_input = true;
         s.input.dtype = parse_dtype_or_fail(tok[1]);
         s.input.shape = to_shape(tok[2]);
-        if (tok[3] != "grad" && tok[3] != "nograd") fail("expected 'grad' or 'nograd'");
-        s.input.requires_grad = tok[3] == "grad";
+        if (tok[3] != "grad" && tok[3] != "nograd" && tok[3] != "grad_unasked")
+          fail("expected 'grad', 'nograd' or 'grad_unasked'");
+        s.input.requires_grad = tok[3] != "nograd";
+        s.input.asked = tok[3] != "grad_unasked";
         if (s.input.requires_grad && !is_floating(s.input.dtype))
           fail("only a floating input can require grad");
         s.input.values = numbers(tok, 5);
@@ -139,7 +141,7 @@ class Parser {
               (s.input.dtype == kInt64 &&
                !(std::abs(v) <= 9007199254740992.0 && v == std::floor(v))))
             fail(cat("value ", v, " is not a ", s.input.dtype == kBool ? "b8" : "i64", " value"));
-        is_grad_input.push_back(s.input.requires_grad);
+        is_grad_input.push_back(s.input.requires_grad && s.input.asked);
         p.steps.push_back(std::move(s));
       } else if (kw == "op" && !body_done) {
         if (tok.size() < 2) fail("expected 'op <name> <operands...> [key=value...]'");

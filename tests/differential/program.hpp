@@ -2,7 +2,7 @@
 // scripts/oracle/differential_oracle.py) and its parser. One program:
 //
 //   program <id> seed <seed> [check fd]
-//   input <f64|f32|i64> [<d0>,<d1>,...] <grad|nograd> : <numel values>     (defines the next value)
+//   input <f64|f32|i64|b8> [<d0>,...] <grad|nograd|grad_unasked> : <values>   (defines a value)
 //   op <name> <operand value ids...> [key=value ...]                          (defines the next
 //   value) value [<shape>] : <values>        PyTorch's value of the last value (the output)
 //   cotangent : <values>              L = sum(output * cotangent)
@@ -38,6 +38,9 @@ struct InputDecl {
   Dtype dtype = kFloat64;
   std::vector<int64_t> shape;
   bool requires_grad = false;
+  // `grad_unasked`: requires grad, but autograd::grad is not asked for its gradient (so only
+  // the part of the graph that leads to the other inputs may run; no grad lines for it)
+  bool asked = true;
   std::vector<double> values;
 };
 

@@ -81,6 +81,9 @@ TEST_CASE("differential indexing programs agree with PyTorch") { replay("indexin
 TEST_CASE("differential dtype promotion NaN empty and shape rule programs agree with PyTorch") {
   replay("semantics", 64);
 }
+TEST_CASE("differential programs asking for some gradients run only the needed subgraph") {
+  replay("subgraph", 16);
+}
 TEST_CASE("differential eigenvector and full svd programs agree with PyTorch") {
   replay("vectors", 60);
 }
@@ -238,6 +241,9 @@ TEST_CASE("differential parser reads b8 inputs and raises lines and rejects misp
       {replaced(kStaleSave, "raises backward version\n", "raises backward version\ngrad 0 : 1 1\n"),
        "unexpected 'grad'"},
       {replaced(kSmall, "input f64 [2] grad", "input b8 [2] grad"), "only a floating input"},
+      {replaced(kSmall, "[2] grad :", "[2] grad_unasked :"), "not an input that requires grad"},
+      {replaced(kSmall, "[2] grad :", "[2] maybe :"),
+       "expected 'grad', 'nograd' or 'grad_unasked'"},
       {replaced(kSmall, "op square 0", "input b8 [1] nograd : 2\nop square 0"), "not a b8"},
       {replaced(kSmall, "op square 0", "input i64 [1] nograd : 1e300\nop square 0"), "not a i64"},
   };
