@@ -825,6 +825,11 @@ def inplace_grad_program(b, index):
         ys = b.apply("sum", [y], {"dims": "", "keepdim": "0"})
         b.apply("add", [zs, ys], {})
         return
+    elif index % 16 == 7:  # a view made under no_grad, used out of place: no gradient flows
+        v = take_view(b, x if rng.random() < 0.5 else nonleaf(b, x), nograd=True)
+        r = b.apply(rng.choice(["square", "sin", "exp"]), [v], {})
+        r = b.apply("sum", [r], {"dims": "", "keepdim": "0"})
+        b.apply("add", [r, x], {})
     else:  # "nograd": in-place under no_grad on a leaf that requires grad (allowed, not recorded)
         y = x if rng.random() < 0.5 else take_view(b, x)
         name = rng.choice(["mul_", "add_", "fill_"])
