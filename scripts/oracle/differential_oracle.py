@@ -1155,14 +1155,16 @@ FAMILIES = {
     "elementwise": 90, "reduction": 70, "view": 70, "matmul": 40, "linalg": 72, "inplace": 30,
     "zero_size": 30, "float32": 50, "int64": 40,
     "inplace_grad": 96, "indexing": 80, "vectors": 60, "semantics": 64, "subgraph": 16,
+    "inplace_grad_f32": 24, "indexing_f32": 20,
 }
 LIVE_FAMILIES = {"inplace_grad": inplace_grad_program, "indexing": indexing_program,
                  "vectors": vectors_program, "semantics": semantics_program,
-                 "subgraph": subgraph_program}
+                 "subgraph": subgraph_program, "inplace_grad_f32": inplace_grad_program,
+                 "indexing_f32": indexing_program}
 
 
 def draw(rng, family, index):
-    dtype = "f32" if family == "float32" else "i64" if family == "int64" else "f64"
+    dtype = "f32" if family in ("float32", "inplace_grad_f32", "indexing_f32") else "i64" if family == "int64" else "f64"
     if family in LIVE_FAMILIES:
         b = LiveBuilder(rng, dtype)
         return None if LIVE_FAMILIES[family](b, index) is False else b

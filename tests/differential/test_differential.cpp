@@ -78,6 +78,10 @@ TEST_CASE("differential in-place programs with autograd agree with PyTorch") {
   replay("inplace_grad", 96);
 }
 TEST_CASE("differential indexing programs agree with PyTorch") { replay("indexing", 80); }
+TEST_CASE("differential float32 in-place and indexing programs agree with PyTorch") {
+  replay("inplace_grad_f32", 24);
+  replay("indexing_f32", 20);
+}
 TEST_CASE("differential dtype promotion NaN empty and shape rule programs agree with PyTorch") {
   replay("semantics", 64);
 }
