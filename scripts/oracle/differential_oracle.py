@@ -512,8 +512,6 @@ TORCH_OPS.update({
     "svd_u": lambda x, a: _svd(x, a, 0), "svd_s": lambda x, a: _svd(x, a, 1),
     "svd_vh": lambda x, a: _svd(x, a, 2),
 })
-# ops that write operand 0 and return it (the C++ table marks them in_place)
-WRITES = {"add_", "mul_", "fill_", "copy_", "mul_t_", "div_", "clamp_", "zero_", "index_put_"}
 
 # PyTorch's error -> the kind written in the program (tests/differential maps it to paragrad's)
 ERROR_KINDS = [
