@@ -109,6 +109,26 @@ Tensor svd_backward(const Tensor& gU, const Tensor& gS, const Tensor& gVh, const
   return m >= n ? matmul(U, matmul(inner, Vh)) : matmul(matmul(U, inner), Vh);
 }
 
+// full_matrices: the gradient of the first k columns of U (dim -1; rows of Vh, dim -2) with
+// that of the completion folded in. The completion U2 = U[:, k:] is any orthonormal basis of
+// the complement of U1 = U[:, :k], so a loss can depend on it only through its projector
+// U2 U2ᵀ = I − U1 U1ᵀ (gauge invariance: skew(U2ᵀ G2) = 0 for G2 = dL/dU2). Differentiating
+// U1ᵀ U2 = 0 gives U1ᵀ dU2 = −dU1ᵀ U2, so <G2, dU2> = <G2, U1 U1ᵀ dU2> = −<U2 G2ᵀ U1, dU1>:
+//   gU1 += −U2 G2ᵀ U1,   and for Vh (V2ᵀ = Vh[k:]):  gVh1 += −(Vh1 gVh2ᵀ) Vh2.
+// PyTorch 1.13 drops G2 (derivatives.yaml narrows grad_U to k columns), which is wrong for
+// such losses (tests/differential: the `vectors` family's completion programs, checked
+// against finite differences). For losses that do depend on the basis of the completion, the
+// derivative does not exist; this is then the gradient of their gauge-invariant part.
+Tensor completion_grad(const Tensor& g, const Tensor& Q, int64_t k, int64_t dim) {
+  if (!g.defined()) return g;
+  const int64_t full = Q.size(dim);
+  const Tensor g1 = g.narrow(dim, 0, k);
+  if (full == k) return g1;
+  const Tensor Q1 = Q.narrow(dim, 0, k), Q2 = Q.narrow(dim, k, full - k);
+  const Tensor g2 = g.narrow(dim, k, full - k);
+  return dim == -1 ? g1 - matmul(Q2, matmul(g2.mT(), Q1)) : g1 - matmul(matmul(Q1, g2.mT()), Q2);
+}
+
 }  // namespace
 
 std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices) {
@@ -120,15 +140,12 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices) {
     record_multi("LinalgSvdBackward", outs, {A},
                  [sU = SavedTensor(outs[0], true), sS = SavedTensor(outs[1], true, 1),
                   sVh = SavedTensor(outs[2], true, 2), full_matrices, k](const TensorList& g) {
-                   // With full_matrices, the extra columns of U (rows of Vh) beyond k span the
-                   // orthogonal complement and are not unique: as PyTorch, the loss's gradient with
-                   // respect to them is dropped, only the first k columns count.
-                   auto first_k = [&](const Tensor& t, int64_t dim) {
-                     return (full_matrices && t.defined()) ? t.narrow(dim, 0, k) : t;
-                   };
-                   return grad_list(svd_backward(first_k(g[0], -1), g[1], first_k(g[2], -2),
-                                                 first_k(sU.unpack(), -1), sS.unpack(),
-                                                 first_k(sVh.unpack(), -2)));
+                   const Tensor U = sU.unpack(), Vh = sVh.unpack();
+                   if (!full_matrices)
+                     return grad_list(svd_backward(g[0], g[1], g[2], U, sS.unpack(), Vh));
+                   return grad_list(svd_backward(
+                       completion_grad(g[0], U, k, -1), g[1], completion_grad(g[2], Vh, k, -2),
+                       U.narrow(-1, 0, k), sS.unpack(), Vh.narrow(-2, 0, k)));
                  });
     return {outs[0], outs[1], outs[2]};
   }

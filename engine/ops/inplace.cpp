@@ -90,19 +90,22 @@ auto scaled_rule(double factor) {
   };
 }
 
-// The rule of an op that overwrites self with constants (fill_, zero_): no gradient flows.
+// The rule of an op that overwrites self with constants (fill_, zero_): self's old value gets
+// a zero gradient. Zeros, not an undefined gradient, as PyTorch's zeros_like(grad): the nodes
+// of the old history still run, so one that saved the overwritten value raises its version
+// error as in PyTorch (an undefined gradient would skip them).
 auto overwrite_rule() {
-  return [] { return [](const Tensor&) { return grad_list(Tensor()); }; };
+  return [] { return [](const Tensor& g) { return grad_list(zeros_like(g)); }; };
 }
 
 }  // namespace
 
 Tensor& Tensor::copy_(const Tensor& src) {
   const Dtype t = compute_type(*this, src, "copy_", /*converts=*/true);
-  // grad CopyBackwards: copy_(x, src) => (0, g)
+  // grad CopyBackwards: copy_(x, src) => (zeros_like(g), g)
   autograd::inplace(
       {"copy_", "CopyBackwards"}, *this, {src},
-      [] { return [](const Tensor& g) { return grad_list(Tensor(), g); }; },
+      [] { return [](const Tensor& g) { return grad_list(zeros_like(g), g); }; },
       [&] {
         write(
             *this, src, t, [](auto, auto s) { return s; }, "copy_");
@@ -172,7 +175,7 @@ Tensor& Tensor::div_(double v) {
 Tensor& Tensor::fill_(double v) {
   check_defined("fill_", *this);
   const Tensor s = detail::full_for("fill_", {}, v, dtype());  // checked: 1e30 into int64 raises
-  // grad FillBackward: fill_(x, v) => 0
+  // grad FillBackward: fill_(x, v) => zeros_like(g)
   autograd::inplace({"fill_", "FillBackward", /*writes_constant=*/true}, *this, {},
                     overwrite_rule(),
                     [&] { write(*this, s, dtype(), [](auto, auto x) { return x; }); });
@@ -182,7 +185,7 @@ Tensor& Tensor::fill_(double v) {
 Tensor& Tensor::zero_() {
   check_defined("zero_", *this);
   const Tensor s = scalar(0.0, dtype());
-  // grad ZeroBackward: zero_(x) => 0
+  // grad ZeroBackward: zero_(x) => zeros_like(g)
   autograd::inplace({"zero_", "ZeroBackward", /*writes_constant=*/true}, *this, {},
                     overwrite_rule(),
                     [&] { write(*this, s, dtype(), [](auto, auto x) { return x; }); });

@@ -67,8 +67,27 @@ OpSpec binary(Tensor (*f)(const Tensor&, const Tensor&)) {
 OpSpec with_attrs(size_t arity, std::function<Tensor(const Args&, const Attrs&)> f) {
   return {arity, false, std::move(f)};
 }
-OpSpec in_place(size_t arity, std::function<Tensor(const Args&, const Attrs&)> f) {
-  return {arity, true, std::move(f)};
+// An op that writes operand 0 (through a handle sharing its tensor) and returns it.
+using Write = void (*)(Tensor&, const Args&, const Attrs&);
+OpSpec in_place(size_t arity, Write write) {
+  return {arity, true, [write](const Args& x, const Attrs& a) {
+            Tensor b = x[0];
+            write(b, x, a);
+            return b;
+          }};
+}
+
+// Operands from `from` on as an index list, after `lead` full slices (attribute, default 0).
+TensorList index_list(const Args& x, size_t from, const Attrs& a) {
+  const int64_t lead = a.count("lead") ? int_attr(a, "lead") : 0;
+  if (lead < 0 || lead > 8) throw ValueError(cat("differential op: lead=", lead, " out of range"));
+  TensorList out(static_cast<size_t>(lead));
+  out.insert(out.end(), x.begin() + static_cast<std::ptrdiff_t>(from), x.end());
+  return out;
+}
+
+std::tuple<Tensor, Tensor, Tensor> svd_attr(const Tensor& A, const Attrs& a) {
+  return linalg::svd(A, bool_attr(a, "full"));
 }
 
 std::map<std::string, OpSpec> make_table() {
@@ -176,33 +195,89 @@ std::map<std::string, OpSpec> make_table() {
   t.emplace("qr_r", unary([](const Tensor& A) { return std::get<1>(linalg::qr(A)); }));
   t.emplace("eigvalsh", unary([](const Tensor& A) { return std::get<0>(linalg::eigh(A)); }));
   t.emplace("svdvals", unary([](const Tensor& A) { return linalg::svdvals(A); }));
-  // in-place on buffers that do not require grad (operand 0 is the buffer, returned)
-  t.emplace("add_", in_place(2, [](const Args& x, const Attrs& a) {
-              Tensor b = x[0];
+  // in-place: operand 0 is written and returned (it, or another operand, may require grad)
+  t.emplace("add_", in_place(2, [](Tensor& b, const Args& x, const Attrs& a) {
               b.add_(x[1], double_attr(a, "alpha"));
-              return b;
             }));
-  t.emplace("mul_", in_place(1, [](const Args& x, const Attrs& a) {
-              Tensor b = x[0];
+  t.emplace("mul_", in_place(1, [](Tensor& b, const Args&, const Attrs& a) {
               b.mul_(double_attr(a, "s"));
-              return b;
             }));
-  t.emplace("fill_", in_place(1, [](const Args& x, const Attrs& a) {
-              Tensor b = x[0];
+  t.emplace("fill_", in_place(1, [](Tensor& b, const Args&, const Attrs& a) {
               b.fill_(double_attr(a, "s"));
-              return b;
             }));
-  t.emplace("copy_", in_place(2, [](const Args& x, const Attrs&) {
-              Tensor b = x[0];
-              b.copy_(x[1]);
-              return b;
+  t.emplace("copy_", in_place(2, [](Tensor& b, const Args& x, const Attrs&) { b.copy_(x[1]); }));
+  t.emplace("mul_t_", in_place(2, [](Tensor& b, const Args& x, const Attrs&) { b.mul_(x[1]); }));
+  t.emplace("div_", in_place(1, [](Tensor& b, const Args&, const Attrs& a) {
+              b.div_(double_attr(a, "s"));
+            }));
+  t.emplace("clamp_", in_place(1, [](Tensor& b, const Args&, const Attrs& a) {
+              b.clamp_(double_attr(a, "lo"), double_attr(a, "hi"));
+            }));
+  t.emplace("zero_", in_place(1, [](Tensor& b, const Args&, const Attrs&) { b.zero_(); }));
+  // self, values, indices...: self[indices] = values (or +=)
+  OpSpec put_ = in_place(3, [](Tensor& b, const Args& x, const Attrs& a) {
+    b.index_put_(index_list(x, 2, a), x[1], bool_attr(a, "accumulate"));
+  });
+  put_.max_arity = 10;
+  t.emplace("index_put_", put_);
+  t.emplace("clone", unary([](const Tensor& x) { return x.clone(); }));
+  // indexing with Int64 index tensors and Bool masks
+  t.emplace("index_select", with_attrs(2, [](const Args& x, const Attrs& a) {
+              return x[0].index_select(int_attr(a, "dim"), x[1]);
+            }));
+  t.emplace("gather", with_attrs(2, [](const Args& x, const Attrs& a) {
+              return x[0].gather(int_attr(a, "dim"), x[1]);
+            }));
+  t.emplace("scatter_add", with_attrs(3, [](const Args& x, const Attrs& a) {
+              return scatter_add(x[0], int_attr(a, "dim"), x[1], x[2]);
+            }));
+  t.emplace("index_add", with_attrs(3, [](const Args& x, const Attrs& a) {
+              return x[0].index_add(int_attr(a, "dim"), x[1], x[2], double_attr(a, "alpha"));
+            }));
+  OpSpec index =
+      with_attrs(2, [](const Args& x, const Attrs& a) { return x[0].index(index_list(x, 1, a)); });
+  index.max_arity = 10;
+  t.emplace("index", index);
+  OpSpec put = with_attrs(3, [](const Args& x, const Attrs& a) {
+    return x[0].index_put(index_list(x, 2, a), x[1], bool_attr(a, "accumulate"));
+  });
+  put.max_arity = 10;
+  t.emplace("index_put", put);
+  t.emplace("masked_fill", with_attrs(2, [](const Args& x, const Attrs& a) {
+              return x[0].masked_fill(x[1], double_attr(a, "value"));
+            }));
+  t.emplace("masked_select",
+            binary([](const Tensor& x, const Tensor& m) { return x.masked_select(m); }));
+  t.emplace("where",
+            with_attrs(3, [](const Args& x, const Attrs&) { return where(x[0], x[1], x[2]); }));
+  // dtype promotion, empty tensors and shape rules (the `semantics` family)
+  t.emplace("softmax", with_attrs(1, [](const Args& x, const Attrs& a) {
+              return x[0].softmax(int_attr(a, "dim"));
+            }));
+  t.emplace("log_softmax", with_attrs(1, [](const Args& x, const Attrs& a) {
+              return x[0].log_softmax(int_attr(a, "dim"));
+            }));
+  t.emplace("pow_t", binary([](const Tensor& x, const Tensor& e) { return x.pow(e); }));
+  t.emplace("movedim", with_attrs(1, [](const Args& x, const Attrs& a) {
+              return x[0].movedim(int_attr(a, "src"), int_attr(a, "dst"));
+            }));
+  // eigenvectors and the full SVD (the programs use them through gauge-invariant losses)
+  t.emplace("eigh_v", unary([](const Tensor& A) { return std::get<1>(linalg::eigh(A)); }));
+  t.emplace("svd_u", with_attrs(1, [](const Args& x, const Attrs& a) {
+              return std::get<0>(svd_attr(x[0], a));
+            }));
+  t.emplace("svd_s", with_attrs(1, [](const Args& x, const Attrs& a) {
+              return std::get<1>(svd_attr(x[0], a));
+            }));
+  t.emplace("svd_vh", with_attrs(1, [](const Args& x, const Attrs& a) {
+              return std::get<2>(svd_attr(x[0], a));
             }));
   return t;
 }
 
 Dtype program_dtype(const Program& p) {
   for (const Step& s : p.steps)
-    if (s.is_input) return s.input.dtype;
+    if (s.is_input && is_floating(s.input.dtype)) return s.input.dtype;
   return kFloat64;
 }
 
@@ -235,10 +310,11 @@ void compare(std::ostringstream& out, const std::string& what, const std::vector
   for (double w : want) scale = std::max(scale, std::abs(w));
   int shown = 0, bad = 0;
   for (size_t i = 0; i < want.size(); ++i) {
-    const bool same_nonfinite = !std::isfinite(want[i]) && want[i] == got[i];
+    const bool same_nonfinite = (!std::isfinite(want[i]) && want[i] == got[i]) ||
+                                (std::isnan(want[i]) && std::isnan(got[i]));
     const bool ok = same_nonfinite ||
                     std::abs(want[i] - got[i]) <= tol.atol * scale + tol.rtol * std::abs(want[i]);
-    if (ok) continue;  // NaN in got fails: the comparison above is false
+    if (ok) continue;  // NaN in got fails unless NaN is expected
     ++bad;
     if (shown++ < 4)
       out << "  " << what << "[" << i << "]: expected " << want[i] << ", got " << got[i] << "\n";
@@ -304,6 +380,50 @@ void finite_differences(const Program& p, std::vector<std::vector<double>>& grad
   for (size_t k = 0; k < base.size(); ++k) hvps[k] = ((gp[k] - gm[k]) / (2 * h)).tolist();
 }
 
+// What paragrad must raise where PyTorch raises an error of the program's kind.
+struct ExpectedError {
+  const char* kind;
+  const char* subclass;
+  bool (*is)(const Error&);
+  const char* needle;  // part of the message
+};
+
+template <class E>
+bool is_a(const Error& e) {
+  return dynamic_cast<const E*>(&e) != nullptr;
+}
+
+const ExpectedError kExpectedErrors[] = {
+    {"version", "AutogradError", is_a<AutogradError>, "modified by an in-place operation"},
+    {"leaf", "AutogradError", is_a<AutogradError>, "a leaf tensor that requires grad"},
+    {"leafview", "AutogradError", is_a<AutogradError>, "a view of a leaf tensor"},
+    {"nogradview", "AutogradError", is_a<AutogradError>, "created under NoGradGuard"},
+    {"overlap", "ValueError", is_a<ValueError>, "refers to a single memory location"},
+    {"index", "IndexError", is_a<IndexError>, "out of bounds"},
+};
+
+// Runs f, which must raise the error of `kind` (else what went wrong is appended to out).
+template <class F>
+void expect_raise(std::ostringstream& out, const std::string& where, const std::string& kind,
+                  F&& f) {
+  const ExpectedError* want = nullptr;
+  for (const ExpectedError& e : kExpectedErrors)
+    if (kind == e.kind) want = &e;
+  if (!want) {
+    out << "  unknown error kind '" << kind << "'\n";
+    return;
+  }
+  try {
+    f();
+  } catch (const Error& e) {
+    if (!want->is(e) || std::string(e.what()).find(want->needle) == std::string::npos)
+      out << "  " << where << " raised \"" << e.what() << "\"; expected a " << want->subclass
+          << " containing \"" << want->needle << "\" (PyTorch: " << kind << ")\n";
+    return;
+  }
+  out << "  " << where << " did not raise; PyTorch raises (" << kind << ")\n";
+}
+
 }  // namespace
 
 const std::map<std::string, OpSpec>& op_table() {
@@ -321,7 +441,8 @@ Tensor execute(const Program& p, std::vector<Tensor>* grad_inputs,
     if (s.is_input) {
       const Dtype d = as_dtype && is_floating(s.input.dtype) ? *as_dtype : s.input.dtype;
       Tensor x;
-      if (s.input.requires_grad && replace_grad_inputs) {
+      const bool asked = s.input.requires_grad && s.input.asked;
+      if (asked && replace_grad_inputs) {
         if (next_grad >= replace_grad_inputs->size())
           throw ValueError("differential: too few replacement inputs");
         x = (*replace_grad_inputs)[next_grad++].detach().to(d);
@@ -330,7 +451,7 @@ Tensor execute(const Program& p, std::vector<Tensor>* grad_inputs,
       }
       if (s.input.requires_grad) {
         x.requires_grad_(true);
-        if (grad_inputs) grad_inputs->push_back(x);
+        if (grad_inputs && asked) grad_inputs->push_back(x);
       }
       vals.push_back(x);
       continue;
@@ -338,15 +459,24 @@ Tensor execute(const Program& p, std::vector<Tensor>* grad_inputs,
     const auto it = op_table().find(s.op.name);
     if (it == op_table().end()) throw ValueError(cat("differential: unknown op '", s.op.name, "'"));
     const OpSpec& spec = it->second;
-    if (s.op.operands.size() != spec.arity)
+    const size_t n = s.op.operands.size();
+    if (n < spec.arity || n > std::max(spec.arity, spec.max_arity))
       throw ValueError(cat("differential: op '", s.op.name, "' takes ", spec.arity,
-                           " operands, got ", s.op.operands.size()));
+                           spec.max_arity ? " or more" : "", " operands, got ", n));
     std::vector<Tensor> args;
     for (int64_t i : s.op.operands) args.push_back(vals[static_cast<size_t>(i)]);
-    if (spec.in_place && args[0].requires_grad())
-      throw ValueError(
-          cat("differential: in-place op '", s.op.name, "' on a buffer that requires grad"));
-    vals.push_back(spec.fn(args, s.op.attrs));
+    const auto nograd = s.op.attrs.find("nograd");
+    const bool no_grad = nograd != s.op.attrs.end() && nograd->second == "1";
+    Tensor out;
+    if (no_grad) {
+      NoGradGuard guard;
+      out = spec.fn(args, s.op.attrs);
+    } else {
+      out = spec.fn(args, s.op.attrs);
+    }
+    if (spec.in_place && !out.is_same(args[0]))
+      throw ValueError(cat("differential: in-place op '", s.op.name, "' returned a new tensor"));
+    vals.push_back(out);
   }
   if (vals.empty()) throw ValueError("differential: empty program");
   return vals.back();
@@ -357,6 +487,19 @@ std::string check_program(const Program& p) {
   const Dtype dtype = program_dtype(p);
   const Tolerance tol = tolerance(p.value_dtype == kFloat32 ? kFloat32 : dtype);
   try {
+    if (p.raises_phase == "forward") {  // everything but the last op runs; the last raises
+      if (p.steps.back().is_input) {
+        out << "  'raises forward' after an input, not an op\n";
+      } else {
+        Program head = p;
+        head.steps.pop_back();
+        if (head.steps.size()) execute(head);
+        expect_raise(out, "the last op", p.raises_kind, [&] { execute(p); });
+      }
+      return out.str().empty()
+                 ? std::string()
+                 : cat("program ", p.id, " (seed ", p.seed, ") disagrees:\n", out.str(), p.text);
+    }
     TensorList xs;
     const Tensor y = execute(p, &xs);
     if (y.shape() != p.value_shape) {
@@ -368,10 +511,12 @@ std::string check_program(const Program& p) {
     } else {
       compare(out, "value", p.value, y.to(kFloat64).tolist(), tol);
     }
-    if (p.has_cotangent && out.str().empty()) {
+    if (p.raises_phase == "backward" && out.str().empty()) {
+      expect_raise(out, "backward", p.raises_kind, [&] { first_order(p, y, xs, true); });
+    } else if (p.has_cotangent && out.str().empty()) {
       bool matched = p.expected.size() == xs.size();
       for (size_t k = 0, id = 0; matched && id < p.steps.size(); ++id)
-        if (p.steps[id].is_input && p.steps[id].input.requires_grad)
+        if (p.steps[id].is_input && p.steps[id].input.requires_grad && p.steps[id].input.asked)
           matched = p.expected[k++].input_id == static_cast<int64_t>(id);
       if (!matched) {
         out << "  the program lists " << p.expected.size() << " gradients for " << xs.size()

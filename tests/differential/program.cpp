@@ -111,10 +111,10 @@ class Parser {
       const auto tok = split_ws(line);
       if (tok.empty()) fail("blank line inside a program");
       const std::string_view kw = tok[0];
-      const bool body_done = have_value;
+      const bool body_done = have_value || !p.raises_phase.empty();
       if (kw == "end") {
         if (tok.size() != 1) fail("trailing text after 'end'");
-        if (!have_value) fail("program without a 'value' line");
+        if (!have_value && p.raises_phase != "forward") fail("program without a 'value' line");
         if (p.steps.empty()) fail("program without inputs or ops");
         p.text = std::string(text_.substr(head_start, pos_ - head_start));
         return p;
@@ -126,15 +126,22 @@ class Parser {
         s.is_input = true;
         s.input.dtype = parse_dtype_or_fail(tok[1]);
         s.input.shape = to_shape(tok[2]);
-        if (tok[3] != "grad" && tok[3] != "nograd") fail("expected 'grad' or 'nograd'");
-        s.input.requires_grad = tok[3] == "grad";
-        if (s.input.requires_grad && s.input.dtype == kInt64)
-          fail("an i64 input cannot require grad");
+        if (tok[3] != "grad" && tok[3] != "nograd" && tok[3] != "grad_unasked")
+          fail("expected 'grad', 'nograd' or 'grad_unasked'");
+        s.input.requires_grad = tok[3] != "nograd";
+        s.input.asked = tok[3] != "grad_unasked";
+        if (s.input.requires_grad && !is_floating(s.input.dtype))
+          fail("only a floating input can require grad");
         s.input.values = numbers(tok, 5);
         if (static_cast<int64_t>(s.input.values.size()) != numel(s.input.shape))
           fail(cat("input has ", s.input.values.size(), " values for ", numel(s.input.shape),
                    " elements"));
-        is_grad_input.push_back(s.input.requires_grad);
+        for (double v : s.input.values)
+          if ((s.input.dtype == kBool && v != 0 && v != 1) ||
+              (s.input.dtype == kInt64 &&
+               !(std::abs(v) <= 9007199254740992.0 && v == std::floor(v))))
+            fail(cat("value ", v, " is not a ", s.input.dtype == kBool ? "b8" : "i64", " value"));
+        is_grad_input.push_back(s.input.requires_grad && s.input.asked);
         p.steps.push_back(std::move(s));
       } else if (kw == "op" && !body_done) {
         if (tok.size() < 2) fail("expected 'op <name> <operands...> [key=value...]'");
@@ -155,7 +162,18 @@ class Parser {
         }
         is_grad_input.push_back(false);
         p.steps.push_back(std::move(s));
-      } else if (kw == "value" && !have_value) {
+      } else if (kw == "raises" && p.raises_phase.empty()) {
+        if (tok.size() != 3 || (tok[1] != "forward" && tok[1] != "backward"))
+          fail("expected 'raises <forward|backward> <kind>'");
+        if (tok[1] == "forward" ? have_value || p.steps.empty()
+                                : !p.has_cotangent || !p.expected.empty())
+          fail(cat("'raises ", std::string(tok[1]), "' out of place"));
+        if (tok[2].size() > 32 ||
+            tok[2].find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string_view::npos)
+          fail(cat("bad error kind '", std::string(tok[2]), "'"));
+        p.raises_phase = std::string(tok[1]);
+        p.raises_kind = std::string(tok[2]);
+      } else if (kw == "value" && !have_value && p.raises_phase.empty()) {
         if (p.steps.empty()) fail("'value' before any input or op");
         if (tok.size() < 4) fail("expected 'value <dtype> [shape] : values'");
         p.value_dtype = parse_dtype_or_fail(tok[1]);
@@ -168,7 +186,8 @@ class Parser {
         p.cotangent = numbers(tok, 2);
         p.has_cotangent = true;
         if (p.cotangent.size() != p.value.size()) fail("cotangent count does not match the value");
-      } else if ((kw == "grad" || kw == "tangent" || kw == "hvp") && have_value) {
+      } else if ((kw == "grad" || kw == "tangent" || kw == "hvp") && have_value &&
+                 p.raises_phase.empty()) {
         if (tok.size() < 3) fail(cat("expected '", std::string(kw), " <input id> : values'"));
         const int64_t id = to_int(tok[1], 0, static_cast<int64_t>(p.steps.size()) - 1);
         if (!p.steps[static_cast<size_t>(id)].is_input || !is_grad_input[static_cast<size_t>(id)])
@@ -215,6 +234,7 @@ class Parser {
     if (t == "f64") return kFloat64;
     if (t == "f32") return kFloat32;
     if (t == "i64") return kInt64;
+    if (t == "b8") return kBool;
     fail(cat("unknown dtype '", std::string(t), "'"));
   }
 

@@ -407,6 +407,32 @@ TEST_CASE("a recorded in-place op on a saved input raises at backward naming the
   REQUIRE_THROWS_WITH(z2.sum().backward(), Catch::StartsWith("SinBackward"));
 }
 
+TEST_CASE("an output saved for backward and overwritten by zero_ fill_ or copy_ raises at backward",
+          "[inplace][autograd][errors]") {
+  // PyTorch's rules for fill_/zero_/copy_ give self a zero gradient (zeros_like(grad)), so the
+  // node that saved the overwritten value still runs and its version check raises (found by
+  // the differential test, tests/differential/golden/inplace_grad.txt).
+  Tensor x = tensor({0.5, -1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor y = x.exp();  // ExpBackward saves its output y
+  y.zero_();
+  REQUIRE_THROWS_WITH(y.sum().backward(), Catch::StartsWith("ExpBackward") &&
+                                              Catch::Contains("modified by an in-place"));
+  Tensor y2 = x.exp();
+  y2.fill_(1.0);
+  REQUIRE_THROWS_WITH(y2.sum().backward(), Catch::StartsWith("ExpBackward"));
+  Tensor y3 = x.exp();  // a whole-tensor view overwritten from a buffer without grad
+  y3.narrow(0, 0, 3).copy_(ones({3}, kFloat64));
+  REQUIRE_THROWS_WITH(y3.sum().backward(), Catch::StartsWith("ExpBackward"));
+  Tensor y4 = x.exp();
+  y4.narrow(0, 1, 2).copy_(ones({2}, kFloat64));  // a window: the rest of y4 still flows
+  REQUIRE_THROWS_WITH(y4.narrow(0, 1, 2).sum().backward(), Catch::StartsWith("ExpBackward"));
+  // a node that saved nothing is not affected: the overwritten part gets a zero gradient
+  Tensor y5 = x * 3.0;
+  y5.narrow(0, 0, 2).copy_(ones({2}, kFloat64));
+  y5.sum().backward();
+  CHECK(values(x.grad()) == std::vector<double>{0, 0, 3});
+}
+
 TEST_CASE("mul_ of a tensor by itself raises at backward, as in PyTorch",
           "[inplace][autograd][errors]") {
   Tensor x = tensor({1.0, 2.0, 3.0}, kFloat64).requires_grad_();

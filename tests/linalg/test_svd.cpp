@@ -270,3 +270,30 @@ TEST_CASE("svd rejects NaN, Inf, vectors and integer tensors") {
                       Catch::Contains("linalg.svd") && Catch::Contains("[3]"));
   REQUIRE_THROWS_AS(linalg::svd(ones({2, 2}, kInt64)), DtypeError);
 }
+
+// full_matrices: the completion U[:, k:] (tall) or Vh[k:] (wide) is any orthonormal basis of
+// the complement, so a loss sees it only through its projector I - U1 U1ᵀ, a smooth function of
+// A with a non-zero gradient. PyTorch 1.13 drops the completion's gradient (wrong: zero here);
+// paragrad folds it into U1's (svd.cpp, completion_grad). Found by the differential test.
+TEST_CASE("svd full_matrices: the completion's projector has the finite-difference gradient") {
+  manual_seed(17);
+  for (const Shape& shape : {Shape{4, 2}, Shape{2, 4}, Shape{2, 3, 1}, Shape{1, 3}}) {
+    const Tensor A = leaf(randn(shape, kFloat64));
+    const int64_t m = shape[shape.size() - 2], n = shape.back(), k = std::min(m, n);
+    INFO("batch dims " << shape.size() - 2 << ", m " << m << ", n " << n);
+    const Tensor W = randn({std::max(m, n), std::max(m, n)}, kFloat64);
+    auto f = [W, m, n, k](const TensorList& x) {
+      auto [U, S, Vh] = linalg::svd(x[0], true);
+      const Tensor P = m > n ? matmul(U.narrow(-1, k, m - k), U.narrow(-1, k, m - k).mT())
+                             : matmul(Vh.narrow(-2, k, n - k).mT(), Vh.narrow(-2, k, n - k));
+      return (P * W).sum() + S.sum();
+    };
+    CHECK(gradgradcheck(f, A));
+    // the projector's gradient is not zero (PyTorch's is)
+    auto [U, S, Vh] = linalg::svd(A, true);
+    const Tensor P = m > n ? matmul(U.narrow(-1, k, m - k), U.narrow(-1, k, m - k).mT())
+                           : matmul(Vh.narrow(-2, k, n - k).mT(), Vh.narrow(-2, k, n - k));
+    const Tensor g = autograd::grad({(P * W).sum()}, {A})[0];
+    CHECK(g.abs().sum().item<double>() > 1e-3);
+  }
+}
