@@ -201,13 +201,21 @@ const std::vector<Row>& rows() {
     // issue 15: the pool's thresholds (bench_threads.cpp): "pool" splits the work in two halves
     // on 2 threads, "serial" runs it whole on the calling thread.
     for (int64_t n : kPoolAddSizes) {
-      Row r{pool_add_row(n), "µs", kUs, {}, {"pool", "serial"},
+      Row r{pool_add_row(n),
+            "µs",
+            kUs,
+            {},
+            {"pool", "serial"},
             "y = a + b over " + std::to_string(n) + " floats: 2 chunks on 2 threads vs 1 loop"};
       r.threads = 2;
       v.push_back(r);
     }
     for (int64_t s : kPoolGemmSizes) {
-      Row r{pool_gemm_row(s), "µs", kUs, {}, {"pool", "serial"},
+      Row r{pool_gemm_row(s),
+            "µs",
+            kUs,
+            {},
+            {"pool", "serial"},
             std::to_string(s) + "² float32 GEMM: 2 row blocks on 2 threads vs 1 Eigen product"};
       r.threads = 2;
       v.push_back(r);

@@ -81,7 +81,8 @@ void update_each(const Tensor& dst, const Tensor& src, F&& f) {
   T* pd = dst.data_ptr<T>();
   const T* ps = src.data_ptr<T>();
   // Flat layouts: one loop, on the intra-op pool when large (each element written once).
-  if (dst.is_contiguous() && (src.numel() == 1 || (src.is_contiguous() && src.sizes() == dst.sizes()))) {
+  if (dst.is_contiguous() &&
+      (src.numel() == 1 || (src.is_contiguous() && src.sizes() == dst.sizes()))) {
     const bool scalar = src.numel() == 1;
     parallel_for(dst.numel(), kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
       if (scalar)

@@ -37,8 +37,8 @@ void parallel_for(int64_t n, int64_t chunk, const F& f) {
     return;
   }
   parallel_for_impl(
-      n, chunk,
-      [](const void* ctx, int64_t b, int64_t e) { (*static_cast<const F*>(ctx))(b, e); }, &f);
+      n, chunk, [](const void* ctx, int64_t b, int64_t e) { (*static_cast<const F*>(ctx))(b, e); },
+      &f);
 }
 
 // Splits `extent` units into at most `max_parts` chunks of whole `align`-unit blocks, at least

@@ -118,7 +118,8 @@ Tensor mm_forward(const Tensor& a_in, const Tensor& b_in) {
           });
       const auto per_chunk = int64_t(detail::kParallelGemmFlops / 4 / item_flops) + 1;
       detail::parallel_for(int64_t(items.size()), per_chunk, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) one(items[size_t(i)][0], items[size_t(i)][1], items[size_t(i)][2]);
+        for (int64_t i = b; i < e; ++i)
+          one(items[size_t(i)][0], items[size_t(i)][1], items[size_t(i)][2]);
       });
     }
   });

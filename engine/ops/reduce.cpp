@@ -77,15 +77,21 @@ Tensor reduce_kernel(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdi
       const T* px = x.data_ptr<T>();
       if (x.is_contiguous() && out.numel() == 1) {
         const int64_t n = x.numel(), grain = detail::kParallelReduceGrain;
-        std::vector<A> part(size_t(std::max<int64_t>((n + grain - 1) / grain, 1)), acc[0]);
-        detail::parallel_for(n, grain, [&](int64_t lo, int64_t hi) {
+        auto fold = [&](int64_t lo, int64_t hi) {
           A a = acc[0];
           for (int64_t i = lo; i < hi; ++i) a = combine(a, static_cast<A>(px[i]));
-          part[size_t(lo / grain)] = a;
-        });
-        A a = part[0];
-        for (size_t c = 1; c < part.size(); ++c) a = merge(a, part[c]);
-        acc[0] = a;
+          return a;
+        };
+        if (n <= grain) {  // one chunk: no partials (the small-op path)
+          acc[0] = fold(0, n);
+        } else {
+          std::vector<A> part(size_t((n + grain - 1) / grain));
+          detail::parallel_for(
+              n, grain, [&](int64_t lo, int64_t hi) { part[size_t(lo / grain)] = fold(lo, hi); });
+          A a = part[0];
+          for (size_t c = 1; c < part.size(); ++c) a = merge(a, part[c]);
+          acc[0] = a;
+        }
       } else {
         Dims ost = contiguous_strides(keep);
         for (size_t i = 0; i < keep.size(); ++i)
@@ -380,9 +386,9 @@ Tensor Tensor::norm() const {
   check_defined("norm", *this);
   check<DtypeError>(is_floating_point(), "norm: expected a floating tensor, got ",
                     dtype_name(dtype()));
-  Tensor out = reduce_kernel(*this, reduced_mask(*this, {}, "norm"), false, dtype(), 0.0,
-                             [](auto a, auto b) { return a + b * b; },
-                             [](auto a, auto b) { return a + b; })
+  Tensor out = reduce_kernel(
+                   *this, reduced_mask(*this, {}, "norm"), false, dtype(), 0.0,
+                   [](auto a, auto b) { return a + b * b; }, [](auto a, auto b) { return a + b; })
                    .sqrt();
   if (needs_grad(*this))
     // d|x|/dx = x/|x|; 0 at x = 0 (the subgradient PyTorch picks)

@@ -1,6 +1,7 @@
 // The intra-op pool (engine/parallel.cpp, docs/threads.md): set/get_num_threads, the chunking
 // contract of detail::parallel_for, errors from chunks, nested regions, and results that are
 // bitwise the same for 1, 2 and 3 threads (GEMM, elementwise, reductions).
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -70,8 +71,8 @@ Tensor seeded(Shape shape, Dtype dtype, uint64_t seed) {
 // C = A B, a weighted sum, backward: C, dA, dB.
 TensorList matmul_forward_backward(const Tensor& a0, const Tensor& b0) {
   Tensor a = a0.detach().requires_grad_(), b = b0.detach().requires_grad_();
-  Tensor c = a.matmul(b);
-  Tensor w = seeded(c.sizes(), c.dtype(), 99);
+  Tensor c = matmul(a, b);
+  Tensor w = seeded(Shape(c.sizes().begin(), c.sizes().end()), c.dtype(), 99);
   (c * w).sum().backward();
   return {c, a.grad(), b.grad()};
 }
@@ -121,6 +122,24 @@ TEST_CASE("parallel_for covers every index once in chunks that do not depend on 
     CHECK(chunks.rbegin()->first == 1000);
     CHECK(chunks.rbegin()->second == 1003);
     for (int h : hits) CHECK(h == 1);
+  }
+}
+
+TEST_CASE("parallel_for runs chunks on pool threads when the count is above 1", "[parallel]") {
+  ThreadCountGuard guard;
+  for (int n : {1, 3}) {
+    set_num_threads(n);
+    std::mutex m;
+    std::set<std::thread::id> ids;
+    detail::parallel_for(8, 1, [&](int64_t, int64_t) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // time for the pool to wake
+      std::lock_guard<std::mutex> lock(m);
+      ids.insert(std::this_thread::get_id());
+    });
+    if (n == 1)
+      CHECK(ids == std::set<std::thread::id>{std::this_thread::get_id()});
+    else
+      CHECK(ids.size() >= 2);
   }
 }
 
@@ -184,9 +203,9 @@ TEST_CASE("matmul forward and backward are bitwise identical for 1, 2 and 3 thre
   const Tensor d1 = seeded({257, 190}, kFloat64, 5), d2 = seeded({190, 131}, kFloat64, 6);
   require_same_for_all_counts([&] { return matmul_forward_backward(d1, d2); });
   require_same_for_all_counts([&] { return matmul_forward_backward(d2.t(), d1.t()); });
-  const Tensor i1 = seeded({200, 160}, kFloat64, 7).mul(8).to(kInt64);
-  const Tensor i2 = seeded({160, 180}, kFloat64, 8).mul(8).to(kInt64);
-  require_same_for_all_counts([&] { return TensorList{i1.matmul(i2)}; });
+  const Tensor i1 = (seeded({200, 160}, kFloat64, 7) * 8.0).to(kInt64);
+  const Tensor i2 = (seeded({160, 180}, kFloat64, 8) * 8.0).to(kInt64);
+  require_same_for_all_counts([&] { return TensorList{matmul(i1, i2)}; });
 }
 
 TEST_CASE("batched matmul of many small products is bitwise identical for 1, 2 and 3 threads",
@@ -203,7 +222,7 @@ TEST_CASE("split GEMMs agree with one unsplit Eigen product", "[parallel]") {
   for (auto [n, k, m] : {std::array<int64_t, 3>{300, 200, 250}, {40, 300, 700}, {7, 600, 900}}) {
     const Tensor a = seeded({n, k}, kFloat64, 21), b = seeded({k, m}, kFloat64, 22);
     const Eigen::MatrixXd ref = to_eigen<double>(a) * to_eigen<double>(b);
-    const Eigen::MatrixXd got = to_eigen<double>(a.matmul(b));
+    const Eigen::MatrixXd got = to_eigen<double>(matmul(a, b));
     INFO(n << "x" << k << " @ " << k << "x" << m);
     CHECK((got - ref).cwiseAbs().maxCoeff() <= 1e-12 * ref.cwiseAbs().maxCoeff());
   }
@@ -233,10 +252,10 @@ TEST_CASE("large elementwise ops are bitwise identical for 1, 2 and 3 threads", 
 TEST_CASE("large full reductions are bitwise identical for 1, 2 and 3 threads", "[parallel]") {
   const int64_t n = 5 * detail::kParallelReduceGrain + 7;
   const Tensor f = seeded({n}, kFloat32, 41), d = seeded({n}, kFloat64, 42);
-  const Tensor i = seeded({n}, kFloat64, 43).mul(1000).to(kInt64);
+  const Tensor i = (seeded({n}, kFloat64, 43) * 1000.0).to(kInt64);
   require_same_for_all_counts([&] {
-    return TensorList{f.sum(), d.sum(),      d.mean(),         i.sum(),
-                      d.max(), f.min(),      d.norm(),         f.reshape({5, -1}).sum()};
+    return TensorList{f.sum(), d.sum(), d.mean(), i.sum(),
+                      d.max(), f.min(), d.norm(), (f > 0.0).to(kInt64).sum()};
   });
 }
 
@@ -255,7 +274,7 @@ TEST_CASE("a large sum adds chunk partials of 65536 elements in chunk order", "[
   }
   CHECK(d.sum().item<double>() == total);
   // int64: exact, equal to the plain sum.
-  const Tensor i = seeded({n}, kFloat64, 52).mul(1e6).to(kInt64);
+  const Tensor i = (seeded({n}, kFloat64, 52) * 1e6).to(kInt64);
   int64_t exact = 0;
   for (int64_t j = 0; j < n; ++j) exact += i.data_ptr<int64_t>()[j];
   CHECK(i.sum().item<int64_t>() == exact);
