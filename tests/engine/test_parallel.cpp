@@ -155,12 +155,12 @@ TEST_CASE("an error raised in a pool chunk reaches the caller as the original pa
                                               }),
                          ShapeError, Catch::Matchers::Message("my_op: chunk 50 failed"));
     // Through an op: a large integer division by zero, the zero in a late chunk.
-    Tensor a = ones({300000}, kInt64), b = ones({300000}, kInt64);
-    b.data_ptr<int64_t>()[250000] = 0;
+    Tensor a = ones({900000}, kInt64), b = ones({900000}, kInt64);
+    b.data_ptr<int64_t>()[850000] = 0;
     CHECK_THROWS_MATCHES(a.remainder(b), ValueError,
                          Catch::Matchers::Message("remainder: integer division by zero"));
     // The pool is usable afterwards.
-    CHECK((a + a).sum().item<int64_t>() == 600000);
+    CHECK((a + a).sum().item<int64_t>() == 1800000);
   }
 }
 
@@ -259,10 +259,10 @@ TEST_CASE("large full reductions are bitwise identical for 1, 2 and 3 threads", 
   });
 }
 
-TEST_CASE("a large sum adds chunk partials of 65536 elements in chunk order", "[parallel]") {
+TEST_CASE("a large sum adds chunk partials of 262144 elements in chunk order", "[parallel]") {
   ThreadCountGuard guard;
   set_num_threads(2);
-  const int64_t grain = 65536, n = 4 * grain + 11;
+  const int64_t grain = 262144, n = 4 * grain + 11;
   REQUIRE(detail::kParallelReduceGrain == grain);
   const Tensor d = seeded({n}, kFloat64, 51);
   const double* p = d.data_ptr<double>();

@@ -25,14 +25,14 @@ struct ThreadCountGuard {
 };
 
 // A user's inputs: 192² float32 matrices (about 14 MFLOP per product: split into blocks) and a
-// vector of 200,000 elements (several elementwise and reduction chunks).
+// vector of 600,000 elements (several elementwise and reduction chunks).
 struct Work {
   Tensor a, b, v;
 };
 
 Work make_work(int user) {
   manual_seed(uint64_t(300 + user));
-  return {randn({192, 192}), randn({192, 192}), randn({200000})};
+  return {randn({192, 192}), randn({192, 192}), randn({600000})};
 }
 
 // matmul forward and backward, a large elementwise op and a large sum: every result as floats.
@@ -96,8 +96,8 @@ TEST_CASE("an error in one user thread's pool region leaves another user thread'
   const Work w = make_work(1);
   const std::vector<float> expected = run(w);
   set_num_threads(2);
-  Tensor num = ones({300000}, kInt64), den = ones({300000}, kInt64);
-  den.data_ptr<int64_t>()[299999] = 0;
+  Tensor num = ones({600000}, kInt64), den = ones({600000}, kInt64);
+  den.data_ptr<int64_t>()[599999] = 0;
   std::vector<int> mismatches(kUsers, 0), errors(kUsers, 0);
   run_threads(kUsers, [&](int u) {
     for (int i = 0; i < kIters; ++i) {
