@@ -4,6 +4,7 @@
 // ThreadSanitizer by .ci/tsan.
 #include <atomic>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -79,7 +80,10 @@ TEST_CASE("the thread count changes while other user threads run large ops", "[t
   std::vector<int> mismatches(kUsers, 0);
   run_threads(kUsers + 1, [&](int u) {
     if (u == kUsers) {  // the changer
-      for (int n = 1; !done.load(); n = n % 3 + 1) set_num_threads(n);
+      for (int n = 1; !done.load(); n = n % 3 + 1) {
+        set_num_threads(n);
+        std::this_thread::yield();
+      }
       return;
     }
     for (int i = 0; i < kIters; ++i)
