@@ -6,6 +6,7 @@
 
 #include "common.hpp"
 #include "harness.hpp"
+#include "threads.hpp"
 
 namespace {
 using namespace paragrad;
@@ -45,6 +46,8 @@ bench::Case matmul512() {
           [A, B] { return total(A->grad()) + total(B->grad()); }};
 }
 BENCH_SIDE("matmul512", "paragrad", matmul512);
+BENCH_SIDE("matmul512_2t", "paragrad", matmul512);
+BENCH_SIDE("matmul512_2t", "paragrad_1t", [] { return bench::one_thread(matmul512()); });
 
 // matmul_bmm / einsum_bmm: the same batched product, 16 × (128×128 · 128×128), written as matmul
 // and as einsum("bij,bjk->bik"); forward, sum, backward: 6·16·128³ flops. einsum should cost what

@@ -6,6 +6,7 @@
 
 #include "common.hpp"
 #include "harness.hpp"
+#include "threads.hpp"
 
 namespace {
 using namespace paragrad;
@@ -49,6 +50,8 @@ bench::Case mlp_sgd() {
   return {[m] { return m->step(); }};
 }
 BENCH_SIDE("mlp_sgd", "paragrad", mlp_sgd);
+BENCH_SIDE("mlp_sgd_2t", "paragrad", mlp_sgd);
+BENCH_SIDE("mlp_sgd_2t", "paragrad_1t", [] { return bench::one_thread(mlp_sgd()); });
 
 // Resident memory after 1,000 and after 10,000 steps (one iteration): a leak shows as growth.
 bench::Case mlp_sgd_memory() {

@@ -29,6 +29,11 @@ inline constexpr double kMatmulFlops = 6.0 * kMatmulN * kMatmulN * kMatmulN;  //
 inline constexpr int kParamN = 64, kParamBatch = 32;
 inline constexpr double kOrthoScale = 0.02;  // the orthogonal map's original: 0.02·randn(64, 64)
 inline constexpr int kBmmBatch = 16, kBmmN = 128;  // einsum_bmm / matmul_bmm (issue 16)
+// Where the intra-op pool pays (issue 15, bench_threads.cpp): floats added, GEMM sizes.
+inline constexpr int64_t kPoolAddSizes[] = {4096, 16384, 65536, 262144, 1048576};
+inline constexpr int64_t kPoolGemmSizes[] = {48, 64, 96, 128, 192};
+inline std::string pool_add_row(int64_t n) { return "pool_add_" + std::to_string(n / 1024) + "k"; }
+inline std::string pool_gemm_row(int64_t s) { return "pool_gemm_" + std::to_string(s); }
 // Constrained Linear layers (issue 13): weights [out, in] = Stiefel 256 x 64 and 20000 x 16,
 // positive definite 64 x 64; batch 32; originals 0.02 randn (kOrthoScale).
 inline constexpr int kStiefelRows = 256, kStiefelCols = 64;

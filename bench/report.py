@@ -45,7 +45,10 @@ def figures(row, result, metric=""):
         if key:
             out.append(r["metrics"].get(key, float("nan")))
         else:
-            out.append(r["cpu_ns"] / row["ns_per_unit"])
+            # Rows on several threads: wall time (the timing thread's CPU clock misses the
+            # pool's threads); one-thread rows: the thread's CPU time, as always.
+            ns = r["wall_ns"] if row.get("threads", 1) > 1 else r["cpu_ns"]
+            out.append(ns / row["ns_per_unit"])
     return out
 
 

@@ -45,6 +45,27 @@ const std::vector<Row>& rows() {
                  {{K::kSpeedShareAtLeast, "eigen", 0.90}},
                  kVsAll,
                  "C = A B (512², float32), sum, backward: 6·512³ flops"});
+    // issue 15: the same two workloads on 2 threads, against paragrad on 1 thread (the
+    // "paragrad_1t" side, in the same rounds) and LibTorch on 2. Timed by wall clock.
+    const std::vector<std::string> kThreads2{"paragrad", "paragrad_1t", "torch"};
+    {
+      Row r{"mlp_sgd_2t",
+            "ms/step",
+            kMs,
+            {{K::kSpeedupAtLeast, "paragrad_1t", 1.6}, {K::kSpeedupAtLeast, "torch", 1.0}},
+            kThreads2,
+            "mlp_sgd on 2 threads (paragrad_1t: paragrad on 1 thread; LibTorch on 2)"};
+      r.threads = 2;
+      v.push_back(r);
+      r = {"matmul512_2t",
+           "ms",
+           kMs,
+           {{K::kSpeedupAtLeast, "paragrad_1t", 1.8}},
+           kThreads2,
+           "matmul512 on 2 threads (paragrad_1t: paragrad on 1 thread; LibTorch on 2)"};
+      r.threads = 2;
+      v.push_back(r);
+    }
     v.push_back(
         {"matmul_bmm",
          "ms",
@@ -177,6 +198,28 @@ const std::vector<Row>& rows() {
     mem.figure = "rss_growth_MiB";
     mem.warmup = false;
     v.push_back(mem);
+    // issue 15: the pool's thresholds (bench_threads.cpp): "pool" splits the work in two halves
+    // on 2 threads, "serial" runs it whole on the calling thread.
+    for (int64_t n : kPoolAddSizes) {
+      Row r{pool_add_row(n),
+            "µs",
+            kUs,
+            {},
+            {"pool", "serial"},
+            "y = a + b over " + std::to_string(n) + " floats: 2 chunks on 2 threads vs 1 loop"};
+      r.threads = 2;
+      v.push_back(r);
+    }
+    for (int64_t s : kPoolGemmSizes) {
+      Row r{pool_gemm_row(s),
+            "µs",
+            kUs,
+            {},
+            {"pool", "serial"},
+            std::to_string(s) + "² float32 GEMM: 2 row blocks on 2 threads vs 1 Eigen product"};
+      r.threads = 2;
+      v.push_back(r);
+    }
     return v;
   }();
   return r;

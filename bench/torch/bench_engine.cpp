@@ -37,6 +37,7 @@ bench::Case matmul512() {
           [A, B] { return bench::total(A->grad()) + bench::total(B->grad()); }};
 }
 BENCH_SIDE("matmul512", "torch", matmul512);
+BENCH_SIDE("matmul512_2t", "torch", matmul512);  // on the row's 2 threads (setup.cpp)
 
 bench::Case bmm(bool use_einsum) {
   const std::vector<int64_t> shape{bench::kBmmBatch, bench::kBmmN, bench::kBmmN};

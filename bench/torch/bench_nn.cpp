@@ -33,6 +33,7 @@ bench::Case mlp_sgd() {
   return {[m] { return m->step(); }};
 }
 BENCH_SIDE("mlp_sgd", "torch", mlp_sgd);
+BENCH_SIDE("mlp_sgd_2t", "torch", mlp_sgd);  // on the row's 2 threads (setup.cpp)
 
 bench::Case mlp_sgd_memory() {
   auto rss = std::make_shared<std::pair<double, double>>();

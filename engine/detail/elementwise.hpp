@@ -1,9 +1,11 @@
 #pragma once
 // Kernels for elementwise ops: a binary map with broadcasting, a unary map, and a map
 // of a tensor with a scalar. They dispatch on dtype once and pick the fastest loop the
-// layouts allow (flat, scalar-broadcast, or strided runs). No graph is recorded here;
+// layouts allow (flat, scalar-broadcast, or strided runs); the flat loops of large tensors run
+// on the intra-op pool (detail/parallel.hpp). No graph is recorded here;
 // ops in engine/ops/*.cpp call these and record their backward rule.
 #include <paragrad/engine/detail/loops.hpp>
+#include <paragrad/engine/detail/parallel.hpp>
 
 namespace paragrad::detail {
 
@@ -38,13 +40,19 @@ Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, Dtype 
       O* po = out.data_ptr<O>();
       const bool ca = a.is_contiguous(), cb = b.is_contiguous();
       if (ca && cb && a.numel() == n && b.numel() == n) {
-        for (int64_t i = 0; i < n; ++i) po[i] = static_cast<O>(f(pa[i], pb[i]));
+        parallel_for(n, kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+          for (int64_t i = lo; i < hi; ++i) po[i] = static_cast<O>(f(pa[i], pb[i]));
+        });
       } else if (cb && b.numel() == n && a.numel() == 1) {
         const T x = pa[0];
-        for (int64_t i = 0; i < n; ++i) po[i] = static_cast<O>(f(x, pb[i]));
+        parallel_for(n, kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+          for (int64_t i = lo; i < hi; ++i) po[i] = static_cast<O>(f(x, pb[i]));
+        });
       } else if (ca && a.numel() == n && b.numel() == 1) {
         const T y = pb[0];
-        for (int64_t i = 0; i < n; ++i) po[i] = static_cast<O>(f(pa[i], y));
+        parallel_for(n, kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+          for (int64_t i = lo; i < hi; ++i) po[i] = static_cast<O>(f(pa[i], y));
+        });
       } else {
         const Dims sa = broadcast_strides(a, shape), sb = broadcast_strides(b, shape);
         std::array<const Dims*, 3> st{&out.strides(), &sa, &sb};
@@ -77,7 +85,9 @@ Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op) {
       O* po = out.data_ptr<O>();
       const int64_t n = out.numel();
       if (a.is_contiguous()) {
-        for (int64_t i = 0; i < n; ++i) po[i] = static_cast<O>(f(pa[i]));
+        parallel_for(n, kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+          for (int64_t i = lo; i < hi; ++i) po[i] = static_cast<O>(f(pa[i]));
+        });
         return;
       }
       std::array<const Dims*, 2> st{&out.strides(), &a.strides()};

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 
+#include <paragrad/engine/detail/parallel.hpp>
 #include <paragrad/engine/tensor.hpp>
 
 namespace paragrad::detail {
@@ -79,6 +80,18 @@ template <class T, class F>
 void update_each(const Tensor& dst, const Tensor& src, F&& f) {
   T* pd = dst.data_ptr<T>();
   const T* ps = src.data_ptr<T>();
+  // Flat layouts: one loop, on the intra-op pool when large (each element written once).
+  if (dst.is_contiguous() &&
+      (src.numel() == 1 || (src.is_contiguous() && src.sizes() == dst.sizes()))) {
+    const bool scalar = src.numel() == 1;
+    parallel_for(dst.numel(), kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+      if (scalar)
+        for (int64_t i = lo; i < hi; ++i) pd[i] = static_cast<T>(f(pd[i], ps[0]));
+      else
+        for (int64_t i = lo; i < hi; ++i) pd[i] = static_cast<T>(f(pd[i], ps[i]));
+    });
+    return;
+  }
   const Dims ss = broadcast_strides(src, dst.sizes());
   std::array<const Dims*, 2> st{&dst.strides(), &ss};
   for_each_run<2>(dst.sizes(), st,

@@ -2,10 +2,13 @@
 // operands (e.g. transposes) are handed to Eigen as row- or column-major maps, so
 // A.t() @ B does not copy. Backward: dA = g Bᵀ, dB = Aᵀ g (summed over broadcast batches
 // by the engine).
+#include <vector>
+
 #include <Eigen/Core>
 
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/loops.hpp>
+#include <paragrad/engine/detail/parallel_gemm.hpp>
 
 namespace paragrad {
 
@@ -85,7 +88,7 @@ Tensor mm_forward(const Tensor& a_in, const Tensor& b_in) {
           return;
         }
         with_matrix(pa, oa, n, k, ars, acs, [&](const auto& A) {
-          with_matrix(pb, ob, k, m, brs, bcs, [&](const auto& B) { c.noalias() = A * B; });
+          with_matrix(pb, ob, k, m, brs, bcs, [&](const auto& B) { detail::gemm(c, A, B); });
         });
       };
       if (batch.empty()) {
@@ -93,12 +96,31 @@ Tensor mm_forward(const Tensor& a_in, const Tensor& b_in) {
         return;
       }
       std::array<const Dims*, 3> st{&sa, &sb, &so};
+      const double item_flops = 2.0 * double(n) * double(m) * double(k);
+      if (item_flops >= detail::kParallelGemmFlops ||
+          item_flops * double(out.numel() / (n * m)) < detail::kParallelGemmFlops) {
+        // Large items (each product splits itself) or a small batch: one item after the other.
+        detail::for_each_run<3>(
+            batch, st,
+            [&](const std::array<int64_t, 3>& o, int64_t len, const std::array<int64_t, 3>& s) {
+              for (int64_t i = 0; i < len; ++i)
+                one(o[0] + i * s[0], o[1] + i * s[1], o[2] + i * s[2]);
+            });
+        return;
+      }
+      // Many small products: the items in chunks of about kParallelGemmFlops / 4 on the pool.
+      std::vector<std::array<int64_t, 3>> items;
       detail::for_each_run<3>(
           batch, st,
           [&](const std::array<int64_t, 3>& o, int64_t len, const std::array<int64_t, 3>& s) {
             for (int64_t i = 0; i < len; ++i)
-              one(o[0] + i * s[0], o[1] + i * s[1], o[2] + i * s[2]);
+              items.push_back({o[0] + i * s[0], o[1] + i * s[1], o[2] + i * s[2]});
           });
+      const auto per_chunk = int64_t(detail::kParallelGemmFlops / 4 / item_flops) + 1;
+      detail::parallel_for(int64_t(items.size()), per_chunk, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i)
+          one(items[size_t(i)][0], items[size_t(i)][1], items[size_t(i)][2]);
+      });
     }
   });
   return out;

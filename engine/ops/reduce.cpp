@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
+#include <paragrad/engine/detail/parallel.hpp>
 
 namespace paragrad {
 
@@ -55,9 +57,14 @@ A initial(double init) {
 }
 
 // out[j] = combine over the reduced elements, in accumulator type A, starting at init.
-template <class F>
+// A full reduction of a contiguous tensor folds chunks of kParallelReduceGrain elements (on the
+// intra-op pool when there are several), each from init, and then merges the chunks' results in
+// chunk order: the chunks depend on the size only, so the result does not depend on the thread
+// count. `merge` joins two partial results (the combine itself for sum, max, all; a plain sum
+// for a combine like a + b² that transforms its element).
+template <class F, class M>
 Tensor reduce_kernel(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdim, Dtype out_dtype,
-                     double init, F&& combine) {
+                     double init, F&& combine, M&& merge) {
   Dims keep = kept_shape(x, mask, true);
   Tensor out = empty(keep, out_dtype);
   dispatch(x.dtype(), [&](auto tag) {
@@ -69,9 +76,22 @@ Tensor reduce_kernel(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdi
       std::vector<A> acc(size_t(out.numel()), initial<A>(init));
       const T* px = x.data_ptr<T>();
       if (x.is_contiguous() && out.numel() == 1) {
-        A a = acc[0];
-        for (int64_t i = 0, n = x.numel(); i < n; ++i) a = combine(a, static_cast<A>(px[i]));
-        acc[0] = a;
+        const int64_t n = x.numel(), grain = detail::kParallelReduceGrain;
+        auto fold = [&](int64_t lo, int64_t hi) {
+          A a = acc[0];
+          for (int64_t i = lo; i < hi; ++i) a = combine(a, static_cast<A>(px[i]));
+          return a;
+        };
+        if (n <= grain) {  // one chunk: no partials (the small-op path)
+          acc[0] = fold(0, n);
+        } else {
+          std::vector<A> part(size_t((n + grain - 1) / grain));
+          detail::parallel_for(
+              n, grain, [&](int64_t lo, int64_t hi) { part[size_t(lo / grain)] = fold(lo, hi); });
+          A a = part[0];
+          for (size_t c = 1; c < part.size(); ++c) a = merge(a, part[c]);
+          acc[0] = a;
+        }
       } else {
         Dims ost = contiguous_strides(keep);
         for (size_t i = 0; i < keep.size(); ++i)
@@ -95,6 +115,12 @@ Tensor reduce_kernel(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdi
     out = out.reshape(Shape(kept.begin(), kept.end()));
   }
   return out;
+}
+
+template <class F>
+Tensor reduce_kernel(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdim, Dtype out_dtype,
+                     double init, F&& combine) {
+  return reduce_kernel(x, mask, keepdim, out_dtype, init, combine, combine);
 }
 
 // Puts g (shaped like a reduction's output) back to x's rank, ready to broadcast.
@@ -360,8 +386,9 @@ Tensor Tensor::norm() const {
   check_defined("norm", *this);
   check<DtypeError>(is_floating_point(), "norm: expected a floating tensor, got ",
                     dtype_name(dtype()));
-  Tensor out = reduce_kernel(*this, reduced_mask(*this, {}, "norm"), false, dtype(), 0.0,
-                             [](auto a, auto b) { return a + b * b; })
+  Tensor out = reduce_kernel(
+                   *this, reduced_mask(*this, {}, "norm"), false, dtype(), 0.0,
+                   [](auto a, auto b) { return a + b * b; }, [](auto a, auto b) { return a + b; })
                    .sqrt();
   if (needs_grad(*this))
     // d|x|/dx = x/|x|; 0 at x = 0 (the subgradient PyTorch picks)

@@ -39,8 +39,11 @@ Tensor float32_vectorized(const Tensor& a, const char* op, ArrayF&& array_f, F&&
   if (a.dtype() != kFloat32 || !a.is_contiguous()) return float_map(a, op, std::forward<F>(f));
   Tensor out = detail::empty_for(op, a.sizes(), kFloat32);
   using Map = Eigen::Map<Eigen::ArrayXf>;
-  Map(out.data_ptr<float>(), out.numel()) =
-      array_f(Eigen::Map<const Eigen::ArrayXf>(a.data_ptr<float>(), a.numel()));
+  float* po = out.data_ptr<float>();
+  const float* pa = a.data_ptr<float>();
+  detail::parallel_for(a.numel(), detail::kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+    Map(po + lo, hi - lo) = array_f(Eigen::Map<const Eigen::ArrayXf>(pa + lo, hi - lo));
+  });
   return out;
 }
 // Ops that also make sense on integers (not on bools).

@@ -2,6 +2,7 @@
 #include <Eigen/Core>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/parallel_gemm.hpp>
 #include <paragrad/nn/functional/functional.hpp>
 
 namespace paragrad::nn::functional {
@@ -24,9 +25,10 @@ void linear_kernel(const T* x, const T* w, const T* b, T* y, int64_t rows, int64
     Y.rowwise() = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b, out);
   else
     Y.setZero();
-  if (in > 0)
-    Y.noalias() +=
-        Eigen::Map<const RowMat>(x, rows, in) * Eigen::Map<const RowMat>(w, out, in).transpose();
+  if (in > 0) {
+    const Eigen::Map<const RowMat> X(x, rows, in), W(w, out, in);
+    paragrad::detail::gemm(Y, X, W.transpose(), /*accumulate=*/true);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,55 @@
+#pragma once
+// The intra-op pool's interface for kernels (engine/parallel.cpp; docs/threads.md).
+//
+// parallel_for(n, chunk, f) calls f(begin, end) once for each chunk [i·chunk, min(n, (i+1)·chunk))
+// of [0, n), on the pool's threads and the calling thread together, and returns when all are done.
+// The chunks depend on n and chunk only, never on the thread count, so a kernel that writes each
+// chunk's result to its own place (elementwise) or combines per-chunk partials in chunk order
+// (reductions) gives bitwise the same result for any number of threads. The chunks run on the
+// calling thread alone, in order, when there is one chunk, one thread, inside another parallel
+// region (nested regions run inline), or while another user thread holds the pool.
+//
+// An exception thrown by f stops the remaining chunks (those already started finish) and the
+// first one caught is rethrown to the caller, with its type (e.g. paragrad::ValueError).
+#include <algorithm>
+#include <cstdint>
+
+namespace paragrad::detail {
+
+// The minimum work that pays for a trip to the pool, measured on the bench rows `pool_add_*` and
+// `pool_gemm_*` (bench/bench_threads.cpp, docs/threads.md): below it an op runs on its calling
+// thread. Two halves of 128 Ki floats ran no faster than one loop, of 512 Ki clearly faster;
+// a GEMM of 2·96³ flops already gained.
+constexpr int64_t kParallelElementwiseGrain = int64_t(1) << 18;  // elements per chunk
+constexpr int64_t kParallelReduceGrain = int64_t(1) << 18;       // elements per partial
+constexpr double kParallelGemmFlops = 4.0e6;  // 2·m·n·k below which a GEMM stays whole
+
+// true on pool threads and on a caller while it runs its own chunks.
+bool in_parallel_region();
+
+using ChunkFn = void (*)(const void* ctx, int64_t begin, int64_t end);
+void parallel_for_impl(int64_t n, int64_t chunk, ChunkFn fn, const void* ctx);
+
+template <class F>
+void parallel_for(int64_t n, int64_t chunk, const F& f) {
+  if (n <= 0) return;
+  chunk = std::max<int64_t>(chunk, 1);
+  if (n <= chunk) {  // one chunk: no pool, no indirection (the small-op path)
+    f(int64_t(0), n);
+    return;
+  }
+  parallel_for_impl(
+      n, chunk, [](const void* ctx, int64_t b, int64_t e) { (*static_cast<const F*>(ctx))(b, e); },
+      &f);
+}
+
+// Splits `extent` units into at most `max_parts` chunks of whole `align`-unit blocks, at least
+// `min_units` each (the chunk size to hand to parallel_for). Depends on its arguments only.
+inline int64_t chunk_size(int64_t extent, int64_t max_parts, int64_t min_units, int64_t align) {
+  int64_t c = std::max<int64_t>((extent + max_parts - 1) / std::max<int64_t>(max_parts, 1),
+                                std::max<int64_t>(min_units, 1));
+  c = (c + align - 1) / align * align;
+  return std::max<int64_t>(c, 1);
+}
+
+}  // namespace paragrad::detail

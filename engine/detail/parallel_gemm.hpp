@@ -1,0 +1,49 @@
+#pragma once
+// GEMM on the intra-op pool (docs/threads.md): C = A B or C += A B on Eigen matrices or maps,
+// split into blocks of C's rows (or columns, when C is wider than tall), each block one Eigen
+// product on sub-blocks of the same maps. The blocks depend on the shapes only, so the result is
+// bitwise the same for any thread count; a product below kParallelGemmFlops stays one Eigen call.
+#include <Eigen/Core>
+
+#include <paragrad/engine/detail/parallel.hpp>
+
+namespace paragrad::detail {
+
+constexpr int64_t kGemmParts = 8;   // at most this many blocks (any thread count up to 8 balances)
+constexpr int64_t kGemmAlign = 16;  // block edges on multiples of 16 rows/columns (SIMD panels)
+
+// How C's rows (or columns) are split: the block size in rows or columns, C's extent when whole.
+inline int64_t gemm_block(int64_t extent, int64_t other, int64_t inner) {
+  const double flops = 2.0 * double(extent) * double(other) * double(inner);
+  if (flops < kParallelGemmFlops) return extent;
+  const double per_unit = 2.0 * double(other) * double(inner);
+  const auto min_units = int64_t(kParallelGemmFlops / 4 / per_unit) + 1;
+  return chunk_size(extent, kGemmParts, min_units, kGemmAlign);
+}
+
+// C (=|+=) A B. C is an lvalue Eigen matrix or map of A.rows() x B.cols().
+template <class MC, class MA, class MB>
+void gemm(MC& C, const MA& A, const MB& B, bool accumulate = false) {
+  const int64_t n = C.rows(), m = C.cols(), k = A.cols();
+  auto product = [&](auto&& c, const auto& a, const auto& b) {
+    if (accumulate)
+      c.noalias() += a * b;
+    else
+      c.noalias() = a * b;
+  };
+  if (n >= m) {
+    const int64_t block = gemm_block(n, m, k);
+    if (block >= n) return product(C, A, B);
+    parallel_for(n, block, [&](int64_t b, int64_t e) {
+      product(C.middleRows(b, e - b), A.middleRows(b, e - b), B);
+    });
+  } else {
+    const int64_t block = gemm_block(m, n, k);
+    if (block >= m) return product(C, A, B);
+    parallel_for(m, block, [&](int64_t b, int64_t e) {
+      product(C.middleCols(b, e - b), A, B.middleCols(b, e - b));
+    });
+  }
+}
+
+}  // namespace paragrad::detail

@@ -1,0 +1,303 @@
+// The intra-op pool (engine/parallel.cpp, docs/threads.md): set/get_num_threads, the chunking
+// contract of detail::parallel_for, errors from chunks, nested regions, and results that are
+// bitwise the same for 1, 2 and 3 threads (GEMM, elementwise, reductions).
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <paragrad/engine/detail/parallel.hpp>
+#include <paragrad/engine/detail/parallel_gemm.hpp>
+#include <paragrad/engine/engine.hpp>
+#include <paragrad/engine/parallel.hpp>
+
+using namespace paragrad;
+
+namespace {
+
+// Restores the thread count a test found.
+struct ThreadCountGuard {
+  int saved = get_num_threads();
+  ~ThreadCountGuard() { set_num_threads(saved); }
+};
+
+std::vector<unsigned char> bytes(const Tensor& t) {
+  const Tensor c = t.detach().contiguous();
+  const unsigned char* p = nullptr;
+  dispatch(c.dtype(), [&](auto tag) {
+    p = reinterpret_cast<const unsigned char*>(c.data_ptr<decltype(tag)>());
+  });
+  return std::vector<unsigned char>(p, p + size_t(c.numel()) * element_size(c.dtype()));
+}
+
+// f's tensors computed with 1, 2 and 3 threads: the bytes of every tensor, per thread count.
+std::vector<std::vector<std::vector<unsigned char>>> with_thread_counts(
+    const std::function<TensorList()>& f) {
+  ThreadCountGuard guard;
+  std::vector<std::vector<std::vector<unsigned char>>> runs;
+  for (int n : {1, 2, 3}) {
+    set_num_threads(n);
+    std::vector<std::vector<unsigned char>> run;
+    for (const Tensor& t : f()) run.push_back(bytes(t));
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+void require_same_for_all_counts(const std::function<TensorList()>& f) {
+  const auto runs = with_thread_counts(f);
+  REQUIRE(runs[0].size() > 0);
+  for (size_t r = 1; r < runs.size(); ++r) {
+    REQUIRE(runs[r].size() == runs[0].size());
+    for (size_t i = 0; i < runs[0].size(); ++i) {
+      INFO("thread count " << r + 1 << ", tensor " << i);
+      CHECK(runs[r][i] == runs[0][i]);
+    }
+  }
+}
+
+Tensor seeded(Shape shape, Dtype dtype, uint64_t seed) {
+  manual_seed(seed);
+  return randn(std::move(shape), kFloat64).to(dtype);
+}
+
+// C = A B, a weighted sum, backward: C, dA, dB.
+TensorList matmul_forward_backward(const Tensor& a0, const Tensor& b0) {
+  Tensor a = a0.detach().requires_grad_(), b = b0.detach().requires_grad_();
+  Tensor c = matmul(a, b);
+  Tensor w = seeded(Shape(c.sizes().begin(), c.sizes().end()), c.dtype(), 99);
+  (c * w).sum().backward();
+  return {c, a.grad(), b.grad()};
+}
+
+}  // namespace
+
+TEST_CASE("set_num_threads sets what get_num_threads returns", "[parallel]") {
+  ThreadCountGuard guard;
+  set_num_threads(3);
+  CHECK(get_num_threads() == 3);
+  set_num_threads(1);
+  CHECK(get_num_threads() == 1);
+}
+
+TEST_CASE("set_num_threads below 1 raises ValueError naming set_num_threads and keeps the count",
+          "[parallel]") {
+  ThreadCountGuard guard;
+  set_num_threads(2);
+  for (int bad : {0, -3}) {
+    try {
+      set_num_threads(bad);
+      FAIL("no error for " << bad);
+    } catch (const ValueError& e) {
+      const std::string msg = e.what();
+      CHECK(msg.find("set_num_threads") != std::string::npos);
+      CHECK(msg.find(std::to_string(bad)) != std::string::npos);
+    }
+    CHECK(get_num_threads() == 2);
+  }
+}
+
+TEST_CASE("parallel_for covers every index once in chunks that do not depend on the thread count",
+          "[parallel]") {
+  ThreadCountGuard guard;
+  for (int n : {1, 2, 3}) {
+    set_num_threads(n);
+    std::mutex m;
+    std::set<std::pair<int64_t, int64_t>> chunks;
+    std::vector<int> hits(1003, 0);
+    detail::parallel_for(1003, 100, [&](int64_t b, int64_t e) {
+      std::lock_guard<std::mutex> lock(m);
+      chunks.insert({b, e});
+      for (int64_t i = b; i < e; ++i) ++hits[size_t(i)];
+    });
+    CHECK(chunks.size() == 11);
+    CHECK(chunks.begin()->first == 0);
+    CHECK(chunks.rbegin()->first == 1000);
+    CHECK(chunks.rbegin()->second == 1003);
+    for (int h : hits) CHECK(h == 1);
+  }
+}
+
+TEST_CASE("parallel_for runs chunks on pool threads when the count is above 1", "[parallel]") {
+  ThreadCountGuard guard;
+  for (int n : {1, 3}) {
+    set_num_threads(n);
+    std::mutex m;
+    std::set<std::thread::id> ids;
+    detail::parallel_for(8, 1, [&](int64_t, int64_t) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // time for the pool to wake
+      std::lock_guard<std::mutex> lock(m);
+      ids.insert(std::this_thread::get_id());
+    });
+    if (n == 1)
+      CHECK(ids == std::set<std::thread::id>{std::this_thread::get_id()});
+    else
+      CHECK(ids.size() >= 2);
+  }
+}
+
+TEST_CASE("an error raised in a pool chunk reaches the caller as the original paragrad error",
+          "[parallel]") {
+  ThreadCountGuard guard;
+  for (int n : {1, 3}) {
+    set_num_threads(n);
+    CHECK_THROWS_MATCHES(detail::parallel_for(1000, 10,
+                                              [](int64_t b, int64_t) {
+                                                if (b == 500)
+                                                  throw ShapeError("my_op: chunk 50 failed");
+                                              }),
+                         ShapeError, Catch::Matchers::Message("my_op: chunk 50 failed"));
+    // Through an op: a large integer division by zero, the zero in a late chunk.
+    Tensor a = ones({900000}, kInt64), b = ones({900000}, kInt64);
+    b.data_ptr<int64_t>()[850000] = 0;
+    CHECK_THROWS_MATCHES(a.remainder(b), ValueError,
+                         Catch::Matchers::Message("remainder: integer division by zero"));
+    // The pool is usable afterwards.
+    CHECK((a + a).sum().item<int64_t>() == 1800000);
+  }
+}
+
+TEST_CASE("nested parallel regions run inline on the thread of the outer chunk", "[parallel]") {
+  ThreadCountGuard guard;
+  set_num_threads(3);
+  std::mutex m;
+  int mismatches = 0, outside = 0, inner_chunks = 0;
+  detail::parallel_for(8, 1, [&](int64_t, int64_t) {
+    const auto outer_id = std::this_thread::get_id();
+    if (!detail::in_parallel_region()) {
+      std::lock_guard<std::mutex> lock(m);
+      ++outside;
+    }
+    detail::parallel_for(50, 5, [&](int64_t, int64_t) {
+      std::lock_guard<std::mutex> lock(m);
+      ++inner_chunks;
+      if (std::this_thread::get_id() != outer_id) ++mismatches;
+    });
+  });
+  CHECK(outside == 0);
+  CHECK(inner_chunks == 80);
+  CHECK(mismatches == 0);
+  CHECK_FALSE(detail::in_parallel_region());
+}
+
+TEST_CASE("large GEMMs are split into blocks and small ones are not", "[parallel]") {
+  CHECK(detail::gemm_block(512, 512, 512) < 512);  // matmul512: 8 blocks of 64 rows
+  CHECK(detail::gemm_block(512, 512, 512) % detail::kGemmAlign == 0);
+  CHECK(detail::gemm_block(64, 64, 64) == 64);  // 0.5 MFLOP: one Eigen call
+}
+
+TEST_CASE("matmul forward and backward are bitwise identical for 1, 2 and 3 threads",
+          "[parallel]") {
+  // tall (row blocks), wide (column blocks), float64, int64, a transposed operand.
+  const Tensor a = seeded({300, 200}, kFloat32, 1), b = seeded({200, 250}, kFloat32, 2);
+  require_same_for_all_counts([&] { return matmul_forward_backward(a, b); });
+  const Tensor w1 = seeded({40, 300}, kFloat32, 3), w2 = seeded({300, 700}, kFloat32, 4);
+  require_same_for_all_counts([&] { return matmul_forward_backward(w1, w2); });
+  const Tensor d1 = seeded({257, 190}, kFloat64, 5), d2 = seeded({190, 131}, kFloat64, 6);
+  require_same_for_all_counts([&] { return matmul_forward_backward(d1, d2); });
+  require_same_for_all_counts([&] { return matmul_forward_backward(d2.t(), d1.t()); });
+  const Tensor i1 = (seeded({200, 160}, kFloat64, 7) * 8.0).to(kInt64);
+  const Tensor i2 = (seeded({160, 180}, kFloat64, 8) * 8.0).to(kInt64);
+  require_same_for_all_counts([&] { return TensorList{matmul(i1, i2)}; });
+}
+
+TEST_CASE("batched matmul of many small products is bitwise identical for 1, 2 and 3 threads",
+          "[parallel]") {
+  const Tensor a = seeded({200, 32, 32}, kFloat32, 11), b = seeded({200, 32, 32}, kFloat32, 12);
+  require_same_for_all_counts([&] { return matmul_forward_backward(a, b); });
+  const Tensor c = seeded({3, 300, 200}, kFloat32, 13), d = seeded({200, 100}, kFloat32, 14);
+  require_same_for_all_counts([&] { return matmul_forward_backward(c, d); });  // broadcast b
+}
+
+TEST_CASE("split GEMMs agree with one unsplit Eigen product", "[parallel]") {
+  ThreadCountGuard guard;
+  set_num_threads(3);
+  for (auto [n, k, m] : {std::array<int64_t, 3>{300, 200, 250}, {40, 300, 700}, {7, 600, 900}}) {
+    const Tensor a = seeded({n, k}, kFloat64, 21), b = seeded({k, m}, kFloat64, 22);
+    const Eigen::MatrixXd ref = to_eigen<double>(a) * to_eigen<double>(b);
+    const Eigen::MatrixXd got = to_eigen<double>(matmul(a, b));
+    INFO(n << "x" << k << " @ " << k << "x" << m);
+    CHECK((got - ref).cwiseAbs().maxCoeff() <= 1e-12 * ref.cwiseAbs().maxCoeff());
+  }
+}
+
+TEST_CASE("large elementwise ops are bitwise identical for 1, 2 and 3 threads", "[parallel]") {
+  const int64_t n = 3 * detail::kParallelElementwiseGrain + 123;  // several chunks and a tail
+  const Tensor x = seeded({n}, kFloat32, 31), y = seeded({n}, kFloat32, 32);
+  require_same_for_all_counts([&] {
+    Tensor z = x.clone();
+    z.add_(y, 0.5);
+    return TensorList{x + y, x * 3.0, x.tanh(), x.exp(), x.relu(), x.maximum(y), z};
+  });
+  // Independent check of the chunked loops: every element as computed one by one.
+  ThreadCountGuard guard;
+  set_num_threads(3);
+  const Tensor s = x + y, t = x.tanh();
+  int bad = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float xi = x.data_ptr<float>()[i], yi = y.data_ptr<float>()[i];
+    if (s.data_ptr<float>()[i] != xi + yi) ++bad;
+    if (std::abs(t.data_ptr<float>()[i] - std::tanh(xi)) > 1e-6f) ++bad;
+  }
+  CHECK(bad == 0);
+}
+
+TEST_CASE("large full reductions are bitwise identical for 1, 2 and 3 threads", "[parallel]") {
+  const int64_t n = 5 * detail::kParallelReduceGrain + 7;
+  const Tensor f = seeded({n}, kFloat32, 41), d = seeded({n}, kFloat64, 42);
+  const Tensor i = (seeded({n}, kFloat64, 43) * 1000.0).to(kInt64);
+  require_same_for_all_counts([&] {
+    return TensorList{f.sum(), d.sum(), d.mean(), i.sum(),
+                      d.max(), f.min(), d.norm(), (f > 0.0).to(kInt64).sum()};
+  });
+}
+
+TEST_CASE("a large sum adds chunk partials of 262144 elements in chunk order", "[parallel]") {
+  ThreadCountGuard guard;
+  set_num_threads(2);
+  const int64_t grain = 262144, n = 4 * grain + 11;
+  REQUIRE(detail::kParallelReduceGrain == grain);
+  const Tensor d = seeded({n}, kFloat64, 51);
+  const double* p = d.data_ptr<double>();
+  double total = 0;
+  for (int64_t c = 0; c < n; c += grain) {
+    double part = 0;
+    for (int64_t j = c; j < std::min(n, c + grain); ++j) part += p[j];
+    total = c == 0 ? part : total + part;
+  }
+  CHECK(d.sum().item<double>() == total);
+  // int64: exact, equal to the plain sum.
+  const Tensor i = (seeded({n}, kFloat64, 52) * 1e6).to(kInt64);
+  int64_t exact = 0;
+  for (int64_t j = 0; j < n; ++j) exact += i.data_ptr<int64_t>()[j];
+  CHECK(i.sum().item<int64_t>() == exact);
+  // norm merges partial sums of squares (not squares of partials).
+  double sq = 0;
+  for (int64_t j = 0; j < n; ++j) sq += p[j] * p[j];
+  CHECK(d.norm().item<double>() == Approx(std::sqrt(sq)).epsilon(1e-12));
+  // all/any over several chunks.
+  Tensor flags = ones({n}, kBool);
+  CHECK(flags.all());
+  flags.data_ptr<bool>()[n - 3] = false;
+  CHECK_FALSE(flags.all());
+  CHECK(flags.any());
+}
+
+// Run by CTest with PARAGRAD_NUM_THREADS set (tests/CMakeLists.txt): hidden from the plain run.
+TEST_CASE("PARAGRAD_NUM_THREADS=3 sets the default thread count", "[.][env3]") {
+  CHECK(get_num_threads() == 3);
+  set_num_threads(1);  // and set_num_threads overrides it
+  CHECK(get_num_threads() == 1);
+}
+
+TEST_CASE("a bad PARAGRAD_NUM_THREADS falls back to the hardware thread count", "[.][envbad]") {
+  const unsigned hw = std::thread::hardware_concurrency();
+  CHECK(get_num_threads() == (hw == 0 ? 1 : int(hw)));
+}
