@@ -10,6 +10,7 @@
 #include <paragrad/engine/autograd/engine.hpp>
 
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <paragrad/engine/autograd/anomaly.hpp>
@@ -75,6 +76,46 @@ void mark_needed(GraphTask& task, const std::vector<Edge>& roots) {
 
 thread_local GraphTask* running_task = nullptr;  // the pass running nodes on this thread
 
+// A pass that raises (a node's rule, a version check, a hook) leaves the gradients that reached
+// nodes it had not run yet in those nodes' buffers (NodeTask::buffer lives on the node while
+// the pass holds the scratch token). Under create_graph such a gradient has a grad_fn whose
+// graph holds the forward graph (through saved tensors), which holds the node: a reference
+// cycle that is never freed. PyTorch keeps its input buffers in the GraphTask, which the error
+// destroys; this empties them when the pass unwinds. Error path only: no cost on the hot path.
+class DropBuffersOnThrow {
+ public:
+  DropBuffersOnThrow(GraphTask& task, const std::vector<Edge>& roots)
+      : task_(task), roots_(roots) {}
+  DropBuffersOnThrow(const DropBuffersOnThrow&) = delete;
+  DropBuffersOnThrow& operator=(const DropBuffersOnThrow&) = delete;
+  void disarm() { armed_ = false; }
+  ~DropBuffersOnThrow() {
+    if (!armed_) return;
+    try {
+      std::vector<Node*> stack;
+      std::unordered_set<Node*> seen;
+      auto enter = [&](Node* n) {
+        NodeTask* t = n ? task_.find(n) : nullptr;
+        if (!t || !seen.insert(n).second) return;
+        t->buffer.clear();
+        stack.push_back(n);
+      };
+      for (const Edge& e : roots_) enter(e.fn.get());
+      while (!stack.empty()) {
+        Node* n = stack.back();
+        stack.pop_back();
+        for (const Edge& e : n->next_edges) enter(e.fn.get());
+      }
+    } catch (...) {  // (out of memory while unwinding: keep the first error)
+    }
+  }
+
+ private:
+  GraphTask& task_;
+  const std::vector<Edge>& roots_;
+  bool armed_ = true;
+};
+
 }  // namespace
 
 bool current_pass_needs(const Edge& e) {
@@ -111,6 +152,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     root_grads.push_back(g);
   }
   GraphTask task;
+  DropBuffersOnThrow drop_buffers(task, roots);
 
   // 1. Count dependencies, iteratively.
   std::vector<Node*> stack;
@@ -246,6 +288,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     if (last || deferred.empty()) break;
     ready.swap(deferred);
   }
+  drop_buffers.disarm();  // (every buffer that got a gradient was consumed)
 
   for (size_t j = 0; j < inputs.size(); ++j) {
     if (!results[j].defined())

@@ -104,6 +104,40 @@ TEST_CASE("leaks: an exception in the middle of a backward frees buffers and gra
   }
 }
 
+// Under create_graph a gradient waiting in a node's buffer carries a graph of its own, which
+// can reach back to that node: x's accumulator holds the gradient coming from x.sum(), whose
+// graph (MulBackward's rule recorded g * e.sum()) leads through ExpBackward to x's accumulator.
+// A pass that raises before the accumulator runs must still drop that gradient.
+TEST_CASE("leaks: a create_graph backward that raises frees the gradients waiting in buffers",
+          "[leak]") {
+  Tensor x = leaf({3}, 14);
+  for (int i = 0; i < 10; ++i) {
+    Tensor e = x.exp();  // saves its output
+    Tensor y = e.sum() * x.sum();
+    {
+      NoGradGuard ng;
+      e.mul_(2.0);  // ExpBackward raises after x.sum()'s gradient reached x's accumulator
+    }
+    CHECK_THROWS_WITH(autograd::grad({y}, {x}, {}, true, /*create_graph=*/true),
+                      Catch::Contains("modified by an in-place operation"));
+  }
+  // The differential test's program (subgraph 799): a version error through CopySlices.
+  Tensor x0 = leaf({1, 1}, 15), x1 = leaf({1, 1}, 16);
+  for (int i = 0; i < 10; ++i) {
+    Tensor out;
+    {
+      Tensor t5 = atan2(x0, x1).clone();
+      Tensor t6 = t5.sin();      // saves t5...
+      t5.unsqueeze(-1).zero_();  // ...which a view overwrites (CopySlices)
+      out = (x0.exp().exp().sum() + t6.sum()) * x1.sum();
+    }
+    CHECK_THROWS_WITH(autograd::grad({(out * -0.975).sum()}, {x1}, {}, true, true, true),
+                      Catch::Contains("modified by an in-place operation"));
+  }
+  CHECK_FALSE(x0.grad().defined());
+  CHECK_FALSE(x1.grad().defined());
+}
+
 TEST_CASE("leaks: ops that save their own output make no reference cycle", "[leak]") {
   Tensor x = leaf({6}, 10);
   for (int i = 0; i < 50; ++i) {
