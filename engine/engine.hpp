@@ -1,6 +1,6 @@
 #pragma once
 // The engine layer: tensors, ops and reverse-mode autograd.
-#include <paragrad/engine/autograd/anomaly.hpp>  // DetectAnomalyGuard, set_detect_anomaly
+#include <paragrad/engine/autograd/anomaly.hpp>          // DetectAnomalyGuard, set_detect_anomaly
 #include <paragrad/engine/autograd/custom_function.hpp>  // autograd::Function<T>
 #include <paragrad/engine/autograd/engine.hpp>
 #include <paragrad/engine/autograd/functional.hpp>
