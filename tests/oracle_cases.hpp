@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,16 +25,75 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 inline constexpr double kInf = std::numeric_limits<double>::infinity();
 
 struct Case {
-  const char* op;
-  std::vector<const char*> inputs;  // specs "dtype:shape:fill"
+  std::string op;
+  std::vector<std::string> inputs;  // specs "dtype:shape:fill"
   bool raises;                      // PyTorch raises: paragrad must raise a paragrad::Error
-  const char* dtype;                // "f32", "f64", "i64", "b8" (when it does not raise)
+  std::string dtype;                // "f32", "f64", "i64", "b8" (when it does not raise)
   std::vector<int64_t> shape;
   std::vector<double> values;  // flattened, row-major
   // d sum(result) / d each float64 input (may be empty); for an op named vjp_*, the last input is
   // the upstream gradient instead and grads are the vector-Jacobian products with it.
   std::vector<std::vector<double>> grads;
 };
+
+// ---- the generators' rows --------------------------------------------------------------------
+// A generated table stores each case as one string (scripts/oracle/semantics_oracle.py, row):
+//   "op|spec spec|dtype|shape|values|[grad] [grad]"   or, when PyTorch raises, "op|spec
+//   spec|raises"
+// with numbers as Python prints them ("nan", "inf" and "-inf" included).
+
+inline std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> parts;
+  size_t begin = 0;
+  for (size_t end; (end = s.find(sep, begin)) != std::string::npos; begin = end + 1)
+    parts.push_back(s.substr(begin, end - begin));
+  parts.push_back(s.substr(begin));
+  return parts;
+}
+
+inline std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream is(s);
+  for (std::string w; is >> w;) out.push_back(w);
+  return out;
+}
+
+inline double parse_number(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0')
+    throw std::runtime_error("oracle row: bad number '" + text + "'");
+  return v;
+}
+
+inline std::vector<double> parse_numbers(const std::string& s) {
+  std::vector<double> out;
+  for (const std::string& w : words(s)) out.push_back(parse_number(w));
+  return out;
+}
+
+inline Case parse_row(const std::string& row) {
+  const std::vector<std::string> f = split(row, '|');
+  if (f.size() == 3 && f[2] == "raises") return Case{f[0], words(f[1]), true, "", {}, {}, {}};
+  if (f.size() != 6) throw std::runtime_error("oracle row: expected 3 or 6 fields: " + row);
+  Case c{f[0], words(f[1]), false, f[2], {}, parse_numbers(f[4]), {}};
+  for (const std::string& d : split(f[3], ','))
+    if (!d.empty()) c.shape.push_back(static_cast<int64_t>(parse_number(d)));
+  for (size_t open = f[5].find('['); open != std::string::npos; open = f[5].find('[', open + 1)) {
+    const size_t close = f[5].find(']', open);
+    if (close == std::string::npos) throw std::runtime_error("oracle row: unclosed '[': " + row);
+    c.grads.push_back(parse_numbers(f[5].substr(open + 1, close - open - 1)));
+  }
+  return c;
+}
+
+template <size_t N>
+std::vector<Case> parse_rows(const char* const (&rows)[N]) {
+  std::vector<Case> cases;
+  cases.reserve(N);
+  for (const char* r : rows) cases.push_back(parse_row(r));
+  return cases;
+}
 
 inline Dtype dtype_of_code(const std::string& code) {
   if (code == "f32") return kFloat32;
@@ -125,7 +186,7 @@ inline size_t replay(const std::vector<Case>& cases, const std::map<std::string,
     const auto it = ops.find(c.op);
     REQUIRE(it != ops.end());
     // An op named vjp_*: the last input is the upstream gradient for the backward, not an input.
-    const bool vjp = std::string(c.op).rfind("vjp_", 0) == 0;
+    const bool vjp = c.op.rfind("vjp_", 0) == 0;
     TensorList in;
     Tensor upstream;
     for (size_t i = 0; i < c.inputs.size(); ++i) {

@@ -167,25 +167,25 @@ const std::map<std::string, Op>& vjp_ops() {
 
 TEST_CASE("unary ops agree with PyTorch on dtype, values, errors and gradients",
           "[oracle][dtype]") {
-  CHECK(oracle::replay(semantics_oracle::unary, unary_ops()) > 200);
+  CHECK(oracle::replay(semantics_oracle::unary(), unary_ops()) > 200);
 }
 
 TEST_CASE("binary ops agree with PyTorch on result_type, values, errors and gradients",
           "[oracle][dtype]") {
-  CHECK(oracle::replay(semantics_oracle::binary, binary_ops()) > 1000);
+  CHECK(oracle::replay(semantics_oracle::binary(), binary_ops()) > 1000);
 }
 
 TEST_CASE("tensor with double ops agree with PyTorch on dtype, values, errors and gradients",
           "[oracle][dtype]") {
-  CHECK(oracle::replay(semantics_oracle::scalar, scalar_ops()) > 200);
+  CHECK(oracle::replay(semantics_oracle::scalar(), scalar_ops()) > 200);
 }
 
 TEST_CASE("reductions agree with PyTorch on zero-size, 0-d and NaN inputs and gradients",
           "[oracle][reduce][edge]") {
-  CHECK(oracle::replay(semantics_oracle::reduce, reduce_ops()) > 500);
+  CHECK(oracle::replay(semantics_oracle::reduce(), reduce_ops()) > 500);
 }
 
 TEST_CASE("backward rules select a NaN or inf upstream gradient and split ties as PyTorch",
           "[oracle][nan]") {
-  CHECK(oracle::replay(semantics_oracle::vjp, vjp_ops()) >= 15);
+  CHECK(oracle::replay(semantics_oracle::vjp(), vjp_ops()) >= 15);
 }

@@ -76,7 +76,7 @@ TEST_CASE("every linalg function follows PyTorch's batch, vector and zero-size s
           "[oracle][shapes]") {
   // Decompositions agree with LAPACK's to rounding; finite-difference gradients (where PyTorch's
   // own backward fails, see the header) to about 1e-8.
-  CHECK(oracle::replay(linalg_shapes_oracle::cases, linalg_ops(), 1e-9, 2e-5, 1e-6) > 1000);
+  CHECK(oracle::replay(linalg_shapes_oracle::cases(), linalg_ops(), 1e-9, 2e-5, 1e-6) > 1000);
 }
 
 TEST_CASE("solve of A 1x1x1 and b of shape 1 returns shape 1x1 as PyTorch") {
