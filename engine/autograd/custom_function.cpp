@@ -248,8 +248,9 @@ void CustomNode::release_saved() {
   ctx.released_ = true;
 }
 
-std::vector<CustomNode::SavedInfo> CustomNode::saved_info() const {
+std::vector<SavedInfo> CustomNode::saved_info() const {
   std::vector<SavedInfo> info;
+  if (ctx.released_) return info;
   for (size_t i = 0; i < ctx.saved_meta_.size(); ++i) {
     const auto& m = ctx.saved_meta_[i];
     if (m.defined) info.push_back(SavedInfo{i, m.shape, m.dtype, m.is_output});

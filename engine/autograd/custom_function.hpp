@@ -118,13 +118,7 @@ class CustomNode final : public Node {
   int64_t edge_of(size_t i) const;
 
   // For to_dot: index, shape, dtype of each saved tensor (undefined ones skipped).
-  struct SavedInfo {
-    size_t index;  // in get_saved_variables()
-    Dims shape;
-    Dtype dtype;
-    bool is_output;
-  };
-  std::vector<SavedInfo> saved_info() const;
+  std::vector<SavedInfo> saved_info() const override;
 
  private:
   std::string name_;

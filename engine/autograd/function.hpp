@@ -44,6 +44,12 @@ class LambdaNode final : public Node {
       return (*fn_)(grads);
   }
   void release_saved() override { fn_.reset(); }
+  std::vector<SavedInfo> saved_info() const override {
+    if constexpr (std::is_copy_constructible_v<F>) {
+      if (fn_) return SavedTensor::list_saved(*fn_);
+    }
+    return {};
+  }
 
  private:
   const char* name_;

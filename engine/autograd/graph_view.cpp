@@ -117,9 +117,7 @@ std::string to_dot(const Tensor& root, const std::map<std::string, Tensor>& name
 
   // The tensors n saved ("n3_s0", ...), each joined to n by a dashed line without an arrow.
   auto add_saved = [&](const Node* n, const std::string& id) {
-    const auto* custom = dynamic_cast<const CustomNode*>(n);
-    if (!custom) return;
-    for (const auto& info : custom->saved_info()) {
+    for (const SavedInfo& info : n->saved_info()) {
       const std::string sid = id + "_s" + std::to_string(info.index);
       const std::string label = std::string("saved ") + (info.is_output ? "output " : "") +
                                 std::to_string(info.index) + "\n" + size_tuple(info.shape) + " " +

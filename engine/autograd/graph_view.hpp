@@ -32,8 +32,8 @@ std::string to_dot(const Tensor& root, const std::map<std::string, Tensor>& name
 // What to_dot adds to the picture.
 struct DotOptions {
   // One node per tensor a backward op saved for its backward ("saved 0 (2, 3) float32", in
-  // orange), joined to the op by a dashed line. Shown for the ops that list what they saved:
-  // custom autograd::Functions (a built-in op keeps its saved tensors inside its rule).
+  // orange), joined to the op by a dashed line: built-in ops and custom autograd::Functions, as
+  // long as the tensors are held (a backward without retain_graph frees them).
   bool show_saved = false;
 };
 std::string to_dot(const Tensor& root, const std::map<std::string, Tensor>& names,

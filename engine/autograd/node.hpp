@@ -4,6 +4,7 @@
 // the nodes that produced the inputs (or to a leaf's AccumulateGrad).
 #include <atomic>
 #include <cstdint>
+#include <vector>
 
 #include <paragrad/engine/tensor.hpp>
 
@@ -14,6 +15,14 @@ struct NodeExtra;  // hooks on the node's outputs, anomaly mode's record (hooks.
 struct Edge {
   NodePtr fn;             // empty: this input needs no gradient
   uint32_t input_nr = 0;  // which output of fn the input was
+};
+
+// What a saved tensor looked like when it was saved (to_dot's show_saved).
+struct SavedInfo {
+  size_t index;  // the order in which the op saved it
+  Dims shape;
+  Dtype dtype;
+  bool is_output;  // the op's own output
 };
 
 struct OutputMeta {  // what a gradient flowing into this node must look like
@@ -41,6 +50,10 @@ class Node : public RefCounted, public detail::SmallObject {
   // Frees what the forward saved, after a backward without retain_graph.
   virtual void release_saved() {}
   virtual bool is_accumulator() const { return false; }
+  // The tensors the forward saved for this backward, while they are held (none after a
+  // backward without retain_graph released them): built-in ops list the SavedTensors their rule
+  // captured, custom Functions what they passed to save_for_backward.
+  virtual std::vector<SavedInfo> saved_info() const { return {}; }
 
   SmallVec<Edge, 2> next_edges;
   SmallVec<OutputMeta, 1> outputs;

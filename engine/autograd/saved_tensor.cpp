@@ -5,6 +5,25 @@
 
 namespace paragrad::autograd {
 
+namespace {
+thread_local std::vector<SavedInfo>* listing = nullptr;  // list_saved() running on this thread
+}  // namespace
+
+SavedTensor::ListingScope::ListingScope(std::vector<SavedInfo>* out) : previous(listing) {
+  listing = out;
+  listings_.fetch_add(1, std::memory_order_relaxed);
+}
+
+SavedTensor::ListingScope::~ListingScope() {
+  listings_.fetch_sub(1, std::memory_order_relaxed);
+  listing = previous;
+}
+
+void SavedTensor::note_copy() const {
+  if (!listing || !data_.defined()) return;
+  listing->push_back(SavedInfo{listing->size(), data_.sizes(), data_.dtype(), is_output_});
+}
+
 SavedTensor::SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr)
     : output_nr_(output_nr), is_output_(is_output) {
   if (!t.defined()) return;

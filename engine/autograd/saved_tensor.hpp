@@ -4,8 +4,11 @@
 // raises an Error naming the op, as PyTorch does. An op's own output is kept
 // without its grad_fn (that would be a reference cycle) and re-attached on unpack,
 // so rules that use the output stay differentiable for create_graph.
+#include <atomic>
 #include <cstdint>
+#include <vector>
 
+#include <paragrad/engine/autograd/node.hpp>
 #include <paragrad/engine/tensor.hpp>
 
 namespace paragrad::autograd {
@@ -15,10 +18,48 @@ class SavedTensor {
   SavedTensor() = default;
   // is_output: t is the recording op's own output number output_nr.
   SavedTensor(const Tensor& t, bool is_output = false, uint32_t output_nr = 0);
+  SavedTensor(const SavedTensor& other)
+      : data_(other.data_),
+        version_(other.version_),
+        output_nr_(other.output_nr_),
+        is_output_(other.is_output_),
+        requires_grad_(other.requires_grad_) {
+    if (listings_.load(std::memory_order_relaxed) != 0) note_copy();
+  }
+  SavedTensor(SavedTensor&&) = default;
+  SavedTensor& operator=(const SavedTensor&) = default;
+  SavedTensor& operator=(SavedTensor&&) = default;
+  ~SavedTensor() = default;
+
   Tensor unpack() const;
   bool defined() const { return data_.defined(); }
 
+  // The saved tensors held by an object (a backward rule's closure): copies it once while
+  // listening for the copies of the SavedTensors inside it, members of containers included.
+  // Undefined ones (nothing saved) are skipped. A built-in op's rule is a lambda, whose captures
+  // C++ cannot enumerate; its copy constructor visits every one of them.
+  template <class T>
+  static std::vector<SavedInfo> list_saved(const T& holder) {
+    std::vector<SavedInfo> found;
+    ListingScope scope(&found);
+    const T copy(holder);
+    (void)copy;
+    return found;
+  }
+
  private:
+  struct ListingScope {  // opens this thread's listing; counted in listings_
+    explicit ListingScope(std::vector<SavedInfo>* out);
+    ~ListingScope();
+    ListingScope(const ListingScope&) = delete;
+    ListingScope& operator=(const ListingScope&) = delete;
+    std::vector<SavedInfo>* previous;
+  };
+  void note_copy() const;  // adds this to the listing running on this thread, if any
+  // How many list_saved() calls are running, on any thread: a copy of a SavedTensor reports
+  // itself only while one runs, so copies cost one relaxed load otherwise.
+  static inline std::atomic<int> listings_{0};
+
   Tensor data_;
   uint32_t version_ = 0;
   uint32_t output_nr_ = 0;

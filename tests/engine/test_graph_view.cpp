@@ -297,12 +297,33 @@ TEST_CASE("to_dot with show_saved adds one node per saved tensor of a custom Fun
   CHECK(autograd::to_dot(y, {{"x", x}}) == autograd::to_dot(y, {{"x", x}}, {}));
 }
 
-TEST_CASE("to_dot with show_saved leaves built-in ops as they are", "[graph_view]") {
-  Tensor x = ones({2}, kFloat64).requires_grad_();
-  Tensor y = (x * x).sum();
+TEST_CASE("to_dot with show_saved draws what built-in ops saved, until a backward frees it",
+          "[graph_view]") {
+  Tensor x = tensor({1.0, 2.0}, {2}, kFloat64).requires_grad_();
+  Tensor w = ones({3, 2}, kFloat32);
+  // mul saves both factors, exp its output; sum and the float32 branch save nothing that needs
+  // a gradient (mul by a tensor that needs none keeps only the other factor).
+  Tensor y = (x * x).exp().sum() + (w * x.to(kFloat32)).sum();
   autograd::DotOptions opts;
   opts.show_saved = true;
-  CHECK(autograd::to_dot(y, {}, opts) == autograd::to_dot(y));
+  const Dot d = parse_dot(autograd::to_dot(y, {{"x", x}}, opts));
+  std::vector<std::string> saved;
+  for (const std::string& l : d.labels())
+    if (l.rfind("saved", 0) == 0) saved.push_back(l);
+  CHECK(saved == std::vector<std::string>{"saved output 0\n(2,) float64", "saved 0\n(2,) float64",
+                                          "saved 1\n(2,) float64", "saved 0\n(3, 2) float32"});
+  for (const auto& [id, attrs] : d.nodes)
+    if (attrs.at("label").rfind("saved", 0) == 0) CHECK(attrs.at("fillcolor") == "orange");
+  const std::string with_saved = autograd::to_dot(y, {{"x", x}}, opts);
+  CHECK(with_saved != autograd::to_dot(y, {{"x", x}}));
+  // Listing is read-only: the picture is the same twice, and backward still works.
+  CHECK(autograd::to_dot(y, {{"x", x}}, opts) == with_saved);
+  y.backward({}, /*retain_graph=*/true);
+  CHECK(autograd::to_dot(y, {{"x", x}}, opts) == with_saved);
+  const Tensor g1 = x.grad().clone();
+  y.backward();  // frees what the forward saved
+  CHECK(allclose(x.grad(), g1 * 2.0));
+  CHECK(autograd::to_dot(y, {{"x", x}}, opts) == autograd::to_dot(y, {{"x", x}}));
 }
 
 TEST_CASE("to_dot of a leaf or of a tensor without grad is one node", "[graph_view]") {
