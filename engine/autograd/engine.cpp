@@ -9,6 +9,7 @@
 // at once on graphs that share nodes are in graph_task.hpp.
 #include <paragrad/engine/autograd/engine.hpp>
 
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -219,7 +220,6 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   } running(&task);
   // Under anomaly mode the leaves' accumulators run after every other node, so that a node
   // returning NaN or Inf raises before any leaf's .grad() is touched (anomaly.hpp).
-  const bool anomaly = is_anomaly_enabled();
   std::vector<Node*> deferred;
   std::vector<Node*> ready;
   for (const Edge& e : roots) {
@@ -231,63 +231,72 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     }
   }
   TensorList grads;  // reused for every node
-  // The second round runs the accumulators anomaly mode held back (they make no new ready nodes).
-  for (bool last = false;; last = true) {
-    while (!ready.empty()) {
-      Node* n = ready.back();
-      ready.pop_back();
-      if (anomaly && !last && n->is_accumulator()) {
-        deferred.push_back(n);
-        continue;
-      }
-      NodeTask& t = *task.find(n);
-      grads.clear();
-      grads.resize(t.buffer.size());
-      bool any = false;
-      for (size_t i = 0; i < t.buffer.size(); ++i) {
-        if (t.buffer[i].defined()) {  // already conformed when it was added (below)
-          grads[i] = std::move(t.buffer[i]);
-          any = true;
+  // The ready loop is compiled twice, with anomaly mode a compile-time constant: off, it holds
+  // no anomaly test at all (op_chain: the same instruction count as without anomaly mode).
+  auto drain = [&](auto anomaly_mode) {
+    constexpr bool anomaly = decltype(anomaly_mode)::value;
+    // The second round runs the accumulators anomaly mode held back (they make no new ready nodes).
+    for (bool last = false;; last = true) {
+      while (!ready.empty()) {
+        Node* n = ready.back();
+        ready.pop_back();
+        if (anomaly && !last && n->is_accumulator()) {
+          deferred.push_back(n);
+          continue;
         }
-      }
-      t.buffer.clear();
-      if (t.captured) {
-        for (const Capture& c : captures[n]) results[c.slot] = grads[c.output_nr];
-      }
-      if (!t.needed) continue;  // a requested input's node that leads to no other one
+        NodeTask& t = *task.find(n);
+        grads.clear();
+        grads.resize(t.buffer.size());
+        bool any = false;
+        for (size_t i = 0; i < t.buffer.size(); ++i) {
+          if (t.buffer[i].defined()) {  // already conformed when it was added (below)
+            grads[i] = std::move(t.buffer[i]);
+            any = true;
+          }
+        }
+        t.buffer.clear();
+        if (t.captured) {
+          for (const Capture& c : captures[n]) results[c.slot] = grads[c.output_nr];
+        }
+        if (!t.needed) continue;  // a requested input's node that leads to no other one
 
-      TensorList input_grads;
-      task.run(n, [&] {
-        if (any) {
-          run_node_hooks(*n, grads);  // the non-leaf tensors' hooks on n's outputs (hooks.hpp)
-          CurrentNodeScope scope(n);
-          input_grads = n->apply(std::move(grads));
-          check<AutogradError>(input_grads.size() == n->next_edges.size(), n->name(), ": returned ",
-                               input_grads.size(), " gradients for ", n->next_edges.size(),
-                               " inputs");
-          if (anomaly) check_anomaly(*n, input_grads);
+        TensorList input_grads;
+        task.run(n, [&] {
+          if (any) {
+            run_node_hooks(*n, grads);  // the non-leaf tensors' hooks on n's outputs (hooks.hpp)
+            CurrentNodeScope scope(n);
+            input_grads = n->apply(std::move(grads));
+            check<AutogradError>(input_grads.size() == n->next_edges.size(), n->name(),
+                                 ": returned ", input_grads.size(), " gradients for ",
+                                 n->next_edges.size(), " inputs");
+            if constexpr (anomaly) check_anomaly(*n, input_grads);
+          }
+          if (!retain_graph) n->release_saved();
+        });
+        for (size_t k = 0; k < n->next_edges.size(); ++k) {
+          const Edge& e = n->next_edges[k];
+          if (!e.fn) continue;
+          Node* c = e.fn.get();
+          NodeTask& ct = *task.find(c);
+          if (!ct.needed && !ct.captured) continue;
+          if (k < input_grads.size() && input_grads[k].defined()) {
+            // Bring each gradient to the input's shape before adding: a broadcast gradient
+            // and a plain one must not be added in the broadcast shape.
+            Tensor gk = conform(std::move(input_grads[k]), c->outputs[e.input_nr], c);
+            Tensor& slot = ct.buffer[e.input_nr];
+            slot = slot.defined() ? slot + gk : std::move(gk);
+          }
+          if (--ct.dependencies == 0) ready.push_back(c);
         }
-        if (!retain_graph) n->release_saved();
-      });
-      for (size_t k = 0; k < n->next_edges.size(); ++k) {
-        const Edge& e = n->next_edges[k];
-        if (!e.fn) continue;
-        Node* c = e.fn.get();
-        NodeTask& ct = *task.find(c);
-        if (!ct.needed && !ct.captured) continue;
-        if (k < input_grads.size() && input_grads[k].defined()) {
-          // Bring each gradient to the input's shape before adding: a broadcast gradient
-          // and a plain one must not be added in the broadcast shape.
-          Tensor gk = conform(std::move(input_grads[k]), c->outputs[e.input_nr], c);
-          Tensor& slot = ct.buffer[e.input_nr];
-          slot = slot.defined() ? slot + gk : std::move(gk);
-        }
-        if (--ct.dependencies == 0) ready.push_back(c);
       }
+      if (last || deferred.empty()) break;
+      ready.swap(deferred);
     }
-    if (last || deferred.empty()) break;
-    ready.swap(deferred);
-  }
+  };
+  if (is_anomaly_enabled())
+    drain(std::true_type{});
+  else
+    drain(std::false_type{});
   drop_buffers.disarm();  // (every buffer that got a gradient was consumed)
 
   for (size_t j = 0; j < inputs.size(); ++j) {
