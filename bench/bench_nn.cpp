@@ -1,4 +1,4 @@
-// nn workloads, paragrad side: small_mlp_adam, mlp_sgd and mlp_sgd_memory.
+// nn workloads, paragrad side: small_mlp_adam, mlp_sgd, mlp_sgd_memory, cnn_step and lstm_step.
 #include <memory>
 
 #include <paragrad/engine/engine.hpp>
@@ -96,5 +96,74 @@ bench::Case small_mlp_adam() {
   }};
 }
 BENCH_SIDE("small_mlp_adam", "paragrad", small_mlp_adam);
+
+// cnn_step (common.hpp): two convolutions, pooling, a linear layer; one SGD step.
+struct CnnStep {
+  bench::CnnData d = bench::cnn_data();
+  std::shared_ptr<nn::Sequential> model = std::make_shared<nn::Sequential>();
+  Tensor x = from_rows(d.x).reshape({bench::kCnnBatch, 1, bench::kCnnSide, bench::kCnnSide});
+  Tensor y = from_rows(d.y, kInt64).reshape({bench::kCnnBatch});
+  std::unique_ptr<optim::SGD> opt;
+  static std::shared_ptr<nn::Conv2d> conv(const bench::LinearInit& init, int64_t in, int64_t out) {
+    auto c = std::make_shared<nn::Conv2d>(in, out, 3, 1, 1);
+    c->set("weight", from_rows(init.weight).reshape({out, in, 3, 3}));
+    c->set("bias", from_rows(init.bias).reshape({out}));
+    return c;
+  }
+  CnnStep() {
+    model->push_back(conv(d.conv1, 1, bench::kCnnC1));
+    model->push_back(std::make_shared<nn::ReLU>());
+    model->push_back(std::make_shared<nn::MaxPool2d>(2));
+    model->push_back(conv(d.conv2, bench::kCnnC1, bench::kCnnC2));
+    model->push_back(std::make_shared<nn::ReLU>());
+    model->push_back(std::make_shared<nn::MaxPool2d>(2));
+    model->push_back(std::make_shared<nn::Flatten>());
+    model->push_back(make_linear(d.fc));
+    opt = std::make_unique<optim::SGD>(model->parameters(), bench::kMlpLr, bench::kMlpMomentum);
+  }
+  double step() {
+    opt->zero_grad();
+    Tensor loss = nn::functional::cross_entropy((*model)(x), y);
+    loss.backward();
+    opt->step();
+    return loss.item<double>();
+  }
+};
+
+// Check: the first step's loss (every side starts from the same weights).
+bench::Case cnn_step() {
+  auto m = std::make_shared<CnnStep>();
+  return {[m] { return m->step(); }};
+}
+BENCH_SIDE("cnn_step", "paragrad", cnn_step);
+
+// lstm_step (common.hpp): a one-layer LSTM over 20 steps, the last output classified.
+bench::Case lstm_step() {
+  struct State {
+    bench::LstmData d = bench::lstm_data();
+    nn::LSTM lstm{bench::kLstmIn, bench::kLstmHidden, 1, true, /*batch_first=*/true};
+    std::shared_ptr<nn::Linear> fc = make_linear(d.fc);
+    Tensor x = from_rows(d.x).reshape({bench::kLstmBatch, bench::kLstmSeq, bench::kLstmIn});
+    Tensor y = from_rows(d.y, kInt64).reshape({bench::kLstmBatch});
+    std::unique_ptr<optim::SGD> opt;
+  };
+  auto s = std::make_shared<State>();
+  s->lstm.set("weight_ih_l0", from_rows(s->d.w_ih));
+  s->lstm.set("weight_hh_l0", from_rows(s->d.w_hh));
+  s->lstm.set("bias_ih_l0", from_rows(s->d.b_ih).reshape({4 * bench::kLstmHidden}));
+  s->lstm.set("bias_hh_l0", from_rows(s->d.b_hh).reshape({4 * bench::kLstmHidden}));
+  TensorList params = s->lstm.parameters();
+  for (const Tensor& p : s->fc->parameters()) params.push_back(p);
+  s->opt = std::make_unique<optim::SGD>(params, bench::kMlpLr, bench::kMlpMomentum);
+  return {[s] {
+    s->opt->zero_grad();
+    Tensor out = std::get<0>(s->lstm(s->x));  // [16, 20, 64]
+    Tensor loss = nn::functional::cross_entropy((*s->fc)(out.select(1, -1)), s->y);
+    loss.backward();
+    s->opt->step();
+    return loss.item<double>();
+  }};
+}
+BENCH_SIDE("lstm_step", "paragrad", lstm_step);
 
 }  // namespace

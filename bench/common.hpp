@@ -39,6 +39,13 @@ inline std::string pool_gemm_row(int64_t s) { return "pool_gemm_" + std::to_stri
 inline constexpr int kStiefelRows = 256, kStiefelCols = 64;
 inline constexpr int kTallRows = 20000, kTallCols = 16;
 inline constexpr int kPdN = 64;
+// issue 17: a small CNN step on 1×28×28 inputs, batch 64: conv 1→8 (3×3, padding 1), ReLU,
+// max-pool 2, conv 8→16 (3×3, padding 1), ReLU, max-pool 2, flatten (16·7·7), linear → 10,
+// cross-entropy, SGD with momentum; and an LSTM step: sequence 20, batch 16, input 32, hidden 64
+// (one layer, batch_first), the last output → Linear(64, 10), cross-entropy, SGD with momentum.
+inline constexpr int kCnnBatch = 64, kCnnSide = 28, kCnnC1 = 8, kCnnC2 = 16, kCnnClasses = 10;
+inline constexpr int kLstmSeq = 20, kLstmBatch = 16, kLstmIn = 32, kLstmHidden = 64;
+inline constexpr int kLstmClasses = 10;
 inline constexpr int kDeepChainOps = 1000000;
 inline constexpr int kMemorySteps = 10000, kMemoryFirstProbe = 1000;
 
@@ -52,6 +59,8 @@ enum Seed : uint64_t {
   kSeedParam = 6,
   kSeedConstrained = 7,
   kSeedBmm = 8,
+  kSeedCnn = 9,
+  kSeedLstm = 10,
 };
 
 // splitmix64: tiny, portable and identical everywhere (std:: distributions are not).
@@ -145,6 +154,42 @@ inline RowMatrixXd bmm_input(int which) {
   Rng rng(kSeedBmm + uint64_t(which) * 1000);
   return randn(rng, kBmmBatch * kBmmN, kBmmN);
 }
+// The CNN step's inputs. A conv layer's weight is drawn as a Linear(in·3·3, out) weight (the
+// same ±1/√fan_in range as PyTorch's default) and reshaped to [out, in, 3, 3] by each side.
+struct CnnData {
+  LinearInit conv1, conv2, fc;
+  RowMatrixXd x, y;  // x: [64, 784] → [64, 1, 28, 28]; y: Int64 labels
+};
+inline CnnData cnn_data() {
+  Rng rng(kSeedCnn);
+  CnnData d;
+  d.conv1 = linear_init(rng, 1 * 9, kCnnC1);
+  d.conv2 = linear_init(rng, kCnnC1 * 9, kCnnC2);
+  d.fc = linear_init(rng, kCnnC2 * 7 * 7, kCnnClasses);
+  d.x = randn(rng, kCnnBatch, kCnnSide * kCnnSide);
+  d.y = labels(rng, kCnnBatch, kCnnClasses);
+  return d;
+}
+// The LSTM step's inputs: PyTorch's parameter layout (gates i, f, g, o stacked), ±1/√hidden.
+struct LstmData {
+  RowMatrixXd w_ih, w_hh, b_ih, b_hh;  // [4h, in], [4h, h], [4h, 1], [4h, 1]
+  LinearInit fc;
+  RowMatrixXd x, y;  // x: [16·20, 32] → [16, 20, 32]; y: Int64 labels
+};
+inline LstmData lstm_data() {
+  Rng rng(kSeedLstm);
+  const double bound = 1.0 / std::sqrt(double(kLstmHidden));
+  LstmData d;
+  d.w_ih = uniform(rng, 4 * kLstmHidden, kLstmIn, -bound, bound);
+  d.w_hh = uniform(rng, 4 * kLstmHidden, kLstmHidden, -bound, bound);
+  d.b_ih = uniform(rng, 4 * kLstmHidden, 1, -bound, bound);
+  d.b_hh = uniform(rng, 4 * kLstmHidden, 1, -bound, bound);
+  d.fc = linear_init(rng, kLstmHidden, kLstmClasses);
+  d.x = randn(rng, kLstmBatch * kLstmSeq, kLstmIn);
+  d.y = labels(rng, kLstmBatch, kLstmClasses);
+  return d;
+}
+
 struct ParamData {
   LinearInit lin;
   RowMatrixXd x, ortho_original;

@@ -45,6 +45,21 @@ const std::vector<Row>& rows() {
                  {{K::kSpeedShareAtLeast, "eigen", 0.90}},
                  kVsAll,
                  "C = A B (512², float32), sum, backward: 6·512³ flops"});
+    // issue 17: a small CNN and an LSTM training step (common.hpp), one thread.
+    v.push_back({"cnn_step",
+                 "ms/step",
+                 kMs,
+                 {{K::kSpeedupAtLeast, "torch", 1.0}},
+                 kVsTorch,
+                 "conv 1→8, ReLU, pool, conv 8→16, ReLU, pool, linear → 10 on 1×28×28, batch 64, "
+                 "cross-entropy, SGD with momentum"});
+    v.push_back({"lstm_step",
+                 "ms/step",
+                 kMs,
+                 {},
+                 kVsTorch,
+                 "LSTM(32 → 64) over 20 steps, batch 16, last output → Linear(64, 10), "
+                 "cross-entropy, SGD with momentum"});
     // issue 15: the same two workloads on 2 threads, against paragrad on 1 thread (the
     // "paragrad_1t" side, in the same rounds) and LibTorch on 2. Timed by wall clock.
     const std::vector<std::string> kThreads2{"paragrad", "paragrad_1t", "torch"};

@@ -1,4 +1,5 @@
-// nn workloads, LibTorch side: small_mlp_adam, mlp_sgd and mlp_sgd_memory (as ../bench_nn.cpp).
+// nn workloads, LibTorch side: small_mlp_adam, mlp_sgd, mlp_sgd_memory, cnn_step and lstm_step
+// (as ../bench_nn.cpp).
 #include <memory>
 
 #include "torch_common.hpp"
@@ -78,5 +79,82 @@ bench::Case small_mlp_adam() {
   }};
 }
 BENCH_SIDE("small_mlp_adam", "torch", small_mlp_adam);
+
+struct CnnStep {
+  bench::CnnData d = bench::cnn_data();
+  torch::nn::Sequential model;
+  torch::Tensor x =
+      bench::to_torch(d.x).reshape({bench::kCnnBatch, 1, bench::kCnnSide, bench::kCnnSide});
+  torch::Tensor y = bench::to_torch(d.y, torch::kInt64).reshape({bench::kCnnBatch});
+  std::unique_ptr<torch::optim::SGD> opt;
+  static torch::nn::Conv2d conv(const bench::LinearInit& init, int64_t in, int64_t out) {
+    torch::nn::Conv2d c(torch::nn::Conv2dOptions(in, out, 3).padding(1));
+    torch::NoGradGuard no_grad;
+    c->weight.copy_(bench::to_torch(init.weight).reshape({out, in, 3, 3}));
+    c->bias.copy_(bench::to_torch(init.bias).reshape({out}));
+    return c;
+  }
+  CnnStep() {
+    torch::nn::Linear fc{bench::kCnnC2 * 7 * 7, bench::kCnnClasses};
+    bench::set_linear(fc, d.fc);
+    model = torch::nn::Sequential(conv(d.conv1, 1, bench::kCnnC1), torch::nn::ReLU(),
+                                  torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)),
+                                  conv(d.conv2, bench::kCnnC1, bench::kCnnC2), torch::nn::ReLU(),
+                                  torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)),
+                                  torch::nn::Flatten(), fc);
+    opt = std::make_unique<torch::optim::SGD>(
+        model->parameters(), torch::optim::SGDOptions(bench::kMlpLr).momentum(bench::kMlpMomentum));
+  }
+  double step() {
+    bench::zero_grad_to_none(*opt);
+    torch::Tensor loss = torch::nn::functional::cross_entropy(model->forward(x), y);
+    loss.backward();
+    opt->step();
+    return loss.item<double>();
+  }
+};
+
+bench::Case cnn_step() {
+  auto m = std::make_shared<CnnStep>();
+  return {[m] { return m->step(); }};
+}
+BENCH_SIDE("cnn_step", "torch", cnn_step);
+
+bench::Case lstm_step() {
+  struct State {
+    bench::LstmData d = bench::lstm_data();
+    torch::nn::LSTM lstm{
+        torch::nn::LSTMOptions(bench::kLstmIn, bench::kLstmHidden).batch_first(true)};
+    torch::nn::Linear fc{bench::kLstmHidden, bench::kLstmClasses};
+    torch::Tensor x =
+        bench::to_torch(d.x).reshape({bench::kLstmBatch, bench::kLstmSeq, bench::kLstmIn});
+    torch::Tensor y = bench::to_torch(d.y, torch::kInt64).reshape({bench::kLstmBatch});
+    std::unique_ptr<torch::optim::SGD> opt;
+  };
+  auto s = std::make_shared<State>();
+  {
+    torch::NoGradGuard no_grad;
+    auto params = s->lstm->named_parameters();
+    params["weight_ih_l0"].copy_(bench::to_torch(s->d.w_ih));
+    params["weight_hh_l0"].copy_(bench::to_torch(s->d.w_hh));
+    params["bias_ih_l0"].copy_(bench::to_torch(s->d.b_ih).reshape({4 * bench::kLstmHidden}));
+    params["bias_hh_l0"].copy_(bench::to_torch(s->d.b_hh).reshape({4 * bench::kLstmHidden}));
+  }
+  bench::set_linear(s->fc, s->d.fc);
+  std::vector<torch::Tensor> params = s->lstm->parameters();
+  for (const auto& p : s->fc->parameters()) params.push_back(p);
+  s->opt = std::make_unique<torch::optim::SGD>(
+      params, torch::optim::SGDOptions(bench::kMlpLr).momentum(bench::kMlpMomentum));
+  return {[s] {
+    bench::zero_grad_to_none(*s->opt);
+    torch::Tensor out = std::get<0>(s->lstm->forward(s->x));
+    torch::Tensor loss =
+        torch::nn::functional::cross_entropy(s->fc->forward(out.select(1, -1)), s->y);
+    loss.backward();
+    s->opt->step();
+    return loss.item<double>();
+  }};
+}
+BENCH_SIDE("lstm_step", "torch", lstm_step);
 
 }  // namespace

@@ -232,7 +232,8 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   }
   TensorList grads;  // reused for every node
   // The ready loop is compiled twice, with anomaly mode a compile-time constant: off, it holds
-  // no anomaly test at all (op_chain: the same instruction count as without anomaly mode).
+  // no anomaly test at all (op_chain under callgrind: no more instructions per step than a build
+  // without anomaly mode).
   auto drain = [&](auto anomaly_mode) {
     constexpr bool anomaly = decltype(anomaly_mode)::value;
     // The second round runs the accumulators anomaly mode held back (they make no new ready nodes).
