@@ -22,17 +22,12 @@ std::shared_ptr<nn::Linear> make_linear(const bench::LinearInit& init) {
   return l;
 }
 
-// 784 → 256 → ReLU → 10, cross-entropy, SGD with momentum: the model, its data and one step.
-struct MlpSgd {
-  bench::MlpData d = bench::mlp_sgd_data();
+// A classifier on fixed data trained with SGD with momentum (mlp_sgd, cnn_step): one step.
+struct ClassifierSgd {
   std::shared_ptr<nn::Sequential> model = std::make_shared<nn::Sequential>();
-  Tensor x = from_rows(d.x);
-  Tensor y = from_rows(d.y, kInt64).reshape({bench::kMlpBatch});
+  Tensor x, y;
   std::unique_ptr<optim::SGD> opt;
-  MlpSgd() {
-    model->push_back(make_linear(d.l1));
-    model->push_back(std::make_shared<nn::ReLU>());
-    model->push_back(make_linear(d.l2));
+  void make_optimizer() {
     opt = std::make_unique<optim::SGD>(model->parameters(), bench::kMlpLr, bench::kMlpMomentum);
   }
   double step() {
@@ -45,10 +40,26 @@ struct MlpSgd {
 };
 
 // Check: the first step's loss (every side starts from the same weights).
-bench::Case mlp_sgd() {
-  auto m = std::make_shared<MlpSgd>();
+template <class Model>
+bench::Case classifier_step() {
+  auto m = std::make_shared<Model>();
   return {[m] { return m->step(); }};
 }
+
+// 784 → 256 → ReLU → 10, cross-entropy, SGD with momentum.
+struct MlpSgd : ClassifierSgd {
+  bench::MlpData d = bench::mlp_sgd_data();
+  MlpSgd() {
+    x = from_rows(d.x);
+    y = from_rows(d.y, kInt64).reshape({bench::kMlpBatch});
+    model->push_back(make_linear(d.l1));
+    model->push_back(std::make_shared<nn::ReLU>());
+    model->push_back(make_linear(d.l2));
+    make_optimizer();
+  }
+};
+
+bench::Case mlp_sgd() { return classifier_step<MlpSgd>(); }
 BENCH_SIDE("mlp_sgd", "paragrad", mlp_sgd);
 BENCH_SIDE("mlp_sgd_2t", "paragrad", mlp_sgd);
 BENCH_SIDE("mlp_sgd_2t", "paragrad_1t", [] { return bench::one_thread(mlp_sgd()); });
@@ -98,12 +109,8 @@ bench::Case small_mlp_adam() {
 BENCH_SIDE("small_mlp_adam", "paragrad", small_mlp_adam);
 
 // cnn_step (common.hpp): two convolutions, pooling, a linear layer; one SGD step.
-struct CnnStep {
+struct CnnStep : ClassifierSgd {
   bench::CnnData d = bench::cnn_data();
-  std::shared_ptr<nn::Sequential> model = std::make_shared<nn::Sequential>();
-  Tensor x = from_rows(d.x).reshape({bench::kCnnBatch, 1, bench::kCnnSide, bench::kCnnSide});
-  Tensor y = from_rows(d.y, kInt64).reshape({bench::kCnnBatch});
-  std::unique_ptr<optim::SGD> opt;
   static std::shared_ptr<nn::Conv2d> conv(const bench::LinearInit& init, int64_t in, int64_t out) {
     auto c = std::make_shared<nn::Conv2d>(in, out, 3, 1, 1);
     c->set("weight", from_rows(init.weight).reshape({out, in, 3, 3}));
@@ -111,6 +118,8 @@ struct CnnStep {
     return c;
   }
   CnnStep() {
+    x = from_rows(d.x).reshape({bench::kCnnBatch, 1, bench::kCnnSide, bench::kCnnSide});
+    y = from_rows(d.y, kInt64).reshape({bench::kCnnBatch});
     model->push_back(conv(d.conv1, 1, bench::kCnnC1));
     model->push_back(std::make_shared<nn::ReLU>());
     model->push_back(std::make_shared<nn::MaxPool2d>(2));
@@ -119,22 +128,11 @@ struct CnnStep {
     model->push_back(std::make_shared<nn::MaxPool2d>(2));
     model->push_back(std::make_shared<nn::Flatten>());
     model->push_back(make_linear(d.fc));
-    opt = std::make_unique<optim::SGD>(model->parameters(), bench::kMlpLr, bench::kMlpMomentum);
-  }
-  double step() {
-    opt->zero_grad();
-    Tensor loss = nn::functional::cross_entropy((*model)(x), y);
-    loss.backward();
-    opt->step();
-    return loss.item<double>();
+    make_optimizer();
   }
 };
 
-// Check: the first step's loss (every side starts from the same weights).
-bench::Case cnn_step() {
-  auto m = std::make_shared<CnnStep>();
-  return {[m] { return m->step(); }};
-}
+bench::Case cnn_step() { return classifier_step<CnnStep>(); }
 BENCH_SIDE("cnn_step", "paragrad", cnn_step);
 
 // lstm_step (common.hpp): a one-layer LSTM over 20 steps, the last output classified.

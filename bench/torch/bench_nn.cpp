@@ -6,17 +6,12 @@
 
 namespace {
 
-struct MlpSgd {
-  bench::MlpData d = bench::mlp_sgd_data();
-  torch::nn::Linear l1{bench::kMlpIn, bench::kMlpHidden}, l2{bench::kMlpHidden, bench::kMlpOut};
+// A classifier on fixed data trained with SGD with momentum (mlp_sgd, cnn_step): one step.
+struct ClassifierSgd {
   torch::nn::Sequential model;
-  torch::Tensor x = bench::to_torch(d.x);
-  torch::Tensor y = bench::to_torch(d.y, torch::kInt64).reshape({bench::kMlpBatch});
+  torch::Tensor x, y;
   std::unique_ptr<torch::optim::SGD> opt;
-  MlpSgd() {
-    bench::set_linear(l1, d.l1);
-    bench::set_linear(l2, d.l2);
-    model = torch::nn::Sequential(l1, torch::nn::ReLU(), l2);
+  void make_optimizer() {
     opt = std::make_unique<torch::optim::SGD>(
         model->parameters(), torch::optim::SGDOptions(bench::kMlpLr).momentum(bench::kMlpMomentum));
   }
@@ -29,10 +24,26 @@ struct MlpSgd {
   }
 };
 
-bench::Case mlp_sgd() {
-  auto m = std::make_shared<MlpSgd>();
+template <class Model>
+bench::Case classifier_step() {
+  auto m = std::make_shared<Model>();
   return {[m] { return m->step(); }};
 }
+
+struct MlpSgd : ClassifierSgd {
+  bench::MlpData d = bench::mlp_sgd_data();
+  MlpSgd() {
+    torch::nn::Linear l1{bench::kMlpIn, bench::kMlpHidden}, l2{bench::kMlpHidden, bench::kMlpOut};
+    bench::set_linear(l1, d.l1);
+    bench::set_linear(l2, d.l2);
+    x = bench::to_torch(d.x);
+    y = bench::to_torch(d.y, torch::kInt64).reshape({bench::kMlpBatch});
+    model = torch::nn::Sequential(l1, torch::nn::ReLU(), l2);
+    make_optimizer();
+  }
+};
+
+bench::Case mlp_sgd() { return classifier_step<MlpSgd>(); }
 BENCH_SIDE("mlp_sgd", "torch", mlp_sgd);
 BENCH_SIDE("mlp_sgd_2t", "torch", mlp_sgd);  // on the row's 2 threads (setup.cpp)
 
@@ -80,13 +91,8 @@ bench::Case small_mlp_adam() {
 }
 BENCH_SIDE("small_mlp_adam", "torch", small_mlp_adam);
 
-struct CnnStep {
+struct CnnStep : ClassifierSgd {
   bench::CnnData d = bench::cnn_data();
-  torch::nn::Sequential model;
-  torch::Tensor x =
-      bench::to_torch(d.x).reshape({bench::kCnnBatch, 1, bench::kCnnSide, bench::kCnnSide});
-  torch::Tensor y = bench::to_torch(d.y, torch::kInt64).reshape({bench::kCnnBatch});
-  std::unique_ptr<torch::optim::SGD> opt;
   static torch::nn::Conv2d conv(const bench::LinearInit& init, int64_t in, int64_t out) {
     torch::nn::Conv2d c(torch::nn::Conv2dOptions(in, out, 3).padding(1));
     torch::NoGradGuard no_grad;
@@ -97,27 +103,18 @@ struct CnnStep {
   CnnStep() {
     torch::nn::Linear fc{bench::kCnnC2 * 7 * 7, bench::kCnnClasses};
     bench::set_linear(fc, d.fc);
+    x = bench::to_torch(d.x).reshape({bench::kCnnBatch, 1, bench::kCnnSide, bench::kCnnSide});
+    y = bench::to_torch(d.y, torch::kInt64).reshape({bench::kCnnBatch});
     model = torch::nn::Sequential(conv(d.conv1, 1, bench::kCnnC1), torch::nn::ReLU(),
                                   torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)),
                                   conv(d.conv2, bench::kCnnC1, bench::kCnnC2), torch::nn::ReLU(),
                                   torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)),
                                   torch::nn::Flatten(), fc);
-    opt = std::make_unique<torch::optim::SGD>(
-        model->parameters(), torch::optim::SGDOptions(bench::kMlpLr).momentum(bench::kMlpMomentum));
-  }
-  double step() {
-    bench::zero_grad_to_none(*opt);
-    torch::Tensor loss = torch::nn::functional::cross_entropy(model->forward(x), y);
-    loss.backward();
-    opt->step();
-    return loss.item<double>();
+    make_optimizer();
   }
 };
 
-bench::Case cnn_step() {
-  auto m = std::make_shared<CnnStep>();
-  return {[m] { return m->step(); }};
-}
+bench::Case cnn_step() { return classifier_step<CnnStep>(); }
 BENCH_SIDE("cnn_step", "torch", cnn_step);
 
 bench::Case lstm_step() {
