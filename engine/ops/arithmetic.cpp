@@ -89,7 +89,7 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
     SavedTensor sa(a.requires_grad() ? b : Tensor()), sb(b.requires_grad() ? a : Tensor());
     // d(ab)/da = b, d(ab)/db = a: each input's rule keeps the other input.
     // grad MulBackward: mul(a, b) => (g * b, g * a)
-    record("MulBackward", out, {a, b}, [sa, sb](const Tensor& g) {
+    record("MulBackward", out, {a, b}, [sa = std::move(sa), sb = std::move(sb)](const Tensor& g) {
       Tensor ga = sa.defined() ? g * sa.unpack() : Tensor();
       Tensor gb = sb.defined() ? g * sb.unpack() : Tensor();
       return grad_list(ga, gb);

@@ -156,11 +156,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (needs_grad(a, b)) {
     SavedTensor sa(b.requires_grad() ? a : Tensor()), sb(a.requires_grad() ? b : Tensor());
     // grad MatmulBackward: matmul(a, b) => (g @ bᵀ, aᵀ @ g), summed over broadcast batch dims
-    record("MatmulBackward", out, {a, b}, [sa, sb](const Tensor& g) {
-      Tensor ga = sb.defined() ? matmul(g, sb.unpack().mT()) : Tensor();
-      Tensor gb = sa.defined() ? matmul(sa.unpack().mT(), g) : Tensor();
-      return grad_list(ga, gb);
-    });
+    record("MatmulBackward", out, {a, b},
+           [sa = std::move(sa), sb = std::move(sb)](const Tensor& g) {
+             Tensor ga = sb.defined() ? matmul(g, sb.unpack().mT()) : Tensor();
+             Tensor gb = sa.defined() ? matmul(sa.unpack().mT(), g) : Tensor();
+             return grad_list(ga, gb);
+           });
   }
   return out;
 }
