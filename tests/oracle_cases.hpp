@@ -38,9 +38,9 @@ struct Case {
 
 // ---- the generators' rows --------------------------------------------------------------------
 // A generated table stores each case as one string (scripts/oracle/semantics_oracle.py, row):
-//   "op|spec spec|dtype|shape|values|[grad] [grad]"   or, when PyTorch raises, "op|spec
-//   spec|raises"
-// with numbers as Python prints them ("nan", "inf" and "-inf" included).
+//   "op|spec spec|dtype|shape|values|[grad] [grad]"
+// or, when PyTorch raises, "op|spec spec|raises"; numbers as Python prints them ("nan", "inf"
+// and "-inf" included).
 
 inline std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> parts;
@@ -78,7 +78,7 @@ inline Case parse_row(const std::string& row) {
   if (f.size() != 6) throw std::runtime_error("oracle row: expected 3 or 6 fields: " + row);
   Case c{f[0], words(f[1]), false, f[2], {}, parse_numbers(f[4]), {}};
   for (const std::string& d : split(f[3], ','))
-    if (!d.empty()) c.shape.push_back(static_cast<int64_t>(parse_number(d)));
+    if (!d.empty()) c.shape.push_back(std::stoll(d));
   for (size_t open = f[5].find('['); open != std::string::npos; open = f[5].find('[', open + 1)) {
     const size_t close = f[5].find(']', open);
     if (close == std::string::npos) throw std::runtime_error("oracle row: unclosed '[': " + row);
@@ -142,8 +142,8 @@ inline Tensor make_input(const std::string& spec) {
   const char fill = spec[c2 + 1];
   const char base = fill == 's' ? 'a' : fill;
   Shape shape;
-  std::stringstream ss(dims);
-  for (std::string d; std::getline(ss, d, ',');) shape.push_back(std::stoll(d));
+  for (const std::string& d : split(dims, ','))
+    if (!d.empty()) shape.push_back(std::stoll(d));
   int64_t n = 1;
   for (int64_t s : shape) n *= s;
   std::vector<double> values(static_cast<size_t>(n));

@@ -189,3 +189,32 @@ TEST_CASE("backward rules select a NaN or inf upstream gradient and split ties a
           "[oracle][nan]") {
   CHECK(oracle::replay(semantics_oracle::vjp(), vjp_ops()) >= 15);
 }
+
+TEST_CASE("oracle rows parse exactly, special values included, and a malformed row raises",
+          "[oracle]") {
+  const oracle::Case c =
+      oracle::parse_row("exp|f64:0,2:a f64:3:n|f64|2,3|nan -inf inf -0.0 0.1 1e-300|[] [1.5 -2.0]");
+  CHECK(c.op == "exp");
+  CHECK(c.inputs == std::vector<std::string>{"f64:0,2:a", "f64:3:n"});
+  CHECK_FALSE(c.raises);
+  CHECK(c.dtype == "f64");
+  CHECK(c.shape == std::vector<int64_t>{2, 3});
+  REQUIRE(c.values.size() == 6);
+  CHECK(std::isnan(c.values[0]));
+  CHECK(c.values[1] == -oracle::kInf);
+  CHECK(c.values[2] == oracle::kInf);
+  CHECK((c.values[3] == 0.0 && std::signbit(c.values[3])));
+  CHECK(c.values[4] == 0.1);  // the same double as the literal: strtod rounds correctly
+  CHECK(c.values[5] == 1e-300);
+  CHECK(c.grads == std::vector<std::vector<double>>{{}, {1.5, -2.0}});
+
+  const oracle::Case scalar = oracle::parse_row("sum|f32::a|f32||2.5|");
+  CHECK(scalar.shape.empty());
+  CHECK(scalar.grads.empty());  // no gradient stored, unlike "[]" (one empty gradient)
+  CHECK(oracle::parse_row("log|b8:3:a|raises").raises);
+
+  CHECK_THROWS_WITH(oracle::parse_row("exp|f32::a|f32||0.5"),
+                    Catch::Contains("expected 3 or 6 fields"));
+  CHECK_THROWS_WITH(oracle::parse_row("exp|f32::a|f32||0.5x|"), Catch::Contains("bad number"));
+  CHECK_THROWS_WITH(oracle::parse_row("exp|f32::a|f32||0.5|[1.0"), Catch::Contains("unclosed"));
+}
