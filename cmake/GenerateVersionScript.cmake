@@ -1,7 +1,7 @@
 # PRE_LINK step of a shared libparagrad: writes the linker version script OUT from the template
-# cmake/paragrad.map, adding every `detail::` symbol the object files define as an exact local
-# name (an exact name beats the map's `paragrad::*` wildcard; wildcards cannot exclude a
-# namespace). Kept global: the two allocator entry points that inline code in public headers
+# cmake/paragrad.map, adding every `detail::` and `kernels::` symbol the object files define as an
+# exact local name (an exact name beats the map's `paragrad::*` wildcard; wildcards cannot exclude
+# a namespace). Kept global: the two allocator entry points that inline code in public headers
 # calls (Node/TensorImpl's operator new/delete, e.g. `record` in engine/autograd/function.hpp).
 # Inputs (-D): NM, TEMPLATE, OUT, OBJECTS (|-separated object files).
 cmake_minimum_required(VERSION 3.16)
@@ -19,7 +19,7 @@ foreach(line IN LISTS syms)
   endif()
   set(name "${CMAKE_MATCH_1}")
   string(REGEX REPLACE "\\(.*$" "" qualified "${name}")
-  if(qualified MATCHES "(^| )paragrad::(.*::)?detail::" AND
+  if(qualified MATCHES "(^| )paragrad::(.*::)?(detail|kernels)::" AND
      NOT qualified MATCHES "^paragrad::detail::small_(alloc|free)$")
     string(REPLACE "\"" "\\\"" name "${name}")
     list(APPEND locals "${name}")

@@ -8,6 +8,7 @@
 #include <paragrad/engine/autograd/graph_view.hpp>
 #include <paragrad/engine/autograd/hooks.hpp>  // register_hook, retain_grad
 #include <paragrad/engine/autograd/node.hpp>   // walking grad_fn() and its next_edges
+#include <paragrad/engine/cpu_capability.hpp>  // cpu_capability, set_cpu_capability
 #include <paragrad/engine/dtype.hpp>
 #include <paragrad/engine/error.hpp>
 #include <paragrad/engine/indexing.hpp>

@@ -11,8 +11,10 @@
 
 PARAGRAD_BUILD_PACKAGES=(cmake make g++ libeigen3-dev)
 # python3: scripts/gen_derivatives and scripts/check_tutorial_page (CTest); graphviz: CTest's
-# engine_to_dot_renders_with_graphviz (skipped without it).
+# engine_to_dot_renders_with_graphviz (skipped without it); qemu-user: the CPU dispatch tests on
+# emulated older CPUs (engine/cpu_dispatch_on_emulated_*, x86-64 only; skipped without it).
 PARAGRAD_TEST_PACKAGES=(catch2 pkgconf python3 graphviz)
+if [ "$(uname -m)" = x86_64 ]; then PARAGRAD_TEST_PACKAGES+=(qemu-user); fi
 PARAGRAD_LAPACK_PACKAGES=(liblapack-dev)  # for -DPARAGRAD_LAPACK=ON (CI stage .ci/lapack)
 # scripts/demo: gnuplot draws the gallery's SVG plots; graphviz renders autograd graphs (DOT).
 PARAGRAD_DEMO_PACKAGES=(gnuplot-nox graphviz)

@@ -3,9 +3,14 @@
 // split into blocks of C's rows (or columns, when C is wider than tall), each block one Eigen
 // product on sub-blocks of the same maps. The blocks depend on the shapes only, so the result is
 // bitwise the same for any thread count; a product below kParallelGemmFlops stays one Eigen call.
+// float and double blocks run on the CPU level's GEMM kernel (kernels/gemm.hpp: compiled for
+// several x86-64 levels, chosen at startup); other scalars on Eigen's product compiled here.
+#include <type_traits>
+
 #include <Eigen/Core>
 
 #include <paragrad/engine/detail/parallel.hpp>
+#include <paragrad/engine/kernels/gemm.hpp>
 
 namespace paragrad::detail {
 
@@ -26,7 +31,12 @@ template <class MC, class MA, class MB>
 void gemm(MC& C, const MA& A, const MB& B, bool accumulate = false) {
   const int64_t n = C.rows(), m = C.cols(), k = A.cols();
   auto product = [&](auto&& c, const auto& a, const auto& b) {
-    if (accumulate)
+    using T = typename std::decay_t<decltype(c)>::Scalar;
+    if constexpr (std::is_same<T, float>::value || std::is_same<T, double>::value) {
+      kernels::gemm(kernels::GemmProblem<T>{c.rows(), c.cols(), a.cols(), a.data(), a.rowStride(),
+                                            a.colStride(), b.data(), b.rowStride(), b.colStride(),
+                                            c.data(), c.rowStride(), c.colStride(), accumulate});
+    } else if (accumulate)
       c.noalias() += a * b;
     else
       c.noalias() = a * b;

@@ -1,0 +1,94 @@
+// The elementwise kernels of one CPU level (elementwise.hpp). Compiled once per level; the loops
+// are the generic ones of engine/detail/elementwise.hpp and loops.hpp, vectorized by the
+// compiler for the level's instruction set (float32 tanh: Eigen's vectorized one).
+#ifndef PARAGRAD_KERNEL_LEVEL
+#error "elementwise_level.cpp is compiled once per CPU level with -DPARAGRAD_KERNEL_LEVEL=<level>"
+#endif
+#include <cmath>
+#include <type_traits>
+
+#include <Eigen/Core>
+
+#include <paragrad/engine/kernels/elementwise.hpp>
+
+namespace paragrad::kernels::PARAGRAD_KERNEL_LEVEL {
+namespace {
+
+template <class T, class F>
+void map2(Operands which, const T* __restrict a, const T* __restrict b, T* __restrict o, int64_t n,
+          F f) {
+  switch (which) {
+    case Operands::arrays:
+      for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+      break;
+    case Operands::scalar_a: {
+      const T x = a[0];
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x, b[i]);
+      break;
+    }
+    case Operands::scalar_b: {
+      const T y = b[0];
+      for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], y);
+      break;
+    }
+  }
+}
+
+template <class T>
+void binary(Binary op, Operands which, const T* a, const T* b, T* o, int64_t n) {
+  switch (op) {
+    case Binary::add:
+      return map2(which, a, b, o, n, [](T x, T y) { return x + y; });
+    case Binary::sub:
+      return map2(which, a, b, o, n, [](T x, T y) { return x - y; });
+    case Binary::mul:
+      return map2(which, a, b, o, n, [](T x, T y) { return x * y; });
+    case Binary::div:
+      return map2(which, a, b, o, n, [](T x, T y) { return x / y; });
+    case Binary::none:
+      break;
+  }
+}
+
+template <class T>
+void axpy(T alpha, const T* __restrict s, bool scalar, T* __restrict d, int64_t n) {
+  if (scalar) {
+    const T v = alpha * s[0];
+    for (int64_t i = 0; i < n; ++i) d[i] = d[i] + v;
+  } else {
+    for (int64_t i = 0; i < n; ++i) d[i] = d[i] + alpha * s[i];
+  }
+}
+
+template <class T, class F>
+void map1(const T* __restrict a, T* __restrict o, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
+}
+
+template <class T>
+void unary(Unary op, const T* a, T* o, int64_t n) {
+  switch (op) {
+    case Unary::neg:
+      return map1(a, o, n, [](T x) { return -x; });
+    case Unary::abs:
+      return map1(a, o, n, [](T x) { return x < T(0) ? -x : x; });
+    case Unary::relu:
+      return map1(a, o, n, [](T x) { return x <= T(0) ? T(0) : x; });
+    case Unary::tanh:
+      if constexpr (std::is_same<T, float>::value) {  // Eigen's vectorized tanh
+        Eigen::Map<Eigen::ArrayXf>(o, n) = Eigen::Map<const Eigen::ArrayXf>(a, n).tanh();
+        return;
+      } else {
+        return map1(a, o, n, [](T x) { return std::tanh(x); });
+      }
+    case Unary::none:
+      break;
+  }
+}
+
+}  // namespace
+
+const ElementwiseKernels elementwise_kernels = {{&binary<float>, &axpy<float>, &unary<float>},
+                                                {&binary<double>, &axpy<double>, &unary<double>}};
+
+}  // namespace paragrad::kernels::PARAGRAD_KERNEL_LEVEL
