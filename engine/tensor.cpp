@@ -133,16 +133,10 @@ std::vector<double> Tensor::tolist() const {
   return out;
 }
 
-Eigen::MatrixXd Tensor::to_eigen() const {
+void Tensor::check_to_eigen() const {
   check_defined("to_eigen", *this);
   check<ShapeError>(dim() == 1 || dim() == 2, "to_eigen: expected a 1-d or 2-d tensor, got shape ",
                     shape_str(sizes()));
-  const int64_t rows = sizes()[0], cols = dim() == 2 ? sizes()[1] : 1;
-  std::vector<double> v = tolist();
-  Eigen::MatrixXd m(rows, cols);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) m(i, j) = v[size_t(i * cols + j)];
-  return m;
 }
 
 Tensor Tensor::detach() const {

@@ -65,7 +65,7 @@ class Tensor {
   // --- values
   template <class T>
   T item() const;  // 0-d or one-element tensors; T in float, double, int64_t, bool
-  Eigen::MatrixXd to_eigen() const;    // 2-d (or 1-d as a column)
+  Eigen::MatrixXd to_eigen() const;    // 2-d (or 1-d as a column); defined inline below
   std::vector<double> tolist() const;  // flattened, row-major
   Tensor to(Dtype) const;
   Tensor clone() const;
@@ -331,6 +331,7 @@ class Tensor {
   Tensor& set_(const Tensor& source);
 
  private:
+  void check_to_eigen() const;  // defined, 1-d or 2-d (errors name to_eigen)
   // *impl_, or ValueError "<op>: undefined tensor" for an undefined handle.
   const TensorImpl& get(const char* op) const {
     if (!impl_) throw_undefined(op);
@@ -338,6 +339,19 @@ class Tensor {
   }
   IntrusivePtr<TensorImpl> impl_;
 };
+
+// Inline, so that the matrix is allocated and freed in the caller's code, under the caller's Eigen
+// configuration: the library is compiled without -march and an application may use any
+// (docs/cpu-dispatch.md); no Eigen object is made in the library and freed outside it.
+inline Eigen::MatrixXd Tensor::to_eigen() const {
+  check_to_eigen();
+  const int64_t rows = sizes()[0], cols = dim() == 2 ? sizes()[1] : 1;
+  const std::vector<double> v = tolist();
+  Eigen::MatrixXd m(rows, cols);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) m(i, j) = v[size_t(i * cols + j)];
+  return m;
+}
 
 // ValueError naming op unless every tensor given is defined; with several, the message
 // numbers the undefined one: "add: argument 2 is an undefined tensor ...".

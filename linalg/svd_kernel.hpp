@@ -2,7 +2,8 @@
 // The SVD of one matrix: the numerical kernel behind linalg.svd and linalg.svdvals
 // (internal, namespace linalg::detail). Autograd lives in svd.cpp; this file only computes.
 //
-// Default backend, Eigen only (svd_kernel.cpp): Householder bidiagonalization with Eigen
+// Default backend, Eigen only (svd_level.cpp, compiled once per CPU level): Householder
+// bidiagonalization with Eigen
 // (A = Q_U B Q_Vᵀ, B upper bidiagonal), then the SVD of B by implicit-shift QR sweeps
 // (Golub & Kahan; Golub & Van Loan, Matrix Computations, 4th ed., §8.6.2; LAPACK's ?bdsqr),
 // with the plane rotations applied to the columns of Q_U and Q_V in batches of sweeps, a cache-

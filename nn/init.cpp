@@ -139,7 +139,7 @@ void orthogonal_(Tensor& t, double gain) {
                     shape_str(t.sizes()));
   if (t.numel() == 0) return;
   const int64_t rows = t.size(0), cols = t.numel() / rows;
-  Eigen::MatrixXd flat = randn({rows, cols}, kFloat64).to_eigen();
+  Eigen::MatrixXd flat = to_eigen<double>(randn({rows, cols}, kFloat64));
   if (rows < cols) flat.transposeInPlace();
   // Reduced QR; Q's columns signed so that R's diagonal is positive (the unique QR).
   Eigen::HouseholderQR<Eigen::MatrixXd> qr(flat);

@@ -3,9 +3,14 @@
 // of a tensor with a scalar. They dispatch on dtype once and pick the fastest loop the
 // layouts allow (flat, scalar-broadcast, or strided runs); the flat loops of large tensors run
 // on the intra-op pool (detail/parallel.hpp). No graph is recorded here;
-// ops in engine/ops/*.cpp call these and record their backward rule.
+// ops in engine/ops/*.cpp call these and record their backward rule. An op that names its
+// kernel (kernels::Binary / kernels::Unary) runs its flat float32/float64 loops on the CPU level's
+// kernels (kernels/elementwise.hpp: the same arithmetic, vectorized for the level).
+#include <type_traits>
+
 #include <paragrad/engine/detail/loops.hpp>
 #include <paragrad/engine/detail/parallel.hpp>
+#include <paragrad/engine/kernels/elementwise.hpp>
 
 namespace paragrad::detail {
 
@@ -18,9 +23,15 @@ inline const Tensor& as_type(const Tensor& t, Dtype d, Tensor& holder, const cha
   return holder;
 }
 
+// Whether the flat loop of an op computing in T and storing O runs on a CPU-level kernel.
+template <class T, class O>
+constexpr bool level_kernel_types = std::is_same<T, O>::value && (std::is_same<T, float>::value ||
+                                                                  std::is_same<T, double>::value);
+
 // out = f(a, b) elementwise, a and b converted to `compute`, the result stored as `out_dtype`.
-// `op` (the public op) names errors: undefined inputs, shapes that do not broadcast.
-template <class F>
+// `op` (the public op) names errors: undefined inputs, shapes that do not broadcast. K: the
+// CPU-level kernel computing f on flat float32/float64 data (none: f's loop only).
+template <kernels::Binary K = kernels::Binary::none, class F>
 Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, Dtype compute,
                   Dtype out_dtype, F&& f) {
   check_defined(op, a_in, b_in);
@@ -39,6 +50,21 @@ Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, Dtype 
       const T* pb = b.data_ptr<T>();
       O* po = out.data_ptr<O>();
       const bool ca = a.is_contiguous(), cb = b.is_contiguous();
+      if constexpr (K != kernels::Binary::none && level_kernel_types<T, O>) {
+        using kernels::Operands;
+        const Operands which = ca && cb && a.numel() == n && b.numel() == n ? Operands::arrays
+                               : cb && b.numel() == n && a.numel() == 1     ? Operands::scalar_a
+                               : ca && a.numel() == n && b.numel() == 1     ? Operands::scalar_b
+                                                                            : Operands(-1);
+        if (which != Operands(-1)) {
+          const auto binary = kernels::elementwise<T>().binary;
+          parallel_for(n, kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+            binary(K, which, which == Operands::scalar_a ? pa : pa + lo,
+                   which == Operands::scalar_b ? pb : pb + lo, po + lo, hi - lo);
+          });
+          return;
+        }
+      }
       if (ca && cb && a.numel() == n && b.numel() == n) {
         parallel_for(n, kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
           for (int64_t i = lo; i < hi; ++i) po[i] = static_cast<O>(f(pa[i], pb[i]));
@@ -70,10 +96,33 @@ Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, Dtype 
   return out;
 }
 
+// dst += alpha * src (add_ with alpha) on the CPU level's kernel when both are float32 or both
+// float64, dst contiguous and src one element or contiguous of dst's shape, in another storage;
+// false (nothing done) otherwise. The same arithmetic as add_'s generic loop.
+inline bool axpy_flat(const Tensor& dst, const Tensor& src, double alpha) {
+  const Dtype d = dst.dtype();
+  if ((d != kFloat32 && d != kFloat64) || src.dtype() != d || !dst.is_contiguous() ||
+      src.impl()->storage == dst.impl()->storage)
+    return false;
+  const bool scalar = src.numel() == 1;
+  if (!scalar && (!src.is_contiguous() || src.sizes() != dst.sizes())) return false;
+  dispatch_floating(d, "add_", [&](auto tag) {
+    using T = decltype(tag);
+    const auto axpy = kernels::elementwise<T>().axpy;
+    const T* ps = src.data_ptr<T>();
+    T* pd = dst.data_ptr<T>();
+    parallel_for(dst.numel(), kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+      axpy(static_cast<T>(alpha), scalar ? ps : ps + lo, scalar, pd + lo, hi - lo);
+    });
+  });
+  return true;
+}
+
 enum class Kinds { All, Numeric, Floating };  // which input dtypes a kernel accepts
 
-// out = f(a) elementwise in a's dtype, stored as out_dtype. `op` names it in errors.
-template <Kinds kinds = Kinds::All, class F>
+// out = f(a) elementwise in a's dtype, stored as out_dtype. `op` names it in errors. K: the
+// CPU-level kernel computing f on flat float32/float64 data (none: f's loop only).
+template <Kinds kinds = Kinds::All, kernels::Unary K = kernels::Unary::none, class F>
 Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op) {
   check_defined(op, a);
   Tensor out = empty_for(op, a.sizes(), out_dtype);
@@ -85,9 +134,15 @@ Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op) {
       O* po = out.data_ptr<O>();
       const int64_t n = out.numel();
       if (a.is_contiguous()) {
-        parallel_for(n, kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
-          for (int64_t i = lo; i < hi; ++i) po[i] = static_cast<O>(f(pa[i]));
-        });
+        if constexpr (K != kernels::Unary::none && level_kernel_types<T, O>) {
+          const auto unary = kernels::elementwise<T>().unary;
+          parallel_for(n, kParallelElementwiseGrain,
+                       [&](int64_t lo, int64_t hi) { unary(K, pa + lo, po + lo, hi - lo); });
+        } else {
+          parallel_for(n, kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+            for (int64_t i = lo; i < hi; ++i) po[i] = static_cast<O>(f(pa[i]));
+          });
+        }
         return;
       }
       std::array<const Dims*, 2> st{&out.strides(), &a.strides()};

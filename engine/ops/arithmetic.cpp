@@ -59,8 +59,8 @@ Dtype result_type(const Tensor& a, const Tensor& b) {
 
 Tensor operator+(const Tensor& a, const Tensor& b) {
   const Dtype t = arith_type("add", a, b);
-  Tensor out =
-      detail::binary_map("add", a, b, t, t, [](auto x, auto y) { return detail::wrap_add(x, y); });
+  Tensor out = detail::binary_map<kernels::Binary::add>(
+      "add", a, b, t, t, [](auto x, auto y) { return detail::wrap_add(x, y); });
   if (needs_grad(a, b))
     // grad AddBackward: add(a, b) => (g, g)
     record("AddBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, g); });
@@ -73,8 +73,8 @@ Tensor operator-(const Tensor& a, const Tensor& b) {
                     "sub: subtraction with a bool tensor is not supported (", dtype_name(a.dtype()),
                     " of shape ", shape_str(a.sizes()), " minus ", dtype_name(b.dtype()),
                     " of shape ", shape_str(b.sizes()), "); use logical ops or convert to int64");
-  Tensor out =
-      detail::binary_map("sub", a, b, t, t, [](auto x, auto y) { return detail::wrap_sub(x, y); });
+  Tensor out = detail::binary_map<kernels::Binary::sub>(
+      "sub", a, b, t, t, [](auto x, auto y) { return detail::wrap_sub(x, y); });
   if (needs_grad(a, b))
     // grad SubBackward: sub(a, b) => (g, -g)
     record("SubBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, -g); });
@@ -83,8 +83,8 @@ Tensor operator-(const Tensor& a, const Tensor& b) {
 
 Tensor operator*(const Tensor& a, const Tensor& b) {
   const Dtype t = arith_type("mul", a, b);
-  Tensor out =
-      detail::binary_map("mul", a, b, t, t, [](auto x, auto y) { return detail::wrap_mul(x, y); });
+  Tensor out = detail::binary_map<kernels::Binary::mul>(
+      "mul", a, b, t, t, [](auto x, auto y) { return detail::wrap_mul(x, y); });
   if (needs_grad(a, b)) {
     SavedTensor sa(a.requires_grad() ? b : Tensor()), sb(b.requires_grad() ? a : Tensor());
     // d(ab)/da = b, d(ab)/db = a: each input's rule keeps the other input.
@@ -100,7 +100,8 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
 
 Tensor operator/(const Tensor& a, const Tensor& b) {
   const Dtype t = float_type(arith_type("div", a, b));
-  Tensor out = detail::binary_map("div", a, b, t, t, [](auto x, auto y) { return x / y; });
+  Tensor out = detail::binary_map<kernels::Binary::div>("div", a, b, t, t,
+                                                        [](auto x, auto y) { return x / y; });
   if (needs_grad(a, b)) {
     const bool need_b = b.requires_grad();
     // grad DivBackward: div(a, b) => (g / b, -g * a / b²)

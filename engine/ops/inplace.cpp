@@ -125,6 +125,7 @@ Tensor& Tensor::add_(const Tensor& o, double alpha) {
         return [alpha](const Tensor& g) { return grad_list(g, alpha == 1 ? g : g * alpha); };
       },
       [&] {
+        if (detail::axpy_flat(*this, o, alpha)) return;  // the CPU level's kernel
         write(*this, o, t, [alpha](auto d, auto s) {
           using T = decltype(d);
           return detail::wrap_add(d, detail::wrap_mul(static_cast<T>(alpha), s));

@@ -5,8 +5,6 @@
 #include <limits>
 #include <optional>
 
-#include <Eigen/Core>
-
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
@@ -22,35 +20,18 @@ using autograd::SavedTensor;
 namespace {
 
 // Runs f on a (as float if a is integral), result in the same floating dtype; op names errors.
-template <class F>
+template <kernels::Unary K = kernels::Unary::none, class F>
 Tensor float_map(const Tensor& a, const char* op, F&& f) {
   check_defined(op, a);
   Tensor holder;
   const Tensor& x = detail::as_type(a, is_floating(a.dtype()) ? a.dtype() : kFloat32, holder, op);
-  return detail::unary_map<detail::Kinds::Floating>(x, x.dtype(), std::forward<F>(f), op);
-}
-// A contiguous float32 tensor through one of Eigen's vectorized array functions (SIMD
-// polynomial approximations, 50-100x faster than the scalar libm call per element); other
-// dtypes and layouts through the scalar f. Used where Eigen's float version is accurate to a
-// few ulp (tanh: at most 6 ulp = 4e-7 relative, NaN kept; the scalar libm tanhf is within 2).
-template <class ArrayF, class F>
-Tensor float32_vectorized(const Tensor& a, const char* op, ArrayF&& array_f, F&& f) {
-  check_defined(op, a);
-  if (a.dtype() != kFloat32 || !a.is_contiguous()) return float_map(a, op, std::forward<F>(f));
-  Tensor out = detail::empty_for(op, a.sizes(), kFloat32);
-  using Map = Eigen::Map<Eigen::ArrayXf>;
-  float* po = out.data_ptr<float>();
-  const float* pa = a.data_ptr<float>();
-  detail::parallel_for(a.numel(), detail::kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
-    Map(po + lo, hi - lo) = array_f(Eigen::Map<const Eigen::ArrayXf>(pa + lo, hi - lo));
-  });
-  return out;
+  return detail::unary_map<detail::Kinds::Floating, K>(x, x.dtype(), std::forward<F>(f), op);
 }
 // Ops that also make sense on integers (not on bools).
-template <class F>
+template <kernels::Unary K = kernels::Unary::none, class F>
 Tensor numeric_map(const Tensor& a, const char* op, F&& f) {
   check_defined(op, a);
-  return detail::unary_map<detail::Kinds::Numeric>(a, a.dtype(), std::forward<F>(f), op);
+  return detail::unary_map<detail::Kinds::Numeric, K>(a, a.dtype(), std::forward<F>(f), op);
 }
 template <class T>
 T sigmoid_of(T x) {
@@ -92,7 +73,8 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
 }
 
 Tensor Tensor::neg() const {
-  Tensor out = numeric_map(*this, "neg", [](auto x) { return detail::wrap_neg(x); });
+  Tensor out =
+      numeric_map<kernels::Unary::neg>(*this, "neg", [](auto x) { return detail::wrap_neg(x); });
   if (needs_grad(*this))
     // grad NegBackward: neg(x) => -g
     record("NegBackward", out, {*this}, [](const Tensor& g) { return grad_list(-g); });
@@ -159,7 +141,8 @@ Tensor Tensor::rsqrt() const {
 }
 
 Tensor Tensor::abs() const {
-  Tensor out = numeric_map(*this, "abs", [](auto x) { return x < 0 ? detail::wrap_neg(x) : x; });
+  Tensor out = numeric_map<kernels::Unary::abs>(
+      *this, "abs", [](auto x) { return x < 0 ? detail::wrap_neg(x) : x; });
   if (needs_grad(*this))
     // grad AbsBackward: abs(x) => g * sign(x)
     record("AbsBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
@@ -201,8 +184,8 @@ Tensor Tensor::cos() const {
 }
 
 Tensor Tensor::tanh() const {
-  Tensor out = float32_vectorized(
-      *this, "tanh", [](const auto& x) { return x.tanh(); }, [](auto x) { return std::tanh(x); });
+  // (contiguous float32: Eigen's vectorized tanh, within 6 ulp; kernels/elementwise.hpp)
+  Tensor out = float_map<kernels::Unary::tanh>(*this, "tanh", [](auto x) { return std::tanh(x); });
   if (needs_grad(*this))
     // grad TanhBackward: tanh(x) => tanh_backward(g, out) = g * (1 - out²)
     record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
@@ -242,7 +225,8 @@ Tensor Tensor::softplus() const {
 // included, as PyTorch's threshold_backward), selected so that a NaN in g stays out of the
 // other elements.
 Tensor Tensor::relu() const {
-  Tensor out = numeric_map(*this, "relu", [](auto x) { return x <= 0 ? decltype(x)(0) : x; });
+  Tensor out = numeric_map<kernels::Unary::relu>(
+      *this, "relu", [](auto x) { return x <= 0 ? decltype(x)(0) : x; });
   if (needs_grad(*this))
     // grad ReluBackward: relu(x) => g * [out > 0]
     record("ReluBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {

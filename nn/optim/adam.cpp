@@ -2,6 +2,10 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <type_traits>
+
+#include <paragrad/nn/optim/adam_kernel.hpp>
+#include <paragrad_build/levels_built.hpp>
 
 namespace paragrad::optim {
 
@@ -37,41 +41,6 @@ void Adam::check_options(const Options& o) const {
 }
 
 namespace {
-
-struct AdamStep {
-  double lr, beta1, beta2, eps, weight_decay, bias_correction2_sqrt, step_size;
-  bool amsgrad, decoupled;
-};
-
-// The whole update of one parameter in a single pass over its elements: the arithmetic of the
-// op-by-op path in step_group (kept for other layouts), in the same order and precision, so
-// both give the same numbers. For contiguous tensors of p's dtype and shape only.
-template <class T>
-void fused_update(T* p, const T* grad, T* m, T* v, T* vmax, int64_t n, const AdamStep& a) {
-  const T b1 = T(a.beta1), b2 = T(a.beta2), one_b1 = T(1 - a.beta1), one_b2 = T(1 - a.beta2);
-  const T wd = T(a.weight_decay), shrink = T(1 - a.lr * a.weight_decay);
-  const T bc2 = T(a.bias_correction2_sqrt), eps = T(a.eps), neg_step = T(-a.step_size);
-  for (int64_t i = 0; i < n; ++i) {
-    T g = grad[i];
-    if (a.weight_decay != 0) {
-      if (a.decoupled)
-        p[i] = p[i] * shrink;
-      else
-        g = g + wd * p[i];
-    }
-    m[i] = m[i] * b1;
-    m[i] = m[i] + one_b1 * g;
-    v[i] = v[i] * b2;
-    v[i] = v[i] + one_b2 * (g * g);
-    T second = v[i];
-    if (a.amsgrad) {
-      vmax[i] = (vmax[i] > v[i] || vmax[i] != vmax[i]) ? vmax[i] : v[i];
-      second = vmax[i];
-    }
-    const T denom = std::sqrt(second) / bc2 + eps;
-    p[i] = p[i] + neg_step * (m[i] / denom);
-  }
-}
 
 bool fusable(const Tensor& p, const TensorList& others) {
   if (!p.is_contiguous()) return false;
@@ -112,13 +81,21 @@ void Adam::step_group(ParamGroup& group) {
     TensorList operands{grad, exp_avg, exp_avg_sq};
     if (amsgrad) operands.push_back(max_sq);
     if (fusable(p, operands)) {
-      const AdamStep a{lr,        beta1,   beta2,     eps, weight_decay, bias_correction2_sqrt,
-                       step_size, amsgrad, decoupled_};
+      // One pass over the elements on the CPU level's kernel (adam_level.cpp): the arithmetic
+      // of the op-by-op path below, in the same order and precision.
+      const kernels::AdamStep a{lr,        beta1,        beta2,
+                                eps,       weight_decay, bias_correction2_sqrt,
+                                step_size, amsgrad,      decoupled_};
+      const kernels::AdamKernels& k = kernels::select(PARAGRAD_LEVEL_TABLES(adam_kernels));
       dispatch_floating(p.dtype(), "Adam.step", [&](auto tag) {
         using T = decltype(tag);
-        fused_update<T>(p.data_ptr<T>(), grad.data_ptr<T>(), exp_avg.data_ptr<T>(),
-                        exp_avg_sq.data_ptr<T>(), amsgrad ? max_sq.data_ptr<T>() : nullptr,
-                        p.numel(), a);
+        T* vmax = amsgrad ? max_sq.data_ptr<T>() : nullptr;
+        if constexpr (std::is_same<T, float>::value)
+          k.f32(p.data_ptr<T>(), grad.data_ptr<T>(), exp_avg.data_ptr<T>(),
+                exp_avg_sq.data_ptr<T>(), vmax, p.numel(), a);
+        else
+          k.f64(p.data_ptr<T>(), grad.data_ptr<T>(), exp_avg.data_ptr<T>(),
+                exp_avg_sq.data_ptr<T>(), vmax, p.numel(), a);
       });
       for (const Tensor* x :
            std::initializer_list<const Tensor*>{&p, &exp_avg, &exp_avg_sq, &max_sq})

@@ -1,4 +1,5 @@
 #include <paragrad/nn/optim/lbfgs.hpp>
+#include <paragrad/nn/optim/lbfgs_history.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -144,12 +145,15 @@ LBFGS::LBFGS(const TensorList& params, double lr, int64_t max_iter, int64_t max_
                          {"tolerance_grad", tolerance_grad},
                          {"tolerance_change", tolerance_change},
                          {"history_size", double(history_size)}}),
-      strong_wolfe_(line_search_fn == "strong_wolfe") {
+      strong_wolfe_(line_search_fn == "strong_wolfe"),
+      h_(std::make_unique<History>()) {
   check<ValueError>(line_search_fn.empty() || strong_wolfe_,
                     "LBFGS: only 'strong_wolfe' is supported as line_search_fn, got '",
                     line_search_fn, "'");
   add_param_group(params);
 }
+
+LBFGS::~LBFGS() = default;
 
 void LBFGS::check_options(const Options& o) const {
   check<ValueError>(param_groups().empty(),
@@ -164,8 +168,8 @@ void LBFGS::check_options(const Options& o) const {
 void LBFGS::reset_state(const Tensor& param) {
   Optimizer::reset_state(param);
   func_evals_ = n_iter_ = 0;  // the next step starts with a steepest-descent direction
-  old_dirs_.clear();
-  old_stps_.clear();
+  h_->old_dirs.clear();
+  h_->old_stps.clear();
   ro_.clear();
 }
 
@@ -255,67 +259,67 @@ Tensor LBFGS::step(const std::function<Tensor()>& closure) {
     n_iter_ += 1;
     // --- descent direction
     if (n_iter_ == 1) {
-      d_ = -flat_grad;
-      old_dirs_.clear();
-      old_stps_.clear();
+      h_->d = -flat_grad;
+      h_->old_dirs.clear();
+      h_->old_stps.clear();
       ro_.clear();
       h_diag_ = 1;
     } else {
-      const Eigen::VectorXd y = flat_grad - prev_flat_grad_;
-      const Eigen::VectorXd s = d_ * t_;
+      const Eigen::VectorXd y = flat_grad - h_->prev_flat_grad;
+      const Eigen::VectorXd s = h_->d * t_;
       const double ys = y.dot(s);
       if (ys > 1e-10) {
-        if (old_dirs_.size() == history_size) {
-          old_dirs_.pop_front();
-          old_stps_.pop_front();
+        if (h_->old_dirs.size() == history_size) {
+          h_->old_dirs.pop_front();
+          h_->old_stps.pop_front();
           ro_.pop_front();
         }
-        old_dirs_.push_back(y);
-        old_stps_.push_back(s);
+        h_->old_dirs.push_back(y);
+        h_->old_stps.push_back(s);
         ro_.push_back(1.0 / ys);
         h_diag_ = ys / y.dot(y);
       }
-      const size_t num_old = old_dirs_.size();
+      const size_t num_old = h_->old_dirs.size();
       std::vector<double> al(num_old);
       Eigen::VectorXd q = -flat_grad;
       for (size_t k = num_old; k-- > 0;) {
-        al[k] = old_stps_[k].dot(q) * ro_[k];
-        q -= al[k] * old_dirs_[k];
+        al[k] = h_->old_stps[k].dot(q) * ro_[k];
+        q -= al[k] * h_->old_dirs[k];
       }
       Eigen::VectorXd r = q * h_diag_;
       for (size_t k = 0; k < num_old; ++k) {
-        const double be_i = old_dirs_[k].dot(r) * ro_[k];
-        r += (al[k] - be_i) * old_stps_[k];
+        const double be_i = h_->old_dirs[k].dot(r) * ro_[k];
+        r += (al[k] - be_i) * h_->old_stps[k];
       }
-      d_ = r;
+      h_->d = r;
     }
-    prev_flat_grad_ = flat_grad;
+    h_->prev_flat_grad = flat_grad;
     prev_loss_ = loss;
 
     // --- step length
     t_ = n_iter_ == 1 ? std::min(1.0, 1.0 / flat_grad.cwiseAbs().sum()) * lr : lr;
-    const double gtd = flat_grad.dot(d_);
+    const double gtd = flat_grad.dot(h_->d);
     if (gtd > -tolerance_change) break;
 
     int64_t ls_func_evals = 0;
     if (strong_wolfe_) {
       const std::vector<Tensor> x_init = clone_params();
       auto obj = [&](double t) {
-        add_to_params(t, d_);
+        add_to_params(t, h_->d);
         const double f = eval_closure(closure);
         Eigen::VectorXd g = gather_flat_grad();
         set_params(x_init);
         return std::make_pair(f, g);
       };
-      LineSearchResult res = strong_wolfe(obj, t_, d_, loss, flat_grad, gtd);
+      LineSearchResult res = strong_wolfe(obj, t_, h_->d, loss, flat_grad, gtd);
       loss = res.f;
       flat_grad = std::move(res.g);
       t_ = res.t;
       ls_func_evals = res.evals;
-      add_to_params(t_, d_);
+      add_to_params(t_, h_->d);
       opt_cond = flat_grad.cwiseAbs().maxCoeff() <= tolerance_grad;
     } else {
-      add_to_params(t_, d_);
+      add_to_params(t_, h_->d);
       if (n_iter != max_iter) {
         loss = eval_closure(closure);
         flat_grad = gather_flat_grad();
@@ -330,7 +334,7 @@ Tensor LBFGS::step(const std::function<Tensor()>& closure) {
     if (n_iter == max_iter) break;
     if (current_evals >= max_eval) break;
     if (opt_cond) break;
-    if ((d_ * t_).cwiseAbs().maxCoeff() <= tolerance_change) break;
+    if ((h_->d * t_).cwiseAbs().maxCoeff() <= tolerance_change) break;
     if (std::abs(loss - prev_loss_) < tolerance_change) break;
   }
   return orig_loss;

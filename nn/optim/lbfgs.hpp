@@ -3,6 +3,7 @@
 // step needs a closure that recomputes the loss and its gradients). The flat search
 // vectors are kept in double precision.
 #include <deque>
+#include <memory>
 #include <optional>
 
 #include <Eigen/Core>
@@ -17,6 +18,7 @@ class LBFGS : public Optimizer {
   LBFGS(const TensorList& params, double lr = 1, int64_t max_iter = 20, int64_t max_eval = 0,
         double tolerance_grad = 1e-7, double tolerance_change = 1e-9, int64_t history_size = 100,
         const std::string& line_search_fn = "");
+  ~LBFGS() override;
   std::string name() const override { return "LBFGS"; }
   void step() override;  // Error: LBFGS needs a closure
   Tensor step(const std::function<Tensor()>& closure) override;
@@ -42,10 +44,12 @@ class LBFGS : public Optimizer {
   bool strong_wolfe_;
   // state across steps (PyTorch keeps it in state[params[0]])
   int64_t func_evals_ = 0, n_iter_ = 0;
-  Eigen::VectorXd d_, prev_flat_grad_;
   double t_ = 0, h_diag_ = 1, prev_loss_ = 0;
-  std::deque<Eigen::VectorXd> old_dirs_, old_stps_;
   std::deque<double> ro_;
+  // The search direction, previous gradient and curvature pairs (nn/optim/lbfgs_history.hpp):
+  // behind a pointer, so that no Eigen object is made or freed in an application's code.
+  struct History;
+  std::unique_ptr<History> h_;
 };
 
 }  // namespace paragrad::optim

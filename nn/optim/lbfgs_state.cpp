@@ -1,6 +1,7 @@
 // LBFGS's state across steps (PyTorch keeps it in state[params[0]]) for Optimizer::state_dict:
 // counters, the last direction and step, the curvature history, all in double precision.
 #include <paragrad/nn/optim/lbfgs.hpp>
+#include <paragrad/nn/optim/lbfgs_history.hpp>
 
 namespace paragrad::optim {
 
@@ -29,16 +30,16 @@ void LBFGS::check_loaded_options(const Options& o) const {
 }
 
 void LBFGS::save_extra_state(std::map<std::string, Tensor>& out) const {
-  const int64_t n = int64_t(d_.size());
+  const int64_t n = int64_t(h_->d.size());
   out["extra.func_evals"] = scalar(double(func_evals_), kInt64);
   out["extra.n_iter"] = scalar(double(n_iter_), kInt64);
   out["extra.t"] = scalar(t_, kFloat64);
   out["extra.H_diag"] = scalar(h_diag_, kFloat64);
   out["extra.prev_loss"] = scalar(prev_loss_, kFloat64);
-  out["extra.d"] = vec_tensor(d_);
-  out["extra.prev_flat_grad"] = vec_tensor(prev_flat_grad_);
-  out["extra.old_dirs"] = history_tensor(old_dirs_, n);
-  out["extra.old_stps"] = history_tensor(old_stps_, n);
+  out["extra.d"] = vec_tensor(h_->d);
+  out["extra.prev_flat_grad"] = vec_tensor(h_->prev_flat_grad);
+  out["extra.old_dirs"] = history_tensor(h_->old_dirs, n);
+  out["extra.old_stps"] = history_tensor(h_->old_stps, n);
   out["extra.ro"] =
       tensor(std::vector<double>(ro_.begin(), ro_.end()), {int64_t(ro_.size())}, kFloat64);
 }
@@ -84,14 +85,14 @@ void LBFGS::load_extra_state(const std::map<std::string, Tensor>& extra) {
   t_ = extra.at("extra.t").to(kFloat64).item<double>();
   h_diag_ = extra.at("extra.H_diag").to(kFloat64).item<double>();
   prev_loss_ = extra.at("extra.prev_loss").to(kFloat64).item<double>();
-  d_ = to_vec(d);
-  prev_flat_grad_ = to_vec(g);
-  old_dirs_.clear();
-  old_stps_.clear();
+  h_->d = to_vec(d);
+  h_->prev_flat_grad = to_vec(g);
+  h_->old_dirs.clear();
+  h_->old_stps.clear();
   ro_.clear();
   for (int64_t i = 0; i < hist; ++i) {
-    old_dirs_.push_back(to_vec(dirs.select(0, i)));
-    old_stps_.push_back(to_vec(stps.select(0, i)));
+    h_->old_dirs.push_back(to_vec(dirs.select(0, i)));
+    h_->old_stps.push_back(to_vec(stps.select(0, i)));
   }
   for (double v : ro.tolist()) ro_.push_back(v);
 }

@@ -5,8 +5,10 @@
 // against Eigen's JacobiSVD (one-sided Jacobi, an independent algorithm) and by the SVD's
 // defining properties. With -DPARAGRAD_LAPACK=ON the same checks run on the LAPACK path.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <Eigen/QR>
@@ -15,6 +17,7 @@
 
 #include <paragrad/engine/error.hpp>
 #include <paragrad/linalg/svd_kernel.hpp>
+#include <paragrad/paragrad.hpp>
 
 using namespace paragrad::linalg::detail;
 
@@ -159,4 +162,29 @@ TEST_CASE("svd kernel: repeated, clustered and graded spectra", "[linalg][svd][k
   check_both<double>(G, kTol64);
   check_both<double>(1e-200 * gaussian(5, 4, 6), kTol64);  // tiny and huge: the kernel scales
   check_both<double>(1e200 * gaussian(4, 5, 7), kTol64);
+}
+
+TEST_CASE("the SVD kernel of every CPU level gives the same factorization",
+          "[svd][cpu_dispatch]") {
+  const std::string saved = paragrad::cpu_capability();
+  for (paragrad::Dtype dt : {paragrad::kFloat64, paragrad::kFloat32}) {
+    const double tol = dt == paragrad::kFloat64 ? 1e-12 : 2e-5;
+    for (auto [m, n] : {std::array<int64_t, 2>{70, 70}, {90, 33}, {20, 75}}) {
+      paragrad::manual_seed(uint64_t(m * 100 + n));
+      const paragrad::Tensor a = paragrad::randn({m, n}, dt);
+      std::vector<paragrad::TensorList> per_level;
+      for (const std::string& level : paragrad::available_cpu_capabilities()) {
+        paragrad::set_cpu_capability(level);
+        auto [U, S, Vh] = paragrad::linalg::svd(a, false);
+        INFO(level << " " << m << "x" << n);
+        // A valid SVD on each level: A = U diag(S) Vh within working precision.
+        CHECK(paragrad::allclose(paragrad::matmul(U * S.unsqueeze(0), Vh), a, tol, tol));
+        per_level.push_back({S, U.abs(), Vh.abs()});  // (signs of singular vectors may differ)
+      }
+      for (size_t l = 1; l < per_level.size(); ++l)
+        for (size_t i = 0; i < 3; ++i)
+          CHECK(paragrad::allclose(per_level[l][i], per_level[0][i], tol, tol));
+    }
+  }
+  paragrad::set_cpu_capability(saved);
 }
