@@ -815,6 +815,8 @@ def linalg_more_edges(fam):
             fam.add("lu_solve_packed", [LU, piv, randn(2, 4, 3) if left else randn(2, 3, 4)], [left, adj], packed)
     LU, piv = L.lu_factor(torch.zeros(0, 0, dtype=f64))
     fam.add("lu_solve_packed", [LU, piv, randn(0, 2)], [1, 0], packed)
+    fam.add("lu_solve_packed", [z, torch.tensor(1, dtype=torch.int32), z], [1, 0], packed)  # 0-d
+    fam.add("lu_solve", [z, z], [1, 0], solve)
 
 
 def creation():

@@ -2226,6 +2226,13 @@ inline const std::vector<Case> linalg_more_cases = {
      {1.0, 0.0},
      {{{0, 2}, 'd', {}}},
      {{{0, 0}, 'd', {}}, {}, {{0, 2}, 'd', {}}}},
+    {"lu_solve_packed",
+     {{{}, 'd', {1.5}}, {{}, 'l', {1}}, {{}, 'd', {1.5}}},
+     {1.0, 0.0},
+     {},
+     {},
+     true},
+    {"lu_solve", {{{}, 'd', {1.5}}, {{}, 'd', {1.5}}}, {1.0, 0.0}, {}, {}, true},
 };
 
 }  // namespace paragrad::ops_oracle
