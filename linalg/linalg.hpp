@@ -37,6 +37,11 @@ Tensor matrix_norm(const Tensor& A, double ord);
 Tensor vector_norm(const Tensor& x, double ord = 2);
 // The same over dims (empty: all), optionally keeping them.
 Tensor vector_norm(const Tensor& x, double ord, Shape dims, bool keepdim = false);
+// Over one dim given as an integer, as every reduction: vector_norm(x, 2, 1).
+template <class I, ::paragrad::detail::if_index<I> = 0>
+Tensor vector_norm(const Tensor& x, double ord, I dim, bool keepdim = false) {
+  return vector_norm(x, ord, Shape{int64_t(dim)}, keepdim);
+}
 
 // Number of singular values above max(m, n) · eps · σ_max (PyTorch's default). Int64.
 Tensor matrix_rank(const Tensor& A);

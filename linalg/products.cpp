@@ -1,5 +1,6 @@
 // matrix_power, multi_dot, vecdot and cross, as torch.linalg: compositions of matmul, inv and
 // elementwise ops, so their gradients come from those.
+#include <algorithm>
 #include <limits>
 
 #include <paragrad/engine/autograd/function.hpp>
@@ -105,8 +106,8 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int64_t dim) {
     throw ShapeError(cat(op, ": shapes ", shape_str(x.sizes()), " and ", shape_str(y.sizes()),
                          " are not broadcastable"));
   }
-  check<IndexError>(!shape.empty(), op, ": expected tensors with at least 1 dimension");
-  const int64_t n = int64_t(shape.size());
+  // a 0-d result of the broadcast takes dim 0 or -1, as every reduction (and PyTorch)
+  const int64_t n = std::max<int64_t>(int64_t(shape.size()), 1);
   check<IndexError>(dim >= -n && dim < n, op, ": dim ", dim, " out of range for the broadcast ",
                     "shape ", shape_str(shape));
   return (x * y).sum({dim});

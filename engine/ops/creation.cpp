@@ -118,8 +118,9 @@ Tensor arange(double start, double end, double step, Dtype dtype) {
 Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
   check<ValueError>(steps >= 0, "linspace: steps must be non-negative, got ", steps);
   const double h = steps > 1 ? (end - start) / double(steps - 1) : 0.0;
+  // The first half from start, the second from end (as PyTorch); one step is start.
   return filled("linspace", {steps}, dtype, [=](int64_t i) {
-    return i < steps / 2 ? start + h * double(i) : end - h * double(steps - 1 - i);
+    return steps == 1 || i < steps / 2 ? start + h * double(i) : end - h * double(steps - 1 - i);
   });
 }
 

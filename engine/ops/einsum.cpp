@@ -9,9 +9,10 @@
 // result first): the dims of the pair are sorted into batch dims (in both, kept), left-only,
 // right-only and contracted ones, and the pair becomes one matmul of [batch, left, sum] by
 // [batch, sum, right] — reshapes of permuted views, so "bij,bjk->bik", "ij,jk->ik" and
-// "bhqd,bhkd->bhqk" reach the GEMM without a copy. Pairs with nothing to contract are a
-// broadcast multiply ("i,j->ij"). Everything is made of differentiable ops, so the gradient
-// (of any order) of any equation comes from theirs.
+// "bhqd,bhkd->bhqk" reach the GEMM without a copy. A pair with nothing to contract is an
+// outer product when each operand has a dim the other lacks ("i,j->ij"): a matmul with inner
+// size 1; otherwise a broadcast multiply ("ij,ij->ij"). Everything is made of differentiable ops,
+// so the gradient (of any order) of any equation comes from theirs.
 #include <algorithm>
 #include <array>
 #include <numeric>
@@ -107,7 +108,11 @@ Tensor contract_pair(Tensor a, Tensor b, const std::vector<bool>& sum) {
       rest.push_back(s);
     }
   }
-  if (contracted.empty()) return a * b;
+  // Nothing to contract: an outer product (a dim only in a and one only in b, as "i,j->ij" or
+  // "bi,bj->bij") is a matmul with inner size 1, so it runs on the GEMM like the contractions;
+  // a pair without one (a Hadamard product "ij,ij->ij", a scaling "ij,i->ij") stays a
+  // broadcast multiply, which is what such a matmul would do, one element at a time.
+  if (contracted.empty() && (left.empty() || right.empty())) return a * b;
   auto product = [](const Tensor& t, const Shape& slots) {
     int64_t p = 1;
     for (int64_t s : slots) p *= t.size(s);

@@ -62,13 +62,15 @@ Tensor Tensor::roll(Shape shifts, Shape dims) const {
   check<ShapeError>(shifts.size() == dims.size(), "roll: shifts and dims must align, got ",
                     shifts.size(), " shifts and ", dims.size(), " dims (shape ", shape_str(sizes()),
                     ")");
+  // As PyTorch: a 0-d tensor rolls only without dims (as the flattened tensor, above).
+  check<IndexError>(dim() > 0, "roll: dimension ", dims[0],
+                    " specified but the tensor is 0-d (it has no dimensions)");
   Tensor out = detach();
   bool copied = false;
   Shape wrapped;
   for (size_t i = 0; i < dims.size(); ++i) {
     const int64_t d = wrap_dim(dims[i], dim(), "roll", sizes());
     wrapped.push_back(d);
-    if (dim() == 0) continue;
     const int64_t n = sizes()[size_t(d)];
     if (n == 0) continue;
     const int64_t s = ((shifts[i] % n) + n) % n;

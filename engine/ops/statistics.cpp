@@ -141,8 +141,9 @@ Tensor Tensor::std(Shape dims, bool unbiased, bool keepdim) const {
 Tensor Tensor::norm(double p) const { return norm(p, {}, false); }
 
 // torch.norm(x, p, dims): (Σ|x|^p)^(1/p) over dims (empty: all); p = inf / -inf is the
-// largest / smallest |x| (ties share the gradient evenly, through amax / amin); p = 0 counts
-// the non-zeros (gradient zero). Backward of the finite p ≠ 0 norms:
+// largest / smallest |x| (ties share the gradient evenly, through amax / amin; 0 for an empty
+// tensor, as PyTorch); p = 0 counts the non-zeros (gradient zero). Backward of the finite
+// p ≠ 0 norms:
 //   ∂‖x‖_p/∂x = sign(x) |x|^(p-1) / ‖x‖_p^(p-1),
 // taken as 0 where ‖x‖_p = 0 (a zero vector: the subgradient PyTorch picks) and where x = 0
 // (for p < 1, where it is unbounded). For p = 2 this is x / ‖x‖.
@@ -151,7 +152,11 @@ Tensor Tensor::norm(double p, Shape dims, bool keepdim) const {
                     dtype_name(dtype()), " of shape ", shape_str(sizes()));
   check<ValueError>(!std::isnan(p), "norm: p must not be NaN");
   for (int64_t d : dims) detail::wrap_dim(d, this->dim(), "norm", sizes());
-  if (std::isinf(p)) return p > 0 ? abs().amax(dims, keepdim) : abs().amin(dims, keepdim);
+  if (std::isinf(p)) {
+    // As torch.norm (not linalg.vector_norm, which raises): ±inf of nothing is 0.
+    if (numel() == 0) return abs().sum(dims, keepdim);
+    return p > 0 ? abs().amax(dims, keepdim) : abs().amin(dims, keepdim);
+  }
   if (p == 0) {
     Tensor out = (detach() != zeros_like(*this)).to(dtype()).sum(dims, keepdim);
     if (needs_grad(*this))
@@ -169,10 +174,11 @@ Tensor Tensor::norm(double p, Shape dims, bool keepdim) const {
                  : (p == 1 ? a.sum(dims, keepdim) : a.pow(p).sum(dims, keepdim).pow(1.0 / p));
   }
   if (needs_grad(*this)) {
-    Shape ks = shape();
+    Shape ks = shape();  // the reduced dims kept as 1 (a 0-d tensor has none: dim 0 is itself)
     if (dims.empty())
       for (int64_t& v : ks) v = 1;
-    for (int64_t d : dims) ks[size_t(detail::wrap_dim(d, this->dim(), "norm", sizes()))] = 1;
+    if (!ks.empty())
+      for (int64_t d : dims) ks[size_t(detail::wrap_dim(d, this->dim(), "norm", sizes()))] = 1;
     // grad NormBackward: norm(x, p, dims) => g sign(x) (|x| / out)^(p-1), 0 where out = 0 or x = 0
     record("NormBackward", out, {*this},
            [sx = SavedTensor(*this), so = SavedTensor(out, true), ks, p](const Tensor& g) {

@@ -9,9 +9,16 @@ PyTorch: every case holds its inputs, the op's name and arguments, PyTorch's out
 for differentiable cases, PyTorch's gradients of  sum_k sum(out_k * w_k)  with fixed
 weights w_k = cos(0.7 i + k) (i: the flat index). tests/engine/ops_oracle_util.hpp replays a
 case on contiguous and on strided copies of its inputs.
+
+Each family's hand-picked cases come first; then, from generators of their own (so that the
+cases before them keep their values), its 0-d and zero-size cases and, for the elementwise,
+binary and reduction families, a section of seeded random shapes: ranks 0-4, sizes 0-3
+(broadcast pairs for the binary ops), random dims. Where PyTorch raises, the case records that,
+and paragrad must raise a paragrad::Error there.
 """
 import math
 import os
+import random
 import subprocess
 import sys
 
@@ -61,15 +68,40 @@ def value(t):
     return f"{{{{{shape}}}, '{code}', {{{data}}}}}"
 
 
+class own_generator:
+    """`with own_generator(seed):` draws from a generator of its own, then restores gen (so
+    adding cases inside does not change the values of the cases drawn after it)."""
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def __enter__(self):
+        global gen
+        self.saved, gen = gen, torch.Generator().manual_seed(self.seed)
+
+    def __exit__(self, *exc):
+        global gen
+        gen = self.saved
+
+
 class Family:
     def __init__(self, name, layer):
-        self.name, self.layer, self.cases = name, layer, []
+        self.name, self.layer, self.cases, self.raised = name, layer, [], 0
 
     def add(self, op, inputs, args, fn, grad=True):
-        """fn(inputs, args) -> tensor or tuple of tensors (PyTorch)."""
+        """fn(inputs, args) -> tensor or tuple of tensors (PyTorch). Where PyTorch raises, the
+        case records it (paragrad must raise too)."""
         ins = [t.detach().clone() for t in inputs]
         diff = [t.requires_grad_() if (grad and t.dtype == f64) else t for t in ins]
-        outs = fn(diff, args)
+        try:
+            outs = fn(diff, args)
+        except (RuntimeError, IndexError, ValueError) as e:
+            self.raised += 1
+            if os.environ.get("ORACLE_VERBOSE"):
+                print(f"  {self.name}: {op} {[tuple(t.shape) for t in ins]} {args} raises: "
+                      f"{str(e).splitlines()[0]}", file=sys.stderr)
+            self.cases.append((op, [value(t) for t in ins], [float(a) for a in args], None, []))
+            return
         outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
         grads = []
         floats = [(k, o) for k, o in enumerate(outs) if o.dtype.is_floating_point and o.requires_grad]
@@ -100,6 +132,9 @@ class Family:
             f.write(f"inline const std::vector<Case> {self.name}_cases = {{\n")
             for op, ins, args, outs, grads in self.cases:
                 a = ", ".join(num(x, "d") for x in args)
+                if outs is None:  # PyTorch raises
+                    f.write(f"    {{\"{op}\", {{{', '.join(ins)}}}, {{{a}}}, {{}}, {{}}, true}},\n")
+                    continue
                 f.write(f"    {{\"{op}\", {{{', '.join(ins)}}}, {{{a}}}, {{{', '.join(outs)}}}, "
                         f"{{{', '.join(grads)}}}}},\n")
             f.write("};\n\n}  // namespace paragrad::ops_oracle\n")
@@ -114,6 +149,54 @@ def with_nans(t):
         flat[-1] = float("inf")
         flat[0] = -float("inf")
     return t
+
+
+# ------------------------------------------------------------------- random shapes (seeded)
+class Shapes:
+    """Seeded random shapes: ranks 0-4, sizes 0-3 (0 one time in ten)."""
+
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+
+    def shape(self, max_rank=4):
+        return tuple(self.rng.choice([0, 1, 1, 1, 2, 2, 2, 3, 3, 3]) for _ in range(self.rng.randint(0, max_rank)))
+
+    def broadcast_pair(self):
+        """Two shapes that broadcast (some dims 1, leading dims dropped); one time in ten two
+        independent shapes, which may not (PyTorch raises, and so must paragrad)."""
+        if self.rng.random() < 0.1:
+            return self.shape(), self.shape()
+        full = self.shape()
+
+        def squash(s):
+            s = [1 if self.rng.random() < 0.3 else d for d in s]
+            return tuple(s[self.rng.randint(0, len(s)) if self.rng.random() < 0.4 else 0:])
+        return squash(full), squash(full)
+
+    def dim(self, rank):
+        """A dim of a rank-`rank` tensor, negative half the time; one time in ten out of range."""
+        r = max(rank, 1)
+        if self.rng.random() < 0.1:
+            return self.rng.choice([r, -r - 1])
+        return self.rng.randint(-r, r - 1)
+
+    def dims(self, rank):
+        """A random subset of the dims (empty: all), in random order and sign."""
+        ds = [d for d in range(rank) if self.rng.random() < 0.5]
+        self.rng.shuffle(ds)
+        return [d - rank if self.rng.random() < 0.5 else d for d in ds]
+
+    def choice(self, seq):
+        return self.rng.choice(seq)
+
+
+def draw(shape, dtype, lo=None, hi=None):
+    """Values for a random-shape case: normal (or uniform in [lo, hi]), or small integers."""
+    if dtype == i64:
+        return randint(-5, 6, *shape)
+    if dtype == b8:
+        return randint(0, 2, *shape).bool()
+    return (randn(*shape) if lo is None else uniform(lo, hi, *shape)).to(dtype)
 
 
 # --------------------------------------------------------------------------------- elementwise
@@ -519,16 +602,262 @@ def linalg_more():
     return fam
 
 
+# ------------------------------------------- 0-d and zero-size cases, random-shape sections
+Z = torch.float64  # the dtype of the edge cases below (gradients checked)
+
+
+def scalar(v=1.5, dtype=f64):
+    return torch.tensor(v, dtype=dtype)
+
+
+def elementwise_more(fam):
+    for t in [scalar(float("nan")), scalar(float("inf"), f32), scalar(-2.5), torch.zeros(0, 3, dtype=f64),
+              torch.zeros(2, 0, dtype=f32), torch.zeros(0, dtype=i64), scalar(3, i64)]:
+        fam.add("nan_to_num", [t], [], lambda x, a: x[0].nan_to_num())
+    fam.add("nan_to_num3", [scalar(-float("inf"))], [1.0, 100.0, -100.0], lambda x, a: x[0].nan_to_num(a[0], a[1], a[2]))
+    fam.add("nan_to_num3", [torch.zeros(0, 2, dtype=f64)], [1.0, 100.0, -100.0],
+            lambda x, a: x[0].nan_to_num(a[0], a[1], a[2]))
+    # random shapes
+    sh = Shapes(1601)
+    domains = {"floor": None, "ceil": None, "round": None, "trunc": None, "frac": None, "sign": None,
+               "tan": (-1.2, 1.2), "atan": None, "sinh": None, "asinh": None, "atanh": (-0.9, 0.9),
+               "acosh": (1.2, 4), "log2": (0.2, 5), "log10": (0.2, 5), "erf": None, "erfc": None}
+    for op, dom in domains.items():
+        for _ in range(4):
+            dtype = sh.choice([f64, f64, f64, f32, i64])
+            lo, hi = dom if dom else (None, None)
+            if dtype == i64:
+                x = randint(1, 5, *sh.shape()) if dom and dom[0] > 0 else draw(sh.shape(), i64)
+            else:
+                x = draw(sh.shape(), dtype, lo, hi)
+            fam.add(op, [x], [], lambda t, a, op=op: getattr(t[0], op)())
+        fam.add("nan_to_num", [draw(sh.shape(), f64)], [], lambda x, a: x[0].nan_to_num())
+
+
+def binary_more(fam):
+    # the scalar forms on 0-d and zero-size tensors
+    for op in ["fmod", "remainder", "floor_divide"]:
+        for t in [scalar(-3.5), torch.zeros(0, 3, dtype=f64), scalar(7, i64), torch.zeros(2, 0, dtype=i64),
+                  scalar(5.0, f32)]:
+            fam.add(op + "_scalar", [t], [2.5], lambda x, a, op=op: getattr(x[0], op)(a[0]), grad=op != "floor_divide")
+        fam.add(op + "_scalar", [scalar(-7, i64)], [3], lambda x, a, op=op: getattr(x[0], op)(a[0]), grad=False)
+    for a0, a1 in [((), ()), ((0, 3), (0, 3)), ((), (2, 3)), ((0, 3), (3,)), ((2, 0), ())]:
+        fam.add("lerp_scalar", [randn(*a0), randn(*a1)], [0.3], lambda x, a: torch.lerp(x[0], x[1], a[0]))
+        fam.add("lerp_scalar", [randn(*a0), randn(*a1)], [0.8], lambda x, a: torch.lerp(x[0], x[1], a[0]))
+    fam.add("lerp", [randn(), randn(0, 2), uniform(0, 1, 2)], [], lambda x, a: torch.lerp(x[0], x[1], x[2]))
+    fam.add("lerp", [randn(), randn(), uniform(0, 1)], [], lambda x, a: torch.lerp(x[0], x[1], x[2]))
+    # random broadcast pairs (one time in ten not broadcastable)
+    sh = Shapes(1602)
+    dtypes = [(f64, f64)] * 6 + [(f32, f32), (i64, i64), (f32, f64), (i64, f64)]
+    for op in ["atan2", "hypot", "logaddexp", "maximum", "minimum", "fmod", "remainder", "floor_divide"]:
+        fn = lambda x, a, op=op: getattr(torch, op)(x[0], x[1])
+        for _ in range(6):
+            sa, sb = sh.broadcast_pair()
+            da, db = sh.choice(dtypes)
+            a_, b_ = draw(sa, da), draw(sb, db)
+            if op in ("fmod", "remainder", "floor_divide"):
+                b_ = torch.where(b_.abs() < 0.3, b_.abs() + 0.7, b_).to(db) if db != i64 else \
+                    torch.where(b_ == 0, torch.ones_like(b_), b_)
+            fam.add(op, [a_, b_], [], fn, grad=op != "floor_divide")
+    for _ in range(6):
+        sa, sb = sh.broadcast_pair()
+        sw = sh.choice([(), sb[1:], sa])
+        fam.add("lerp", [randn(*sa), randn(*sb), uniform(-0.5, 1.5, *sw)], [],
+                lambda x, a: torch.lerp(x[0], x[1], x[2]))
+        fam.add("lerp_scalar", [randn(*sa), randn(*sb)], [sh.choice([0.25, 0.5, 0.9])],
+                lambda x, a: torch.lerp(x[0], x[1], a[0]))
+
+
+def reductions_more(fam):
+    z, e = scalar(1.5), torch.zeros(0, 3, dtype=f64)
+    for op in ["std", "var"]:
+        for t, dims in [(z, [0]), (z, []), (z, [-1]), (e, [0]), (e, [1]), (e, []), (randn(3, 0), [1])]:
+            for ub in [True, False]:
+                # (PyTorch 1.13's gradient of the unbiased var of a 0-d tensor is inf, of a (1,)
+                # tensor NaN; paragrad's is NaN for both: values only there)
+                fam.add(op, [t], [ub, 0] + dims,
+                        lambda t, a, op=op: getattr(t[0], op)(dim=[int(v) for v in a[2:]], unbiased=bool(a[0]), keepdim=bool(a[1])),
+                        grad=not (op == "var" and ub and t.dim() == 0))
+        for t in [z, e]:
+            fam.add(op + "_all", [t], [], lambda t, a, op=op: getattr(t[0], op)(), grad=not (op == "var" and t.dim() == 0))
+    for op in ["amax", "amin"]:
+        for t, d, kd in [(z, 0, 0), (z, -1, 1), (e, 1, 0), (e, 1, 1), (e, 0, 0), (randint(0, 5, 0, 2), 1, 0)]:
+            fam.add(op, [t], [d, kd], lambda t, a, op=op: getattr(t[0], op)(int(a[0]), bool(a[1])))
+        fam.add(op + "_dims", [e], [1], lambda t, a, op=op: getattr(t[0], op)([int(v) for v in a]))
+        fam.add(op + "_dims", [z], [0], lambda t, a, op=op: getattr(t[0], op)([int(v) for v in a]))
+    for t, d in [(z, 0), (z, -1), (e, 0), (e, 1)]:
+        fam.add("logsumexp_dim", [t], [d], lambda t, a: t[0].logsumexp(int(a[0])))
+    for p in [2, 1, 3, math.inf, -math.inf, 0]:
+        fam.add("norm", [z], [p, 0, 0], lambda t, a: t[0].norm(a[0], [int(v) for v in a[2:]], bool(a[1])))
+        fam.add("norm", [e], [p, 0, 0], lambda t, a: t[0].norm(a[0], [int(v) for v in a[2:]], bool(a[1])))
+        fam.add("norm", [e], [p, 1, 1], lambda t, a: t[0].norm(a[0], [int(v) for v in a[2:]], bool(a[1])))
+        fam.add("norm_all", [e], [p], lambda t, a: t[0].norm(a[0]))
+        fam.add("norm_all", [z], [p], lambda t, a: t[0].norm(a[0]))
+    # random shapes, dims and keepdim
+    sh = Shapes(1603)
+    for _ in range(5):
+        for op in ["sum_dim", "mean_dim", "logsumexp_dim", "cumsum", "cumprod"]:
+            shape = sh.shape()
+            dtype = sh.choice([f64, f64, f64, f32, i64]) if op in ("sum_dim", "cumsum", "cumprod") else \
+                sh.choice([f64, f64, f32])
+            name = op.replace("_dim", "")
+            fam.add(op, [draw(shape, dtype)], [sh.dim(len(shape))],
+                    lambda t, a, name=name: getattr(t[0], name)(int(a[0])))
+        for op in ["amax", "amin", "prod"]:
+            shape = sh.shape()
+            dtype = sh.choice([f64, f64, f64, f32, i64])
+            fam.add(op, [draw(shape, dtype)], [sh.dim(len(shape)), sh.choice([0, 1])],
+                    lambda t, a, op=op: getattr(t[0], op)(int(a[0]), bool(a[1])))
+        for op in ["std", "var"]:
+            shape, unbiased = sh.shape(), sh.choice([0, 1])
+            fam.add(op, [draw(shape, sh.choice([f64, f64, f32]))],
+                    [unbiased, sh.choice([0, 1])] + sh.dims(len(shape)),
+                    lambda t, a, op=op: getattr(t[0], op)(dim=[int(v) for v in a[2:]], unbiased=bool(a[0]), keepdim=bool(a[1])),
+                    grad=not (op == "var" and unbiased and not shape))  # (see above)
+        shape = sh.shape()
+        fam.add("norm", [draw(shape, sh.choice([f64, f64, f32]))],
+                [sh.choice([2, 1, 3, 0.5, math.inf, -math.inf, 0]), sh.choice([0, 1])] + sh.dims(len(shape)),
+                lambda t, a: t[0].norm(a[0], [int(v) for v in a[2:]], bool(a[1])))
+
+
+def sorting_more(fam):
+    z, e = scalar(1.5), torch.zeros(0, 3, dtype=f64)
+    for t, d in [(z, 0), (z, -1), (e, 0), (e, 1), (torch.zeros(3, 0, dtype=f64), -1), (torch.zeros(0, dtype=i64), 0)]:
+        for desc in [False, True]:
+            fam.add("argsort", [t], [d, desc], lambda s, a: torch.sort(s[0], dim=int(a[0]), descending=bool(a[1]), stable=True)[1])
+    for t, k, d, largest in [(torch.zeros(0, dtype=f64), 0, 0, 1), (torch.zeros(0, dtype=f64), 1, 0, 1), (e, 2, 1, 1),
+                             (e, 0, 0, 0), (e, 1, 0, 1), (torch.zeros(3, 0, dtype=f64), 0, 1, 0), (z, 0, 0, 1),
+                             (z, 2, 0, 1), (torch.zeros(0, 2, dtype=i64), 1, 1, 0)]:
+        fam.add("topk", [t], [k, d, largest], lambda s, a: torch.topk(s[0], int(a[0]), int(a[1]), bool(a[2])))
+
+
+def shape_ops_more(fam):
+    z, e = scalar(1.5), torch.zeros(0, 3, dtype=f64)
+    roll = lambda t, a: t[0].roll([int(v) for v in a[1:1 + int(a[0])]], [int(v) for v in a[1 + int(a[0]):]])
+    fam.add("roll", [z], [1, 1], roll)  # no dims: the flattened tensor
+    fam.add("roll", [z], [1, -3], roll)
+    fam.add("roll", [z], [1, 1, 0], roll)  # a 0-d tensor has no dim 0 to roll along
+    fam.add("roll", [e], [1, 2], roll)
+    fam.add("roll", [e], [1, 2, 1], roll)
+    tile = lambda t, a: t[0].tile([int(v) for v in a])
+    for t, reps in [(z, [2, 2]), (z, [3]), (z, []), (e, [2, 1]), (e, [2]), (randn(2, 3), [0, 2]), (randn(2), [2, 0, 1])]:
+        fam.add("tile", [t], reps, tile)
+    split = lambda t, a: t[0].split(int(a[0]), int(a[1]))
+    for t, size, d in [(z, 1, 0), (e, 2, 0), (e, 2, 1), (e, 5, 1), (torch.zeros(3, 0, dtype=f64), 2, 0)]:
+        fam.add("split", [t], [size, d], split)
+    chunk = lambda t, a: t[0].chunk(int(a[0]), int(a[1]))
+    for t, n, d in [(z, 2, 0), (e, 2, 0), (e, 2, 1), (e, 4, -1), (torch.zeros(3, 0, dtype=f64), 3, 0)]:
+        fam.add("chunk", [t], [n, d], chunk)
+    for t, d in [(z, 0), (e, 0), (e, 1), (e, -1), (torch.zeros(2, 0, dtype=f64), 0)]:
+        fam.add("unbind", [t], [d], lambda t, a: t[0].unbind(int(a[0])))
+
+
+def indexing_more(fam):
+    add = lambda t, a: t[0].index_add(int(a[0]), t[1], t[2], alpha=a[1])
+    fam.add("index_add", [scalar(1.5), torch.tensor(0), scalar(2.0)], [0, 1], add)
+    fam.add("index_add", [scalar(1.5), torch.tensor([0, 0], dtype=i64), randn(2)], [0, 2], add)
+    fam.add("index_add", [randn(3, 2), torch.zeros(0, dtype=i64), randn(0, 2)], [0, 1], add)
+    fam.add("index_add", [randn(0, 3), torch.tensor([0, 2], dtype=i64), randn(0, 2)], [1, 1], add)
+    fam.add("index_add", [randn(0, 3), torch.zeros(0, dtype=i64), randn(0, 3)], [0, -1], add)
+    fam.add("index_add", [randn(3, 2), torch.tensor([3], dtype=i64), randn(1, 2)], [0, 1], add)  # out of range
+    fam.add("index_add", [randn(3, 2), torch.tensor([0.0]), randn(1, 2)], [0, 1], add)  # float index
+
+
+def products_more(fam):
+    for sa, sb in [((0, 3), (3, 2)), ((2, 0), (0, 3)), ((2, 3), (3, 0)), ((), ()), ((3,), (3, 2))]:
+        fam.add("mm", [randn(*sa), randn(*sb)], [], lambda t, a: t[0].mm(t[1]))
+    for sa, sb in [((0,), (3,)), ((3,), (0,)), ((), (3,)), ((), ())]:
+        fam.add("outer", [randn(*sa), randn(*sb)], [], lambda t, a: t[0].outer(t[1]))
+    for sa, sb, d in [((0, 3), (0, 3), -1), ((2, 0, 3), (1, 1, 3), 2), ((), (), 0), ((3,), (3,), 0), ((0, 3), (3,), -1)]:
+        fam.add("cross", [randn(*sa), randn(*sb)], [d], lambda t, a: torch.cross(t[0], t[1], dim=int(a[0])))
+    for eq, shapes in [("i,j->ij", [(0,), (3,)]), ("bi,bj->bij", [(2, 3), (2, 4)]), ("j,i->ij", [(2,), (3,)]),
+                       ("bi,bj->bij", [(0, 3), (0, 2)])]:
+        fam.add("einsum:" + eq, [randn(*s) for s in shapes], [], lambda t, a, eq=eq: torch.einsum(eq, *t))
+
+
+def linalg_more_edges(fam):
+    L = torch.linalg
+    z = scalar(1.5)
+    for sa, sb in [((0, 3), (0, 2)), ((3, 0), (3, 2)), ((0, 3, 3), (0, 3, 2)), ((2, 3, 2), (2, 3, 0)), ((), ())]:
+        fam.add("lstsq", [randn(*sa), randn(*sb)], [], lambda t, a: L.lstsq(t[0], t[1]).solution)
+    for shape in [(0, 0), (0, 3), (3, 0), (0, 2, 2), ()]:
+        fam.add("lu_factor", [randn(*shape)], [], lambda t, a: L.lu_factor(t[0]))
+        fam.add("lu", [randn(*shape)], [], lambda t, a: L.lu(t[0]))
+    solve = lambda t, a: L.lu_solve(*L.lu_factor(t[0]), t[1], left=bool(a[0]), adjoint=bool(a[1]))
+    for sa, sb in [((0, 0), (0, 2)), ((3, 3), (3, 0)), ((0, 3, 3), (0, 3, 2)), ((2, 2), (0, 2, 2))]:
+        fam.add("lu_solve", [well_conditioned(*sa), randn(*sb)], [1, 0], solve)
+    tri = lambda t, a: L.solve_triangular(t[0], t[1], upper=bool(a[0]), left=bool(a[1]), unitriangular=bool(a[2]))
+    for sa, sb, left in [((0, 0), (0, 2), 1), ((3, 3), (3, 0), 1), ((0, 3, 3), (0, 3, 2), 1), ((3, 3), (0, 3), 0), ((), (), 1)]:
+        fam.add("solve_triangular", [well_conditioned(*sa) if sa else z, randn(*sb)], [1, left, 0], tri)
+    for p in [2, -2, 1, -1, math.inf, -math.inf]:
+        fam.add("cond", [torch.zeros(0, 0, dtype=f64)], [p], lambda t, a: L.cond(t[0], a[0]), grad=False)
+        fam.add("cond", [torch.zeros(0, 2, 2, dtype=f64)], [p], lambda t, a: L.cond(t[0], a[0]), grad=False)
+    for shape in [(0, 3), (2, 3, 0)]:  # non-square: 0 for the numeric p, "fro" raises
+        for p in [2, 1, -math.inf]:
+            fam.add("cond", [torch.zeros(*shape, dtype=f64)], [p], lambda t, a: L.cond(t[0], a[0]), grad=False)
+        fam.add("cond_fro", [torch.zeros(*shape, dtype=f64)], [], lambda t, a: L.cond(t[0], "fro"), grad=False)
+    fam.add("cond", [randn(2, 3)], [1], lambda t, a: L.cond(t[0], a[0]), grad=False)
+    fam.add("cond_fro", [torch.zeros(0, 0, dtype=f64)], [], lambda t, a: L.cond(t[0], "fro"), grad=False)
+    fam.add("cond_nuc", [torch.zeros(0, 0, dtype=f64)], [], lambda t, a: L.cond(t[0], "nuc"), grad=False)
+    fam.add("cond", [z], [2], lambda t, a: L.cond(t[0], a[0]))
+    fam.add("cond", [randn(3)], [2], lambda t, a: L.cond(t[0], a[0]))
+    for shape, n in [((0, 0), 3), ((0, 0), -1), ((0, 0), 0), ((0, 2, 2), 2), ((0, 2, 2), -2), ((), 2), ((2, 3), 2)]:
+        fam.add("matrix_power", [randn(*shape)], [n], lambda t, a: L.matrix_power(t[0], int(a[0])))
+    for shapes in [[(2, 0), (0, 3)], [(0,), (0, 3), (3,)], [(0, 2), (2, 3)], [(2, 3), (3, 0), (0, 2)], [(), (2, 2)]]:
+        fam.add("multi_dot", [randn(*s) for s in shapes], [], lambda t, a: L.multi_dot(t))
+    for sa, sb, d in [((0, 3), (0, 3), -1), ((3, 0), (3, 0), -1), ((), (), 0), ((0, 3), (3,), 1), ((2, 3), (2, 3), 2)]:
+        fam.add("vecdot", [randn(*sa), randn(*sb)], [d], lambda t, a: L.vecdot(t[0], t[1], dim=int(a[0])))
+    # lu_solve differentiated with respect to LU itself (given as an input, not through lu_factor)
+    packed = lambda t, a: L.lu_solve(t[0], t[1], t[2], left=bool(a[0]), adjoint=bool(a[1]))
+    for left in [True, False]:
+        for adj in [False, True]:
+            LU, piv = L.lu_factor(well_conditioned(2, 4, 4))
+            fam.add("lu_solve_packed", [LU, piv, randn(2, 4, 3) if left else randn(2, 3, 4)], [left, adj], packed)
+    LU, piv = L.lu_factor(torch.zeros(0, 0, dtype=f64))
+    fam.add("lu_solve_packed", [LU, piv, randn(0, 2)], [1, 0], packed)
+    fam.add("lu_solve_packed", [z, torch.tensor(1, dtype=torch.int32), z], [1, 0], packed)  # 0-d
+    fam.add("lu_solve", [z, z], [1, 0], solve)
+
+
+def creation():
+    """linspace and the *_like ops: deterministic, so values and dtypes are exact."""
+    fam = Family("creation", "engine")
+    codes = [f32, f64, i64]
+    lin = lambda t, a: torch.linspace(a[0], a[1], int(a[2]), dtype=codes[int(a[3])])
+    for args in [[0, 1, 5, 0], [0, 1, 5, 1], [-2.5, 7, 11, 1], [1, -1, 4, 0], [3, 1, 1, 0], [3, 1, 1, 2],
+                 [0, 1, 0, 1], [0, 10, 4, 2], [10, -3, 6, 2], [-7, 7, 5, 2], [0.5, 4.5, 3, 2], [0, 1, 2, 1],
+                 [1e-3, 1e3, 7, 1], [0, 1, -1, 0]]:
+        fam.add("linspace", [], args, lin)
+    inputs = [randn(2, 3), randn(2, 3, dtype=f32), randint(-3, 3, 4), torch.tensor([True, False]), scalar(2.5),
+              torch.zeros(0, 3, dtype=f64), torch.zeros(0, dtype=b8)]
+    for t in inputs:
+        fam.add("zeros_like", [t], [], lambda s, a: torch.zeros_like(s[0]))
+        fam.add("ones_like", [t], [], lambda s, a: torch.ones_like(s[0]))
+    for t, v in [(randn(2, 3), 2.5), (randn(2, 3, dtype=f32), -1.25), (randint(-3, 3, 4), 2.5), (randint(-3, 3, 4), -2.7),
+                 (randint(-3, 3, 2), 7), (torch.tensor([True, False]), 2.0), (torch.tensor([True, False]), 0.0),
+                 (scalar(2.5), float("nan")), (scalar(2.5, f32), float("inf")), (torch.zeros(0, 3, dtype=f64), 4.0),
+                 (randn(3, dtype=f32), 1e40)]:
+        fam.add("full_like", [t], [v], lambda s, a: torch.full_like(s[0], a[0]))
+    return fam
+
+
 def main():
     families = [elementwise(), binary(), reductions(), sorting(), shape_ops(), indexing(), products(),
                 linalg_more()]
+    # the 0-d, zero-size and random-shape cases, each family's from a generator of its own
+    more = [elementwise_more, binary_more, reductions_more, sorting_more, shape_ops_more, indexing_more,
+            products_more, linalg_more_edges]
+    for seed, (fam, add_more) in enumerate(zip(families, more), start=1616):
+        with own_generator(seed):
+            add_more(fam)
+    families.append(creation())
     paths = [f.write() for f in families]
     try:
         subprocess.run(["clang-format", "-i"] + paths, check=True)
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"clang-format failed ({e}); the headers are unformatted", file=sys.stderr)
     for f, p in zip(families, paths):
-        print(f"{os.path.relpath(p, ROOT)}: {len(f.cases)} cases")
+        print(f"{os.path.relpath(p, ROOT)}: {len(f.cases)} cases ({f.raised} where PyTorch raises)")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 // each case names an op, holds its inputs and arguments, PyTorch 1.13's outputs and (for
 // differentiable cases) PyTorch's gradients of  Σ_k sum(out_k · w_k),  w_k = cos(0.7 i + k).
 // Every case runs on contiguous inputs, on strided views of them and (2-d and up) on
-// transposed layouts; outputs must match in shape, dtype and value.
+// transposed layouts; outputs must match in shape, dtype and value. Where PyTorch raises
+// (`raises`), paragrad must raise a paragrad::Error, in every layout.
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -32,6 +33,7 @@ struct Case {
   std::vector<double> args;
   std::vector<Value> outputs;
   std::vector<Value> grads;  // one per input ({} where none), empty when not checked
+  bool raises = false;       // PyTorch raises: paragrad must raise a paragrad::Error
 };
 using Op = std::function<TensorList(const TensorList& in, const std::vector<double>& args)>;
 using OpTable = std::map<std::string, Op>;
@@ -127,6 +129,10 @@ inline void replay(const std::vector<Case>& cases, const OpTable& ops) {
       INFO(describe(c, variant));
       TensorList in;
       for (const Value& v : c.inputs) in.push_back(layout(make(v), variant));
+      if (c.raises) {
+        CHECK_THROWS_AS(it->second(in, c.args), Error);
+        continue;
+      }
       const bool with_grads = !c.grads.empty();
       TensorList diff;
       for (size_t i = 0; with_grads && i < in.size(); ++i)

@@ -1,7 +1,25 @@
-// Creation functions: shapes, values, dtypes, and their errors.
+// Creation functions: shapes, values, dtypes, and their errors; linspace and the *_like ops
+// against PyTorch 1.13 (scripts/oracle/ops_oracle.py).
 #include "engine/engine_test_util.hpp"
+#include "engine/oracle/creation.hpp"
 
 using namespace paragrad;
+
+TEST_CASE("linspace, zeros_like, ones_like and full_like match PyTorch's values and dtypes",
+          "[creation][oracle]") {
+  using L = const TensorList&;
+  using A = const std::vector<double>&;
+  using ops_oracle::I;
+  const Dtype dtypes[] = {kFloat32, kFloat64, kInt64};  // the generator's dtype codes
+  ops_oracle::OpTable ops{
+      {"linspace",
+       [&](L, A a) { return TensorList{linspace(a[0], a[1], I(a[2]), dtypes[I(a[3])])}; }},
+      {"zeros_like", [](L in, A) { return TensorList{zeros_like(in[0])}; }},
+      {"ones_like", [](L in, A) { return TensorList{ones_like(in[0])}; }},
+      {"full_like", [](L in, A a) { return TensorList{full_like(in[0], a[0])}; }},
+  };
+  ops_oracle::replay(ops_oracle::creation_cases, ops);
+}
 
 TEST_CASE("zeros, ones, full, eye and scalar make leaves with the given values", "[creation]") {
   CHECK(zeros({2, 3}).tolist() == std::vector<double>(6, 0.0));

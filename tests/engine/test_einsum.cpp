@@ -1,7 +1,13 @@
 // einsum: every kind of equation (contractions, traces, diagonals, "..." broadcasting,
 // implicit output, more than two operands) differentiates to second order; the common
-// equations run through matmul (a MatmulBackward in the graph, no copies of the operands);
-// bad equations raise naming einsum.
+// equations (and outer products) run through matmul: one MatmulBackward in the graph, every
+// other node a view (no copies, no elementwise product); bad equations raise naming einsum.
+#include <algorithm>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
 #include "engine/engine_test_util.hpp"
 
 using namespace paragrad;
@@ -35,20 +41,107 @@ TEST_CASE("einsum passes gradcheck to second order for contractions, traces and 
   }
 }
 
-TEST_CASE("common einsum equations go through matmul without copying the operands", "[einsum]") {
+namespace {
+
+// The name of every node of the graph behind root, each node once (a node reached twice is
+// counted once), in the order a depth-first walk meets them.
+std::vector<std::string> graph_nodes(const Tensor& root) {
+  std::vector<std::string> names;
+  std::set<const autograd::Node*> seen;
+  std::vector<const autograd::Node*> todo{root.grad_fn().get()};
+  while (!todo.empty()) {
+    const autograd::Node* n = todo.back();
+    todo.pop_back();
+    if (!n || !seen.insert(n).second) continue;
+    names.push_back(n->name());
+    for (const autograd::Edge& e : n->next_edges) todo.push_back(e.fn.get());
+  }
+  return names;
+}
+
+// Nodes that copy nothing: views of their input, and the leaves' sinks.
+bool is_view_or_leaf(const std::string& name) {
+  static const std::set<std::string> views{
+      "AccumulateGrad",  "ViewBackward",      "PermuteBackward", "TransposeBackward",
+      "SqueezeBackward", "UnsqueezeBackward", "DiagonalBackward"};
+  return views.count(name) == 1;
+}
+
+}  // namespace
+
+TEST_CASE("common einsum equations go through one matmul and views of the operands", "[einsum]") {
+  // (equation, operands, the same product written with matmul)
   Tensor a = leaf({2, 3, 4}), b = leaf({2, 4, 5}, 1);
-  Tensor out = einsum("bij,bjk->bik", {a, b});
-  CHECK(out.shape() == Shape{2, 3, 5});
-  CHECK(allclose(out, matmul(a, b)));
-  CHECK(out.grad_fn_name() == "ViewBackward");  // reshape views of the matmul result
   Tensor q = leaf({2, 2, 3, 4}, 2), k = leaf({2, 2, 5, 4}, 3);
-  Tensor att = einsum("bhqd,bhkd->bhqk", {q, k});
-  CHECK(allclose(att, matmul(q, k.mT())));
   Tensor m = leaf({3, 4}, 4), n = leaf({4, 2}, 5);
-  CHECK(allclose(einsum("ij,jk->ik", {m, n}), matmul(m, n)));
-  CHECK(allclose(einsum("ii->i", {m.narrow(1, 0, 3)}), m.narrow(1, 0, 3).diagonal()));
   Tensor u = leaf({3}, 6), v = leaf({2}, 7);
-  CHECK(allclose(einsum("i,j->ij", {u, v}), outer(u, v)));
+  const std::vector<std::tuple<std::string, TensorList, Tensor>> cases{
+      {"bij,bjk->bik", {a, b}, matmul(a, b)},
+      {"ij,jk->ik", {m, n}, matmul(m, n)},
+      {"bhqd,bhkd->bhqk", {q, k}, matmul(q, k.mT())},
+      {"i,j->ij", {u, v}, u.unsqueeze(1) * v.unsqueeze(0)},
+  };
+  for (const auto& [eq, ops, want] : cases) {
+    INFO("equation " << eq);
+    const Tensor out = einsum(eq, ops);
+    CHECK(out.shape() == want.shape());
+    CHECK(allclose(out, want, 1e-12, 1e-12));
+    const std::vector<std::string> nodes = graph_nodes(out);
+    INFO("graph: " << [&] {
+      std::string s;
+      for (const std::string& x : nodes) s += x + " ";
+      return s;
+    }());
+    // exactly one GEMM, and everything else a view: no MulBackward (an elementwise product),
+    // no CloneBackward / ReshapeBackward (a copy of an operand), no SumBackward
+    CHECK(std::count(nodes.begin(), nodes.end(), "MatmulBackward") == 1);
+    CHECK(std::count(nodes.begin(), nodes.end(), "AccumulateGrad") == int64_t(ops.size()));
+    for (const std::string& name : nodes)
+      if (name != "MatmulBackward") CHECK(is_view_or_leaf(name));
+  }
+  // ii->i: a diagonal view of the operand, sharing its storage (writes show through)
+  Tensor base = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}, {7.0, 8.0, 9.0}}, kFloat64);
+  const Tensor d = einsum("ii->i", {base});
+  CHECK(d.tolist() == std::vector<double>{1, 5, 9});
+  CHECK(d.impl()->storage.get() == base.impl()->storage.get());
+  CHECK(d.data_ptr<double>() == base.data_ptr<double>());
+  base.fill_(0.5);
+  CHECK(d.tolist() == std::vector<double>{0.5, 0.5, 0.5});
+  const Tensor s = leaf({3, 4}, 8).narrow(1, 1, 3);  // strided: still a view
+  const Tensor ds = einsum("ii->i", {s});
+  CHECK(allclose(ds, s.diagonal()));
+  CHECK(ds.impl()->storage.get() == s.impl()->storage.get());
+  for (const std::string& name : graph_nodes(ds)) {
+    INFO("node " << name);
+    CHECK((is_view_or_leaf(name) || name == "SliceBackward"));
+  }
+}
+
+TEST_CASE("einsum outer products go through matmul with inner size 1, to second order",
+          "[einsum]") {
+  // batched outer products, three operands, zero-size dims: one matmul per pair, and gradients
+  // (first and second order) right
+  const std::vector<std::pair<std::string, std::vector<Shape>>> eqs{
+      {"i,j->ij", {{3}, {4}}},           {"j,i->ij", {{2}, {3}}},
+      {"bi,bj->bij", {{2, 3}, {2, 4}}},  {"a,b,c->abc", {{2}, {3}, {2}}},
+      {"ij,kl->ikjl", {{2, 2}, {3, 2}}}, {"i,j->ij", {{0}, {3}}},
+  };
+  for (size_t e = 0; e < eqs.size(); ++e) {
+    const auto& [eq, shapes] = eqs[e];
+    TensorList ins;
+    for (size_t i = 0; i < shapes.size(); ++i) ins.push_back(leaf(shapes[i], 20 + 10 * e + i));
+    INFO("equation " << eq);
+    const std::vector<std::string> nodes = graph_nodes(einsum(eq, ins));
+    CHECK(std::count(nodes.begin(), nodes.end(), "MatmulBackward") == int64_t(ins.size()) - 1);
+    CHECK(std::count(nodes.begin(), nodes.end(), "MulBackward") == 0);
+    CHECK(gradcheck2([eq = eq](const TensorList& in) { return einsum(eq, in); }, ins));
+  }
+  // a Hadamard product and a scaling have no outer dims: they stay a broadcast multiply
+  Tensor x = leaf({2, 3}), y = leaf({2, 3}, 1), w = leaf({2}, 2);
+  CHECK(einsum("ij,ij->ij", {x, y}).grad_fn_name() == "MulBackward");
+  const std::vector<std::string> scaled = graph_nodes(einsum("ij,i->ij", {x, w}));
+  CHECK(std::count(scaled.begin(), scaled.end(), "MatmulBackward") == 0);
+  CHECK(std::count(scaled.begin(), scaled.end(), "MulBackward") == 1);
 }
 
 TEST_CASE("einsum reads spaces, implicit outputs and upper-case labels like PyTorch", "[einsum]") {

@@ -160,6 +160,42 @@ TEST_CASE("norm with p and dims passes gradcheck and is 0-gradient at zero vecto
   }
 }
 
+TEST_CASE("norm with p = -inf over dims passes gradcheck to second order", "[statistics]") {
+  Tensor x = leaf({3, 4}, 1);
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].norm(-INFINITY, {1}); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].norm(-INFINITY, {0}, true); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].norm(-INFINITY, {0, 1}); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].norm(-INFINITY, -1); }, {x}));
+  // the gradient goes to the element of smallest |x| in each row, with its sign
+  Tensor t = tensor({{3.0, -0.5, 2.0}, {-4.0, 1.0, -0.25}}, kFloat64).requires_grad_();
+  CHECK(autograd::grad({t.norm(-INFINITY, {1}).sum()}, {t})[0].tolist() ==
+        std::vector<double>{0, -1, 0, 0, 0, -1});
+}
+
+TEST_CASE("var() and std() of all elements pass gradcheck to second order", "[statistics]") {
+  Tensor x = leaf({3, 4}, 2);
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].var(); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].std(); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].t().var(); }, {x}));
+  Tensor v = leaf({5}, 3);
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].var() * in[0].std(); }, {v}));
+  // the value: unbiased, over every element
+  CHECK(tensor({1.0, 2.0, 3.0, 4.0}, kFloat64).var().item<double>() == Approx(5.0 / 3.0));
+  CHECK(tensor({{1.0, 2.0}, {3.0, 4.0}}, kFloat64).std().item<double>() ==
+        Approx(std::sqrt(5.0 / 3.0)));
+}
+
+TEST_CASE("the unbiased var of one element is NaN with a NaN gradient", "[statistics]") {
+  // PyTorch 1.13 agrees for shape (1,) but gives the gradient inf for a 0-d tensor; paragrad
+  // gives NaN for both (the oracle checks only the values there).
+  for (const Shape& shape : {Shape{}, Shape{1}}) {
+    Tensor x = full(shape, 1.5, kFloat64).requires_grad_();
+    const Tensor v = x.var();
+    CHECK(std::isnan(v.item<double>()));
+    CHECK(std::isnan(autograd::grad({v}, {x})[0].tolist()[0]));
+  }
+}
+
 TEST_CASE("amin passes gradcheck and splits the gradient evenly among ties", "[statistics]") {
   Tensor x = leaf({3, 4});
   CHECK(gradcheck2([](const TensorList& in) { return in[0].amin(1); }, {x}));

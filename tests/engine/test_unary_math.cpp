@@ -87,6 +87,61 @@ TEST_CASE("rounding ops have a zero gradient and keep integer tensors as they ar
   CHECK(autograd::grad({x.frac().sum()}, {x})[0].tolist() == std::vector<double>{1, 1, 1});
 }
 
+TEST_CASE("floor, ceil, round, trunc and sign record their node and give an exact zero gradient",
+          "[unary_math]") {
+  // gradcheck cannot tell these rules from a missing one (finite differences are 0 too): check
+  // the node, and that the gradient is a defined tensor of zeros of the input's shape and dtype.
+  using F = Tensor (Tensor::*)() const;
+  const std::vector<std::pair<F, std::string>> ops{{&Tensor::floor, "FloorBackward"},
+                                                   {&Tensor::ceil, "CeilBackward"},
+                                                   {&Tensor::round, "RoundBackward"},
+                                                   {&Tensor::trunc, "TruncBackward"},
+                                                   {&Tensor::sign, "SignBackward"}};
+  for (const auto& [f, node] : ops) {
+    INFO(node);
+    for (const Shape& shape : {Shape{2, 3}, Shape{}, Shape{0, 2}}) {
+      for (Dtype dt : {kFloat64, kFloat32}) {
+        INFO("shape " << shape_str(Dims(shape.begin(), shape.end())) << " " << dtype_name(dt));
+        manual_seed(11);
+        Tensor x = (randn(shape, kFloat64) * 3.0).to(dt).requires_grad_();
+        const Tensor y = (x.*f)();
+        CHECK(y.requires_grad());
+        CHECK(y.grad_fn_name() == node);
+        // a weighted sum, so that a rule passing g through would not give 0 by accident
+        const Tensor w = (arange(0.0, double(y.numel()), 1.0, dt) + 1.0).reshape(y.shape());
+        const TensorList g = autograd::grad({(y * w).sum()}, {x});
+        REQUIRE(g[0].defined());
+        CHECK(g[0].shape() == x.shape());
+        CHECK(g[0].dtype() == dt);
+        CHECK(g[0].tolist() == std::vector<double>(size_t(x.numel()), 0.0));
+      }
+    }
+    // as PyTorch 1.13: a non-leaf input that requires grad gives a result that requires grad
+    // (and its inputs get zeros); an input that does not, or NoGradGuard, gives none; the zero
+    // gradient does not itself require grad, even with create_graph
+    Tensor x = tensor({-1.5, 0.25, 2.75}, kFloat64).requires_grad_();
+    const Tensor y = ((x * 2.0).*f)();
+    CHECK(y.requires_grad());
+    CHECK(y.grad_fn_name() == node);
+    const Tensor gx = autograd::grad({y.sum()}, {x}, {}, false, /*create_graph=*/true)[0];
+    CHECK(gx.tolist() == std::vector<double>{0, 0, 0});
+    CHECK_FALSE(gx.requires_grad());
+    CHECK_FALSE((x.detach().*f)().requires_grad());
+    CHECK_FALSE((x.detach().*f)().grad_fn());
+    {
+      NoGradGuard no_grad;
+      CHECK_FALSE((x.*f)().requires_grad());
+    }
+    // integer input: an Int64 result, which never requires grad
+    const Tensor i = (tensor({-3, 0, 4}).*f)();
+    CHECK(i.dtype() == kInt64);
+    CHECK_FALSE(i.requires_grad());
+  }
+  // in a product the zero path adds nothing: d(floor(x) x)/dx = floor(x)
+  Tensor x = tensor({-1.5, 0.25, 2.75}, kFloat64).requires_grad_();
+  CHECK(autograd::grad({(x.floor() * x).sum()}, {x})[0].tolist() == std::vector<double>{-2, 0, 2});
+}
+
 TEST_CASE("floor, ceil, round and trunc pass gradcheck to second order away from the steps",
           "[unary_math]") {
   // Every element is at least 0.05 from the steps of these ops (the integers, and for round the

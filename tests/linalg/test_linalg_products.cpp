@@ -71,6 +71,33 @@ TEST_CASE("cond is the ratio of extreme singular values, inf for singular square
   }
 }
 
+TEST_CASE("cond passes gradcheck to second order for p = -2, -1 and -inf", "[linalg][products]") {
+  // (PyTorch 1.13 differentiates cond only for p = ±2 and "nuc"; for ±1, ±inf and "fro" its
+  // backward raises, so these are checked against finite differences alone.)
+  manual_seed(7);
+  Tensor A = (randn({2, 3, 3}, kFloat64) + 3.0 * eye(3, kFloat64)).requires_grad_();
+  for (double p : {-2.0, -1.0, -double(INFINITY)}) {
+    INFO("p = " << p);
+    CHECK(gradcheck2([p](const TensorList& in) { return linalg::cond(in[0], p); }, {A}));
+  }
+  for (const char* p : {"-2", "-1", "-inf"}) {
+    INFO("p = '" << p << "'");
+    CHECK(
+        gradcheck2([p](const TensorList& in) { return linalg::cond(in[0], std::string(p)); }, {A}));
+  }
+}
+
+TEST_CASE("cond of an empty matrix is 0 without a gradient, as PyTorch", "[linalg][products]") {
+  Tensor E = zeros({0, 0}, kFloat64).requires_grad_();
+  const Tensor c = linalg::cond(E);
+  CHECK(c.dim() == 0);
+  CHECK(c.item<double>() == 0.0);
+  CHECK_FALSE(c.requires_grad());
+  CHECK(linalg::cond(zeros({2, 0, 3}), 1).shape() == Shape{2});
+  REQUIRE_THROWS_WITH(linalg::cond(zeros({0, 3}), "fro"),
+                      Catch::StartsWith("linalg.cond: expected square matrices"));
+}
+
 TEST_CASE("matrix_power, multi_dot, vecdot, cross and cond raise naming the op",
           "[linalg][products][errors]") {
   REQUIRE_THROWS_WITH(

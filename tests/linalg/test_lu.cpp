@@ -94,6 +94,35 @@ TEST_CASE("lu_solve passes gradcheck to second order for LU and B, batched", "[l
     }
 }
 
+TEST_CASE("lu_solve passes gradcheck to second order for LU given directly, batched",
+          "[linalg][lu]") {
+  // LU as an input of its own (not through lu_factor(A)): every entry of the packed factors,
+  // the strictly lower part (L) and the upper part with the diagonal (U), gets its gradient.
+  manual_seed(8);
+  const Tensor A = randn({2, 3, 3}, kFloat64) + 3.0 * eye(3, kFloat64);
+  auto [LU0, piv] = linalg::lu_factor(A);
+  Tensor LU = LU0.detach().requires_grad_();
+  Tensor B = random_leaf({2, 3, 2}, 9);
+  for (bool left : {true, false})
+    for (bool adjoint : {false, true}) {
+      INFO("left " << left << ", adjoint " << adjoint);
+      CHECK(gradcheck2(
+          [left, adjoint, piv = piv](const TensorList& in) {
+            return linalg::lu_solve(in[0], piv, left ? in[1] : in[1].mT(), left, adjoint);
+          },
+          {LU, B}));
+    }
+  // and with respect to LU alone (B constant), with pivots that swap rows
+  const Tensor P = tensor({{0.0, 1.0, 0.0}, {0.0, 0.0, 1.0}, {1.0, 0.0, 0.0}}, kFloat64);
+  auto [LU1, piv1] = linalg::lu_factor(matmul(P, A.select(0, 0)));
+  CHECK(piv1.tolist() != std::vector<double>{1, 2, 3});
+  Tensor LUs = LU1.detach().requires_grad_();
+  const Tensor Bc = randn({3, 2}, kFloat64);
+  CHECK(gradcheck2(
+      [piv1 = piv1, Bc](const TensorList& in) { return linalg::lu_solve(in[0], piv1, Bc); },
+      {LUs}));
+}
+
 TEST_CASE("lu_factor raises on a zero pivot and lu_factor_ex reports it", "[linalg][lu][errors]") {
   Tensor S = tensor({{1.0, 2.0}, {2.0, 4.0}}, kFloat64);
   REQUIRE_THROWS_WITH(

@@ -1,6 +1,8 @@
 // The linalg additions of issue 16 against PyTorch 1.13 (scripts/oracle/ops_oracle.py):
-// lstsq, lu_factor(_ex), lu, lu_solve, solve_triangular, cond, matrix_power, multi_dot, vecdot,
-// cross, cholesky_ex, inv_ex and eigvalsh, values and gradients, batched and broadcast.
+// lstsq, lu_factor(_ex), lu, lu_solve (from A, and from LU and pivots given directly, with the
+// gradient with respect to LU), solve_triangular, cond, matrix_power, multi_dot, vecdot, cross,
+// cholesky_ex, inv_ex and eigvalsh, values and gradients, batched and broadcast, zero-size; the
+// inputs where PyTorch raises (0-d, non-square) raise.
 #include "engine/ops_oracle_util.hpp"
 #include "linalg/oracle/linalg_more.hpp"
 
@@ -16,7 +18,7 @@ TensorList triple(const std::tuple<Tensor, Tensor, Tensor>& t) {
 }
 }  // namespace
 
-TEST_CASE("linalg additions match PyTorch on batched, broadcast and strided inputs",
+TEST_CASE("linalg additions match PyTorch on batched, broadcast, strided and empty inputs",
           "[linalg][oracle]") {
   using L = const TensorList&;
   using A = const std::vector<double>&;
@@ -29,6 +31,10 @@ TEST_CASE("linalg additions match PyTorch on batched, broadcast and strided inpu
        [](L in, A a) {
          auto [LU, piv] = linalg::lu_factor(in[0]);
          return TensorList{linalg::lu_solve(LU, piv, in[1], B(a[0]), B(a[1]))};
+       }},
+      {"lu_solve_packed",
+       [](L in, A a) {
+         return TensorList{linalg::lu_solve(in[0], in[1], in[2], B(a[0]), B(a[1]))};
        }},
       {"solve_triangular",
        [](L in, A a) {

@@ -45,6 +45,20 @@ TEST_CASE("vector_norm reduces over dims with keepdim") {
   CHECK(max_diff(n, tensor(std::vector<double>{5.0, 10.0}, {2, 1}, kFloat64)) < 1e-14);
 }
 
+TEST_CASE("vector_norm takes one dim as an integer, as every reduction") {
+  manual_seed(74);
+  const Tensor x = randn({2, 3, 4}, kFloat64);
+  CHECK(equal(linalg::vector_norm(x, 2, 1), linalg::vector_norm(x, 2, {1})));
+  CHECK(linalg::vector_norm(x, 2, 1).shape() == Shape{2, 4});
+  CHECK(equal(linalg::vector_norm(x, 1, -1, true), linalg::vector_norm(x, 1, {-1}, true)));
+  CHECK(linalg::vector_norm(x, 1, -1, true).shape() == Shape{2, 3, 1});
+  const int64_t d = 0;
+  CHECK(equal(linalg::vector_norm(x, INFINITY, d), linalg::vector_norm(x, INFINITY, {0})));
+  CHECK(equal(linalg::vector_norm(x, 3, 2L), x.norm(3, 2)));  // the same op as Tensor::norm
+  CHECK(linalg::vector_norm(scalar(-2.0, kFloat64), 2, 0).item<double>() == 2.0);  // 0-d: dim 0
+  REQUIRE_THROWS_AS(linalg::vector_norm(x, 2, 3), IndexError);
+}
+
 TEST_CASE("matrix_norm is batched and works in float32") {
   manual_seed(71);
   const Tensor A = randn({3, 4, 5});
