@@ -193,8 +193,8 @@ void Run::plot_trajectory() {
   std::ostringstream s;
   s << "set title '" << demo_.name << ": " << demo_.constraint << "' noenhanced\n"
     << "set xlabel 'step'\nset ylabel 'loss'\nset y2label 'constraint violation'\n"
-    << "set logscale y2\nset format y2 '%.0e'\nset ytics nomirror\nset y2tics\nset key top right\n"
-    << "set key noenhanced\n";
+    << "set logscale y2\nset format y2 '%.0e'\nset ytics nomirror\nset y2tics\n"
+    << "set key top right noenhanced\n";
   // One pair of lines per run: rows of other runs are undefined (1/0), which also breaks the
   // line, so a run that starts again at step 1 never joins the previous one.
   const std::string violation = "($3 > 1e-17 ? $3 : 1e-17)";
@@ -202,7 +202,7 @@ void Run::plot_trajectory() {
   for (size_t i = 0; i < runs_.size(); ++i) {
     const bool one = runs_.size() == 1;
     const std::string only = "strcol(5) eq '" + runs_[i] + "' ? ";
-    const std::string color = " lc " + std::to_string(i + 1);
+    const std::string color = one ? "" : " lc " + std::to_string(i + 1);  // a run's color
     s << (i ? ", " : "") << "'" << path("trajectory.csv") << "' skip 1 using 1:("
       << (one ? "$2" : only + "$2 : 1/0") << ") with lines lw 2" << color << " title 'loss"
       << (one ? "" : " (" + runs_[i] + ")") << "', '' skip 1 using 1:("
