@@ -1,6 +1,7 @@
 // parametrize workloads, paragrad side: orthogonal_linear, symmetric_linear, the bare symmetric
 // forward ops, parametrized_get (uncached, inside cached(), a plain parameter), and the
-// paragrad::constraints layers stiefel_linear, stiefel_tall_linear, positive_definite_linear.
+// paragrad::constraints layers stiefel_linear, stiefel_tall_linear (a training step with Adam),
+// positive_definite_linear, and stiefel_tall_register (registration on a fresh layer).
 #include <memory>
 
 #include <paragrad/engine/engine.hpp>
@@ -31,13 +32,17 @@ std::shared_ptr<nn::Linear> make_linear(const bench::ParamData& d) {
   return l;
 }
 
-// A Linear layer's forward on the batch x, loss = sum(y²), backward. Check: the sum of the
-// gradients of the layer's parameters (the parametrization's original and the bias).
-bench::Case linear_case(std::shared_ptr<nn::Linear> m, const Tensor& x) {
-  return {[m, x] {
+// A Linear layer's forward on the batch x, loss = sum(y²), backward, and with `adam` an Adam
+// update of its parameters (a full training step). Check: the sum of the gradients of the
+// layer's parameters (the parametrization's original and the bias).
+bench::Case linear_case(std::shared_ptr<nn::Linear> m, const Tensor& x, bool adam = false) {
+  std::shared_ptr<optim::Adam> opt;
+  if (adam) opt = std::make_shared<optim::Adam>(m->parameters(), bench::kAdamLr);
+  return {[m, x, opt] {
             m->zero_grad();
             Tensor loss = (*m)(x).pow(2).sum();
             loss.backward();
+            if (opt) opt->step();
             return double(loss.data_ptr<float>()[0]);
           },
           [m] {
@@ -83,8 +88,8 @@ void set_original(nn::Linear& m, const bench::RowMatrixXd& value) {
 }
 
 // Linear(k, n) with an orthogonal (Stiefel n x k, triv Expm) weight: the chart through a
-// 2k x 2k exponential and the compact-WY base (never n x n).
-bench::Case stiefel_linear(int n, int k) {
+// 2k x 2k exponential and the compact-WY base (never n x n); with `adam`, a training step.
+bench::Case stiefel_linear(int n, int k, bool adam = false) {
   const bench::StiefelLinearData d = bench::stiefel_linear_data(n, k);
   auto m = std::make_shared<nn::Linear>(k, n);
   m->set("bias", from_rows(d.bias).reshape({n}));
@@ -98,12 +103,29 @@ bench::Case stiefel_linear(int n, int k) {
     set_state(manifold, "signs", d.base.signs);
     set_original(*m, d.original);
   }
-  return linear_case(m, from_rows(d.x));
+  return linear_case(m, from_rows(d.x), adam);
 }
 BENCH_SIDE("stiefel_linear", "paragrad",
            [] { return stiefel_linear(bench::kStiefelRows, bench::kStiefelCols); });
 BENCH_SIDE("stiefel_tall_linear", "paragrad",
-           [] { return stiefel_linear(bench::kTallRows, bench::kTallCols); });
+           [] { return stiefel_linear(bench::kTallRows, bench::kTallCols, /*adam=*/true); });
+
+// constraints::orthogonal registered on a fresh Linear(16, 20000): the layer's construction, a
+// uniform sample of St(20000, 16) (QR of a Gaussian), its compact-WY base and the original.
+// Check: |W|_F² of the last registered weight, k for any orthonormal columns.
+bench::Case stiefel_tall_register() {
+  manual_seed(bench::kSeedConstrained);
+  auto last = std::make_shared<std::shared_ptr<nn::Linear>>();
+  return {
+      [last] {
+        auto m = std::make_shared<nn::Linear>(bench::kTallCols, bench::kTallRows);
+        constraints::orthogonal(*m);
+        *last = m;  // the registered layer stays alive until the next step
+        return double(constraints::manifold(*m, "weight").buffer_slot("base").data_ptr<float>()[0]);
+      },
+      [last] { return (*last)->get("weight").to(kFloat64).square().sum().item<double>(); }};
+}
+BENCH_SIDE("stiefel_tall_register", "paragrad", stiefel_tall_register);
 
 // Linear(64, 64) with a positive_definite weight (f = softplus, triv Expm): Q diag(softplus(l) +
 // 1e-6) Qᵀ with Q = base · exp(L − Lᵀ), L = tril(X, −1), l = diag(X).

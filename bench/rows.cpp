@@ -134,7 +134,8 @@ const std::vector<Row>& rows() {
                  "Linear(64, 64) with a symmetric weight triu(X) + triu(X, 1)ᵀ, batch 32, sum(y²), "
                  "backward"});
     // paragrad::constraints (issue 13, which sets no targets): Linear layers, batch 32, sum(y²),
-    // backward, from the same chart base and original on every side (common.hpp).
+    // backward (the tall one also an Adam update), from the same chart base and original on
+    // every side (common.hpp); and the tall registration.
     v.push_back(
         {"stiefel_linear",
          "µs/iter",
@@ -151,12 +152,19 @@ const std::vector<Row>& rows() {
                  "Linear(64, 64), constraints::positive_definite weight (softplus, Expm): "
                  "Q diag(f(l)) Qᵀ, Q = B exp(A)"});
     v.push_back({"stiefel_tall_linear",
-                 "ms/iter",
+                 "ms/step",
                  kMs,
                  {},
                  kVsTorch,
                  "Linear(16, 20000), constraints::orthogonal weight (Stiefel 20000×16): no n×n "
-                 "matrix; LibTorch: the same chart"});
+                 "matrix; a training step, Adam update included; LibTorch: the same chart"});
+    v.push_back({"stiefel_tall_register",
+                 "ms",
+                 kMs,
+                 {},
+                 kVsTorch,
+                 "constraints::orthogonal registered on a fresh Linear(16, 20000) (sample, "
+                 "compact-WY base); LibTorch: a fresh Linear and Q of a 20000×16 QR"});
     v.push_back({"symmetric_forward_ops",
                  "ns",
                  1.0,

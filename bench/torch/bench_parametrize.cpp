@@ -13,6 +13,11 @@
 //     value: B is paragrad's base formed in full);
 //   positive_definite (f = softplus): Q diag(softplus(diag X) + 1e-6) Qᵀ, Q = base · exp(L − Lᵀ),
 //     L = tril(X, −1) (geotorch's PSD map).
+// stiefel_tall_linear is a training step (torch::optim::Adam after the backward, as paragrad's
+// side). stiefel_tall_register: a fresh torch::nn::Linear(16, 20000) whose weight is set to a
+// uniform sample of St(20000, 16), Q of the QR of a Gaussian with diag(R) made positive (what a
+// registration must compute at least; PyTorch's own parametrizations.orthogonal would complete
+// the weight to a 20000 × 20000 base).
 #include <memory>
 
 #include "torch_common.hpp"
@@ -25,24 +30,30 @@ torch::Tensor orthogonal_weight(const torch::Tensor& X, const torch::Tensor& bas
 }
 torch::Tensor symmetric_weight(const torch::Tensor& X) { return X.triu() + X.triu(1).t(); }
 
-// A Linear layer with the weight computed by `weight` from X, on the batch x, loss = sum(y²).
+// A Linear layer with the weight computed by `weight` from X, on the batch x, loss = sum(y²),
+// backward, and with `adam` an Adam update of X and the bias (a full training step).
 // Check: the sum of the gradients of X and the bias.
 template <class F>
 bench::Case linear_case(torch::Tensor X, const bench::RowMatrixXd& bias,
-                        const bench::RowMatrixXd& x, F weight) {
+                        const bench::RowMatrixXd& x, F weight, bool adam = false) {
   struct State {
     torch::Tensor X, b, x;
+    std::unique_ptr<torch::optim::Adam> opt;
   };
   auto s = std::make_shared<State>();
   s->X = X.requires_grad_();
   s->b = bench::to_torch(bias).reshape({bias.rows()}).requires_grad_();
   s->x = bench::to_torch(x);
+  if (adam)
+    s->opt = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{s->X, s->b},
+                                                  torch::optim::AdamOptions(bench::kAdamLr));
   return {[s, weight] {
             s->X.mutable_grad() = torch::Tensor();
             s->b.mutable_grad() = torch::Tensor();
             torch::Tensor loss =
                 torch::nn::functional::linear(s->x, weight(s->X), s->b).pow(2).sum();
             loss.backward();
+            if (s->opt) s->opt->step();
             return double(loss.data_ptr<float>()[0]);
           },
           [s] { return bench::total(s->X.grad()) + bench::total(s->b.grad()); }};
@@ -90,16 +101,36 @@ torch::Tensor stiefel_tall_weight(const torch::Tensor& X, const StiefelChart& c)
   return torch::matmul(c.Y, P22) - torch::matmul(BL, P12);
 }
 
-bench::Case stiefel_linear(int n, int k) {
+bench::Case stiefel_linear(int n, int k, bool adam = false) {
   const bench::StiefelLinearData d = bench::stiefel_linear_data(n, k);
   const StiefelChart c = stiefel_chart(d.base);
-  return linear_case(bench::to_torch(d.original), d.bias, d.x,
-                     [c](const torch::Tensor& X) { return stiefel_tall_weight(X, c); });
+  return linear_case(
+      bench::to_torch(d.original), d.bias, d.x,
+      [c](const torch::Tensor& X) { return stiefel_tall_weight(X, c); }, adam);
 }
 BENCH_SIDE("stiefel_linear", "torch",
            [] { return stiefel_linear(bench::kStiefelRows, bench::kStiefelCols); });
 BENCH_SIDE("stiefel_tall_linear", "torch",
-           [] { return stiefel_linear(bench::kTallRows, bench::kTallCols); });
+           [] { return stiefel_linear(bench::kTallRows, bench::kTallCols, /*adam=*/true); });
+
+// A fresh Linear(16, 20000) with a uniform orthonormal weight (see the top of the file).
+// Check: |W|_F² of the last weight, k for any orthonormal columns.
+bench::Case stiefel_tall_register() {
+  torch::manual_seed(bench::kSeedConstrained);
+  auto last = std::make_shared<torch::nn::Linear>(nullptr);
+  return {[last] {
+            torch::nn::Linear l(bench::kTallCols, bench::kTallRows);
+            {
+              torch::NoGradGuard no_grad;
+              auto [Q, R] = torch::linalg_qr(torch::randn({bench::kTallRows, bench::kTallCols}));
+              l->weight.copy_(Q * R.diagonal().sgn().unsqueeze(-2));
+            }
+            *last = l;  // the layer stays alive until the next step
+            return double(l->weight.data_ptr<float>()[0]);
+          },
+          [last] { return bench::total((*last)->weight.detach().square()); }};
+}
+BENCH_SIDE("stiefel_tall_register", "torch", stiefel_tall_register);
 
 // PyTorch's parametrizations.orthogonal (matrix_exp, use_trivialization) on a tall weight:
 // pad to n × n, A = X̃ − X̃ᵀ, Q = B · matrix_exp(A), keep the first k columns.

@@ -19,12 +19,10 @@ using namespace demo;
 
 // Inputs and targets for a batch: [T + 20, B] Int64 each.
 std::pair<Tensor, Tensor> batch(int64_t T, int64_t B) {
-  const int64_t L = T + 20;
   Tensor data = randint(1, 9, {10, B});
   Tensor x =
       cat({data, zeros({T - 1, B}, kInt64), full({1, B}, 9, kInt64), zeros({10, B}, kInt64)}, 0);
   Tensor y = cat({zeros({T + 10, B}, kInt64), data}, 0);
-  (void)L;
   return {x, y};
 }
 
@@ -81,7 +79,7 @@ Result run(Run& r) {
   optim::Adam opt(others, r.num("lr"));
   opt.add_param_group({W_original}, {{"lr", r.num("lr_orthogonal")}});
 
-  std::vector<double> losses;
+  std::vector<double> losses, violations;
   double recent = 0;
   for (int64_t step = 1; step <= steps; ++step) {
     auto [x, y] = batch(T, B);
@@ -96,22 +94,27 @@ Result run(Run& r) {
     recent = 0;
     for (int64_t i = 0; i < window; ++i) recent += losses[losses.size() - 1 - size_t(i)];
     recent /= double(window);
-    r.log(step, steps, l, orthogonality(model.recurrent->get("weight")));
+    violations.push_back(orthogonality(model.recurrent->get("weight")));
+    r.log(step, steps, l, violations.back());
   }
-  // The loss curve against the baseline.
+  // The loss curve against the baseline, and the recurrent weight's distance from orthogonal.
   std::vector<double> idx, base;
   for (size_t i = 0; i < losses.size(); ++i) {
     idx.push_back(double(i + 1));
     base.push_back(baseline);
   }
-  r.write_csv("loss.csv", {"step", "loss", "baseline"}, {idx, losses, base});
+  r.write_csv("loss.csv", {"step", "loss", "baseline", "violation"},
+              {idx, losses, base, violations});
   r.gnuplot("loss", "set title 'copy_memory: T = " + std::to_string(T) +
                         "' noenhanced\nset xlabel 'step'\nset ylabel 'cross-entropy'\n"
-                        "set logscale y\nplot '" +
+                        "set logscale y\nset y2label 'constraint violation max|W^T W - I|' "
+                        "noenhanced\nset logscale y2\nset format y2 '%.0e'\nset ytics nomirror\n"
+                        "set y2tics\nplot '" +
                         r.path("loss.csv") +
                         "' skip 1 using 1:2 with lines lw 1 title 'orthogonal RNN (" + triv_name +
                         ")', '' skip 1 using 1:3 with lines lw 2 dt 2 title 'memoryless "
-                        "baseline'\n");
+                        "baseline', '' skip 1 using 1:($4 > 1e-17 ? $4 : 1e-17) axes x1y2 with "
+                        "lines lw 1 dt 3 title 'violation'\n");
   r.say(cat("mean loss over the last 20 steps ", recent, " = ", recent / baseline,
             " x the baseline"));
   Result res{recent / baseline, 0.5, "final loss / baseline 10 log(8)/(T+20)", {}};

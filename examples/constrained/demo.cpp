@@ -67,7 +67,8 @@ Run::Run(const Demo& demo, std::map<std::string, std::string> values, bool full,
   start_ = std::chrono::steady_clock::now();
   csv_.open(path("trajectory.csv"));
   check<ValueError>(bool(csv_), demo.name, ": cannot write ", path("trajectory.csv"));
-  csv_ << "step,loss,violation,seconds\n";
+  csv_ << "step,loss,violation,seconds,run\n";
+  runs_.push_back(demo.name);
 }
 
 Run::~Run() { finish_progress_line(); }
@@ -106,7 +107,9 @@ std::string Run::path(const std::string& file) const { return dir_ + "/" + file;
 
 void Run::log(int64_t step, int64_t total, double loss, double violation) {
   const double t = elapsed();
-  csv_ << step << "," << std::setprecision(12) << loss << "," << violation << "," << t << "\n";
+  logged_ = true;
+  csv_ << step << "," << std::setprecision(12) << loss << "," << violation << "," << t << ","
+       << runs_.back() << "\n";
   std::ostringstream line;
   line << "[" << demo_.name << "] step " << std::setw(5) << step << "/" << total << "  loss "
        << std::scientific << std::setprecision(4) << loss << "  violation " << std::setprecision(1)
@@ -120,6 +123,21 @@ void Run::log(int64_t step, int64_t total, double loss, double violation) {
     std::cout << line.str() << "\n";
     next_plain_ = step + std::max<int64_t>(1, total / 10);
   }
+}
+
+void Run::begin_run(const std::string& label) {
+  check<ValueError>(!label.empty() && label.find_first_of(",'\"\n") == std::string::npos,
+                    demo_.name, ": a run label must be a plain non-empty word, got '", label, "'");
+  check<ValueError>(std::find(runs_.begin(), runs_.end(), label) == runs_.end(), demo_.name,
+                    ": run '", label, "' already exists");
+  // The first run started before any row replaces the default one.
+  if (runs_.size() == 1 && runs_[0] == demo_.name && !logged_)
+    runs_[0] = label;
+  else
+    runs_.push_back(label);
+  finish_progress_line();
+  last_draw_ = -1;
+  next_plain_ = 0;
 }
 
 void Run::finish_progress_line() {
@@ -175,10 +193,23 @@ void Run::plot_trajectory() {
   std::ostringstream s;
   s << "set title '" << demo_.name << ": " << demo_.constraint << "' noenhanced\n"
     << "set xlabel 'step'\nset ylabel 'loss'\nset y2label 'constraint violation'\n"
-    << "set logscale y2\nset format y2 '%.0e'\nset ytics nomirror\nset y2tics\nset key top right\n"
-    << "plot '" << path("trajectory.csv") << "' skip 1 using 1:2 with lines lw 2 title 'loss', "
-    << "'' skip 1 using 1:($3 > 1e-17 ? $3 : 1e-17) axes x1y2 with lines lw 1 dt 2 "
-    << "title 'violation'\n";
+    << "set logscale y2\nset format y2 '%.0e'\nset ytics nomirror\nset y2tics\n"
+    << "set key top right noenhanced\n";
+  // One pair of lines per run: rows of other runs are undefined (1/0), which also breaks the
+  // line, so a run that starts again at step 1 never joins the previous one.
+  const std::string violation = "($3 > 1e-17 ? $3 : 1e-17)";
+  s << "plot ";
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    const bool one = runs_.size() == 1;
+    const std::string only = "strcol(5) eq '" + runs_[i] + "' ? ";
+    const std::string color = one ? "" : " lc " + std::to_string(i + 1);  // a run's color
+    s << (i ? ", " : "") << "'" << path("trajectory.csv") << "' skip 1 using 1:("
+      << (one ? "$2" : only + "$2 : 1/0") << ") with lines lw 2" << color << " title 'loss"
+      << (one ? "" : " (" + runs_[i] + ")") << "', '' skip 1 using 1:("
+      << (one ? violation : only + violation + " : 1/0") << ") axes x1y2 with lines lw 1 dt 2"
+      << color << " title 'violation" << (one ? "" : " (" + runs_[i] + ")") << "'";
+  }
+  s << "\n";
   gnuplot("loss", s.str());
 }
 

@@ -71,6 +71,11 @@ class Run {
   // Records one step of the optimization: the trajectory CSV gets a row, and the progress line
   // is refreshed (at most 10 times a second on a terminal; 10 plain lines in all otherwise).
   void log(int64_t step, int64_t total, double loss, double violation);
+  // For a demo that optimizes more than once: the rows logged from now on belong to the run
+  // `label` (the CSV's `run` column; by default every row is in one run named after the demo),
+  // and plot_trajectory() draws each run as its own lines. Labels are plain words: no quotes or
+  // commas.
+  void begin_run(const std::string& label);
   // A line of text above the progress line.
   void say(const std::string& text);
   double elapsed() const;
@@ -80,8 +85,8 @@ class Run {
   // Writes a CSV with a header row and the given columns (same length).
   void write_csv(const std::string& file, const std::vector<std::string>& header,
                  const std::vector<std::vector<double>>& columns) const;
-  // Loss and constraint violation against step, from the trajectory CSV, as <name>.svg
-  // (loss.svg); log scale on both axes' values.
+  // Loss and constraint violation against step, from the trajectory CSV, as loss.svg (the
+  // violation on a log scale); one loss and one violation line per run.
   void plot_trajectory();
   // Runs a gnuplot script (written to <file>.gp) that draws <file>.svg. Says once per process
   // when gnuplot is missing.
@@ -101,6 +106,8 @@ class Run {
   int64_t next_plain_ = 0;
   bool line_open_ = false;
   std::ofstream csv_;
+  std::vector<std::string> runs_;  // labels, in order; the last one is current
+  bool logged_ = false;
 };
 
 // --- optimization loops shared by demos

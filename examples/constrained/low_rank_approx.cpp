@@ -38,6 +38,7 @@ Result run(Run& r) {
     loop.steps = r.integer("steps");
     loop.rebase_every = r.integer("rebase");
     loop.rebase = {{&m, "X"}};
+    r.begin_run(kind);  // each constraint its own run in trajectory.csv and loss.svg
     r.say(cat(kind, "(", rank, "):"));
     lbfgs(r, m, loop);
     const double err = value((m.get("X").detach() - A).norm());

@@ -41,7 +41,9 @@ struct Fit {
   Tensor A, A_ls;
 };
 
-Fit fit(Run& r, const Tensor& X, const Tensor& dX, double alpha, const std::string& label) {
+// One fit: the run `run` of the trajectory (and its lines in loss.svg), announced by `text`.
+Fit fit(Run& r, const Tensor& X, const Tensor& dX, double alpha, const std::string& run,
+        const std::string& text) {
   const int64_t n = X.size(0);
   const Tensor A_ls = linalg::solve(matmul(X, X.mT()), matmul(X, dX.mT())).mT();
   nn::Module m;
@@ -54,7 +56,8 @@ Fit fit(Run& r, const Tensor& X, const Tensor& dX, double alpha, const std::stri
   loop.steps = r.integer("steps");
   loop.rebase_every = r.integer("rebase");
   loop.rebase = {{&m, "A"}};
-  r.say(label);
+  r.begin_run(run);
+  r.say(text);
   lbfgs(r, m, loop);
   return {m.get("A").detach(), A_ls};
 }
@@ -65,8 +68,8 @@ Result run(Run& r) {
   // 1. A system with decay rate 0.5 > alpha: the constraint is inactive at the optimum.
   const Tensor A1 = constraints::Hurwitz({n, n}, kFloat64, 0.5).sample();
   auto [X1, dX1] = measurements(A1, 16, 20, noise);
-  const Fit f1 = fit(r, X1, dX1, alpha, "fit 1: a system with margin (the constraint inactive)");
-  r.plot_trajectory();
+  const Fit f1 =
+      fit(r, X1, dX1, alpha, "fit1", "fit 1: a system with margin (the constraint inactive)");
   const double gap = value((f1.A - f1.A_ls).norm() / f1.A_ls.norm());
   r.say(cat("fit 1: |A - A_ls| / |A_ls| = ", gap, ", max Re(eig) ", max_real_eigenvalue(f1.A),
             " (least squares ", max_real_eigenvalue(f1.A_ls), ")"));
@@ -77,7 +80,8 @@ Result run(Run& r) {
   const Tensor decay = -(0.02 + arange(0, double(n), 1, kFloat64) * 0.3);
   const Tensor A2 = matmul(V * decay.unsqueeze(0), linalg::inv(V));
   auto [X2, dX2] = measurements(A2, 16, 20, noise);
-  const Fit f2 = fit(r, X2, dX2, alpha, "fit 2: a slower system (the constraint active)");
+  const Fit f2 = fit(r, X2, dX2, alpha, "fit2", "fit 2: a slower system (the constraint active)");
+  r.plot_trajectory();  // both fits, one pair of lines each
   const double re_fit = max_real_eigenvalue(f2.A), re_ls = max_real_eigenvalue(f2.A_ls);
   r.say(cat("fit 2: max Re(eig) of the constrained fit ", re_fit, ", of least squares ", re_ls,
             " (bound -alpha = ", -alpha, ")"));

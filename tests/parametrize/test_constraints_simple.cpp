@@ -115,6 +115,34 @@ TEST_CASE("simplex sums are 1 along the chosen dim") {
   REQUIRE(m->get("weight").min().item<double>() > 0);
 }
 
+TEST_CASE("positive and simplex need strictly positive entries whatever eps") {
+  for (Dtype d : {kFloat32, kFloat64}) {
+    C::Positive pos({3}, d);
+    REQUIRE(pos.in_manifold(tensor({1.0, 1e-30, 2.0}, {3}, d)));
+    REQUIRE_FALSE(pos.in_manifold(tensor({1.0, 0.0, 2.0}, {3}, d)));
+    REQUIRE_FALSE(pos.in_manifold(tensor({1.0, -0.0, 2.0}, {3}, d), 1.0));
+    REQUIRE_FALSE(pos.in_manifold(tensor({1.0, -1e-12, 2.0}, {3}, d), 1e-3));
+    C::Simplex sim({3}, d);
+    REQUIRE(sim.in_manifold(tensor({0.5, 0.25, 0.25}, {3}, d)));
+    // eps still bounds the sum's residual
+    REQUIRE(sim.in_manifold(tensor({0.5, 0.25, 0.25 + 1e-7}, {3}, d)));
+    REQUIRE_FALSE(sim.in_manifold(tensor({0.5, 0.25, 0.26}, {3}, d)));
+    // a vertex or an edge of the closed simplex sums to 1 but is off the open one
+    REQUIRE_FALSE(sim.in_manifold(tensor({1.0, 0.0, 0.0}, {3}, d)));
+    REQUIRE_FALSE(sim.in_manifold(tensor({0.5, 0.5, 0.0}, {3}, d), 1.0));
+  }
+  auto p = weight_holder({3}, kFloat64);
+  C::positive(*p);
+  const Tensor before = p->get("weight");
+  REQUIRE_THROWS_WITH_SUBSTR(p->set("weight", tensor({1.0, 0.0, 2.0}, kFloat64)),
+                             "positive: the value is not on the manifold (min X = 0");
+  REQUIRE(max_abs_diff(p->get("weight"), before) == 0);
+  auto s = weight_holder({3}, kFloat64);
+  C::simplex(*s);
+  REQUIRE_THROWS_WITH_SUBSTR(s->set("weight", tensor({0.5, 0.5, 0.0}, kFloat64)),
+                             "entries must be > 0");
+}
+
 TEST_CASE("oblique keeps unit-norm columns through steps set and update_base") {
   for (const Shape& s : kAny) {
     BehaviourOptions o;
