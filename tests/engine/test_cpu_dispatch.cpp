@@ -115,8 +115,8 @@ TEST_CASE("every CPU level's elementwise kernels give bitwise the same results",
       z.add_(y, 0.3);
       Tensor w = x.clone();
       w.add_(s, -2.0);
-      per_level.push_back({x + y, x - y, x * y, x / y, x + s, s - x, x * s, s / x, -x, x.abs(),
-                           x.relu(), z, w});
+      per_level.push_back(
+          {x + y, x - y, x * y, x / y, x + s, s - x, x * s, s / x, -x, x.abs(), x.relu(), z, w});
       const Tensor t = x.tanh();  // float32: Eigen's approximation, may differ in the last bits
       CHECK(allclose(t.nan_to_num(7.0), x.to(kFloat64).tanh().to(dt).nan_to_num(7.0), 1e-6, 1e-7));
     }
