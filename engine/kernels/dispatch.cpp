@@ -7,7 +7,7 @@
 #include <paragrad/engine/error.hpp>
 #include <paragrad/engine/kernels/elementwise.hpp>
 #include <paragrad/engine/kernels/gemm.hpp>
-#include <paragrad_build/levels_built.hpp>  // PARAGRAD_KERNELS_<LEVEL>: the levels built
+#include <paragrad_build/levels_built.hpp>  // PARAGRAD_LEVEL_BUILT_<LEVEL>, PARAGRAD_LEVEL_TABLES
 
 namespace paragrad {
 namespace {
