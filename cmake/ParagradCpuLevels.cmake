@@ -35,6 +35,14 @@ function(paragrad_add_cpu_levels target)
     target_compile_definitions(${obj} PRIVATE PARAGRAD_KERNEL_LEVEL=${level}
                                               Eigen=paragrad_eigen_${level})
     target_compile_options(${obj} PRIVATE ${flags_${level}})
+    if(PARAGRAD_NATIVE)
+      check_cxx_compiler_flag(-march=native PARAGRAD_HAS_MARCH_NATIVE)
+    endif()
+    if(PARAGRAD_NATIVE AND PARAGRAD_HAS_MARCH_NATIVE)
+      # A native build is built for this CPU throughout: every level's kernels too (the last
+      # -march wins), so the kernels match the rest of the library's code.
+      target_compile_options(${obj} PRIVATE -march=native)
+    endif()
     if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
       # No a * b + c contracted into an FMA where the level has one: every level computes the
       # elementwise kernels' arithmetic exactly as the baseline does (Eigen's GEMM uses FMA
