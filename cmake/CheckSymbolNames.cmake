@@ -14,8 +14,13 @@ execute_process(COMMAND "${NM}" -C --extern-only ${objects} OUTPUT_VARIABLE syms
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "nm failed (${rc}) on ${objects}")
 endif()
+# (AddressSanitizer adds an ODR indicator __odr_asan.<mangled name> beside each global variable:
+# it carries the variable's own name.)
+string(LENGTH "${LEVEL}" level_length)
 if(LEVEL)
-  set(own "paragrad_eigen_${LEVEL}::|paragrad::kernels::${LEVEL}::")
+  set(own "paragrad_eigen_${LEVEL}::|paragrad::kernels::${LEVEL}::|"
+          "^__odr_asan\\._ZN8paragrad7kernels${level_length}${LEVEL}")
+  string(CONCAT own ${own})
   set(foreign "")  # anything not the level's own
 else()
   set(own "paragrad_eigen::")
