@@ -77,6 +77,20 @@ void unary(Unary op, const T* a, T* o, int64_t n) {
     case Unary::tanh:
       if constexpr (std::is_same<T, float>::value) {  // Eigen's vectorized tanh
         Eigen::Map<Eigen::ArrayXf>(o, n) = Eigen::Map<const Eigen::ArrayXf>(a, n).tanh();
+#if !defined(__x86_64__)
+        // Eigen 3.4 clamps x to +-7.90531 before its rational approximation unless
+        // EIGEN_VECTORIZE_FMA, which it defines on x86 only: the bound where the approximation
+        // evaluated without FMA reaches 1. NEON's pmadd is a fused multiply-add on aarch64, so
+        // there the vectorized tanh stops at +-0.99999976 and tanh(+-inf) would not be +-1. Beyond
+        // |x| = 9, +-1 is within an ulp of tanh(x) (and its rounding from 9.011 on). On x86-64
+        // every level already gives exactly +-1 there (packets and scalar tails), so this pass
+        // would only cost time. (o and a never overlap: unary_map writes a new tensor. No call
+        // to std::fabs & co.: not inlined, it would be a weak symbol shared with other levels.)
+        for (int64_t i = 0; i < n; ++i) {
+          const float x = a[i];  // NaN: neither comparison holds, o[i] stays NaN
+          o[i] = x >= 9.0f ? 1.0f : x <= -9.0f ? -1.0f : o[i];
+        }
+#endif
         return;
       } else {
         return map1(a, o, n, [](T x) { return std::tanh(x); });

@@ -134,6 +134,38 @@ TEST_CASE("every CPU level's elementwise kernels give bitwise the same results",
   }
 }
 
+// The level kernels run on contiguous tensors, the library's generic loops on strided ones: both
+// compute the same IEEE operations, on every architecture (no a * b + c fused into an FMA in one
+// and not in the other: GCC contracts by default where the target has FMA, e.g. on aarch64).
+TEST_CASE("the elementwise kernels give bitwise the generic loops' results on strided tensors",
+          "[cpu_dispatch][elementwise]") {
+  CapabilityGuard guard;
+  for (Dtype dt : {kFloat32, kFloat64}) {
+    manual_seed(13);
+    const Tensor x = randn({300, 200}, dt), y = randn({300, 200}, dt);
+    const Tensor xs = x.t().contiguous().t(), ys = y.t().contiguous().t();  // column-major copies
+    REQUIRE(!xs.is_contiguous());
+    for (const std::string& level : available_cpu_capabilities()) {
+      set_cpu_capability(level);
+      INFO(dtype_name(dt) << " on " << level);
+      // (clone() is contiguous: b and d are transposed views of column-major copies.)
+      Tensor a = x.clone(), b = x.t().contiguous().t();
+      a.add_(y, 0.3);
+      b.add_(ys, 0.3);
+      Tensor c = x.clone(), d = x.t().contiguous().t();
+      c.add_(scalar(1.7, dt), -0.3);
+      d.add_(scalar(1.7, dt), -0.3);
+      REQUIRE((!b.is_contiguous() && !d.is_contiguous()));
+      const std::vector<std::pair<Tensor, Tensor>> pairs = {
+          {a, b}, {c, d}, {x * y, xs * ys}, {x / y, xs / ys}, {x - y, xs - ys}};
+      for (size_t i = 0; i < pairs.size(); ++i) {
+        INFO("case " << i << " (add_ tensor, add_ scalar, mul, div, sub)");
+        CHECK(equal(pairs[i].first, pairs[i].second));  // same values, exactly
+      }
+    }
+  }
+}
+
 TEST_CASE("set_cpu_capability rejects unknown levels and leaves the active one",
           "[cpu_dispatch][errors]") {
   const std::string before = cpu_capability();
