@@ -3,6 +3,8 @@
 #include <cmath>
 #include <mutex>
 
+#include <paragrad/engine/detail/random_fill.hpp>
+
 namespace paragrad {
 
 namespace {
@@ -51,11 +53,23 @@ void manual_seed(uint64_t seed) {
 }
 
 namespace random {
+namespace {
+double to_unit(uint64_t bits) { return double(bits >> 11) * 0x1.0p-53; }  // [0, 1), 53 bits
+
+// One Box-Muller pair from two uniforms: r cos θ is returned, r sin θ is the spare.
+double box_muller(double u1, double u2, double& spare) {
+  if (u1 < 1e-300) u1 = 1e-300;
+  const double r = std::sqrt(-2.0 * std::log(u1)), th = 6.283185307179586 * u2;
+  spare = r * std::sin(th);
+  return r * std::cos(th);
+}
+}  // namespace
+
 uint64_t next_u64() {
   std::lock_guard<std::mutex> lock(generator_mutex());
   return generator().next();
 }
-double uniform() { return double(next_u64() >> 11) * 0x1.0p-53; }
+double uniform() { return to_unit(next_u64()); }
 double normal() {
   {
     std::lock_guard<std::mutex> lock(generator_mutex());
@@ -65,15 +79,42 @@ double normal() {
       return g.spare;
     }
   }
-  double u1 = uniform(), u2 = uniform();
-  if (u1 < 1e-300) u1 = 1e-300;
-  const double r = std::sqrt(-2.0 * std::log(u1)), th = 6.283185307179586 * u2;
+  const double u1 = uniform(), u2 = uniform();
+  double spare = 0;
+  const double value = box_muller(u1, u2, spare);
   std::lock_guard<std::mutex> lock(generator_mutex());
   Generator& g = generator();
-  g.spare = r * std::sin(th);
+  g.spare = spare;
   g.has_spare = true;
-  return r * std::cos(th);
+  return value;
 }
+
+namespace detail {
+void fill_uniform(double* out, int64_t n) {
+  std::lock_guard<std::mutex> lock(generator_mutex());
+  Generator& g = generator();
+  for (int64_t i = 0; i < n; ++i) out[i] = to_unit(g.next());
+}
+
+void fill_normal(double* out, int64_t n) {
+  std::lock_guard<std::mutex> lock(generator_mutex());
+  Generator& g = generator();
+  int64_t i = 0;
+  if (i < n && g.has_spare) {
+    g.has_spare = false;
+    out[i++] = g.spare;
+  }
+  for (; i + 1 < n; i += 2) {  // both values of a pair, in normal()'s order: cos, then sin
+    const double u1 = to_unit(g.next()), u2 = to_unit(g.next());
+    out[i] = box_muller(u1, u2, out[i + 1]);
+  }
+  if (i < n) {  // an odd count: the pair's second value is kept for the next draw
+    const double u1 = to_unit(g.next()), u2 = to_unit(g.next());
+    out[i] = box_muller(u1, u2, g.spare);
+    g.has_spare = true;
+  }
+}
+}  // namespace detail
 }  // namespace random
 
 }  // namespace paragrad

@@ -89,8 +89,9 @@ int64_t Tensor::size(int64_t d) const {
 template <class T>
 T* Tensor::data_ptr() const {
   check_defined("data_ptr", *this);
-  check<DtypeError>(dtype_of<T>::value == dtype(), "data_ptr: tensor is ", dtype_name(dtype()),
-                    ", asked for ", dtype_name(dtype_of<T>::value));
+  if (dtype_of<T>::value != dtype())
+    throw DtypeError(cat("data_ptr: tensor is ", dtype_name(dtype()), ", asked for ",
+                         dtype_name(dtype_of<T>::value)));
   return impl_->data<T>();
 }
 template float* Tensor::data_ptr<float>() const;

@@ -150,13 +150,15 @@ std::shared_ptr<Module> Module::child(const std::string& name) const {
 
 Tensor& Module::parameter_slot(const std::string& name) {
   auto it = find_slot(parameters_, name);
-  check<ValueError>(it != parameters_.end(), type_name(), ": no parameter named '", name, "'");
+  // (The message is built only on failure: type_name() allocates, and this is on get()'s path.)
+  if (it == parameters_.end())
+    throw ValueError(cat(type_name(), ": no parameter named '", name, "'"));
   return it->second;
 }
 
 Tensor& Module::buffer_slot(const std::string& name) {
   auto it = find_slot(buffers_, name);
-  check<ValueError>(it != buffers_.end(), type_name(), ": no buffer named '", name, "'");
+  if (it == buffers_.end()) throw ValueError(cat(type_name(), ": no buffer named '", name, "'"));
   return it->second.tensor;
 }
 

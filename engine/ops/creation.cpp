@@ -6,6 +6,7 @@
 
 #include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
+#include <paragrad/engine/detail/random_fill.hpp>
 #include <paragrad/engine/random.hpp>
 #include <paragrad/engine/tensor.hpp>
 
@@ -22,6 +23,26 @@ T element(double v, const char* op) {
     return detail::checked_convert<T>(v, op);
   else
     return static_cast<T>(v);
+}
+
+// A tensor of n draws from the generator: fill(double*, count) writes them in order, a chunk
+// at a time (float32 rounds each).
+template <class Fill>
+Tensor drawn(const char* op, const Dims& sizes, Dtype dtype, Fill fill) {
+  Tensor t = detail::empty_for(op, sizes, dtype);
+  const int64_t n = t.numel();
+  if (dtype == kFloat64) {
+    fill(t.data_ptr<double>(), n);
+  } else {
+    float* p = t.data_ptr<float>();
+    double chunk[256];
+    for (int64_t start = 0; start < n; start += 256) {
+      const int64_t count = std::min<int64_t>(256, n - start);
+      fill(chunk, count);
+      for (int64_t i = 0; i < count; ++i) p[start + i] = static_cast<float>(chunk[i]);
+    }
+  }
+  return t;
 }
 
 template <class F>
@@ -126,12 +147,12 @@ Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
 
 Tensor rand(Shape shape, Dtype dtype) {
   check<DtypeError>(is_floating(dtype), "rand: expected a floating dtype, got ", dtype_name(dtype));
-  return filled("rand", to_dims(shape), dtype, [](int64_t) { return random::uniform(); });
+  return drawn("rand", to_dims(shape), dtype, random::detail::fill_uniform);
 }
 Tensor randn(Shape shape, Dtype dtype) {
   check<DtypeError>(is_floating(dtype), "randn: expected a floating dtype, got ",
                     dtype_name(dtype));
-  return filled("randn", to_dims(shape), dtype, [](int64_t) { return random::normal(); });
+  return drawn("randn", to_dims(shape), dtype, random::detail::fill_normal);
 }
 Tensor randint(int64_t low, int64_t high, Shape shape, Dtype dtype) {
   check<ValueError>(high > low, "randint: empty range [", low, ", ", high, ")");

@@ -61,6 +61,39 @@ TEST_CASE("rand, randn and randint draw from one stream in call order", "[random
     CHECK(got[i] == Approx(random_oracle::mixed_seed2024[i]).epsilon(1e-15).margin(1e-15));
 }
 
+TEST_CASE("rand and randn of many elements give the numbers of one draw per element", "[random]") {
+  // rand/randn draw a whole tensor under one lock (engine/detail/random_fill.hpp); the numbers
+  // must be those of random::uniform()/normal() called once per element, in order, across the
+  // float32 path's 256-element chunks, with a Box-Muller spare pending before and after.
+  for (int64_t n : {1, 2, 255, 256, 257, 1001}) {
+    for (Dtype dtype : {kFloat64, kFloat32}) {
+      CAPTURE(n, dtype_name(dtype));
+      manual_seed(77);
+      random::normal();  // leaves a spare: the batch must start with it
+      const std::vector<double> normals = randn({n}, dtype).tolist();
+      const double after_normals = random::normal();
+      const std::vector<double> uniforms = rand({n}, dtype).tolist();
+      const double after_uniforms = random::uniform();
+
+      manual_seed(77);
+      random::normal();
+      std::vector<double> expect_normals, expect_uniforms;
+      for (int64_t i = 0; i < n; ++i) {
+        const double v = random::normal();
+        expect_normals.push_back(dtype == kFloat32 ? double(float(v)) : v);
+      }
+      CHECK(random::normal() == after_normals);
+      for (int64_t i = 0; i < n; ++i) {
+        const double v = random::uniform();
+        expect_uniforms.push_back(dtype == kFloat32 ? double(float(v)) : v);
+      }
+      CHECK(random::uniform() == after_uniforms);
+      CHECK(normals == expect_normals);
+      CHECK(uniforms == expect_uniforms);
+    }
+  }
+}
+
 TEST_CASE("rand is uniform on the half-open unit interval and randn is standard normal",
           "[random]") {
   manual_seed(7);
