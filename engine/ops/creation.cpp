@@ -147,7 +147,15 @@ Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
 
 Tensor rand(Shape shape, Dtype dtype) {
   check<DtypeError>(is_floating(dtype), "rand: expected a floating dtype, got ", dtype_name(dtype));
-  return drawn("rand", to_dims(shape), dtype, random::detail::fill_uniform);
+  Tensor t = drawn("rand", to_dims(shape), dtype, random::detail::fill_uniform);
+  if (dtype == kFloat32) {
+    // A double in [1 − 2⁻²⁵, 1) rounds to 1.0f: keep float32 draws below 1 too (the largest
+    // float below 1 instead; about one value in 2²⁵).
+    float* p = t.data_ptr<float>();
+    for (int64_t i = 0, n = t.numel(); i < n; ++i)
+      if (p[i] >= 1.0f) p[i] = 0x1.fffffep-1f;
+  }
+  return t;
 }
 Tensor randn(Shape shape, Dtype dtype) {
   check<DtypeError>(is_floating(dtype), "randn: expected a floating dtype, got ",

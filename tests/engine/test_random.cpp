@@ -1,4 +1,5 @@
 // The seedable generator: manual_seed makes rand/randn/randint reproducible.
+#include <algorithm>
 #include <cmath>
 
 #include "engine/engine_test_util.hpp"
@@ -85,13 +86,24 @@ TEST_CASE("rand and randn of many elements give the numbers of one draw per elem
       CHECK(random::normal() == after_normals);
       for (int64_t i = 0; i < n; ++i) {
         const double v = random::uniform();
-        expect_uniforms.push_back(dtype == kFloat32 ? double(float(v)) : v);
+        expect_uniforms.push_back(dtype == kFloat32 ? double(std::min(float(v), 0x1.fffffep-1f))
+                                                    : v);
       }
       CHECK(random::uniform() == after_uniforms);
       CHECK(normals == expect_normals);
       CHECK(uniforms == expect_uniforms);
     }
   }
+}
+
+TEST_CASE("float32 rand stays below 1 where the double draw rounds up to 1.0f", "[random]") {
+  // With seed 1, draw 395951 is 0.99999999354…, which rounds to 1.0f as a float.
+  manual_seed(1);
+  const Tensor u = rand({400000});
+  CHECK(u.max().item<double>() < 1.0);
+  CHECK(u.max().item<double>() == double(0x1.fffffep-1f));
+  manual_seed(1);
+  CHECK(rand({400000}, kFloat64).max().item<double>() < 1.0);
 }
 
 TEST_CASE("rand is uniform on the half-open unit interval and randn is standard normal",
