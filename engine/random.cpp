@@ -69,24 +69,15 @@ uint64_t next_u64() {
   std::lock_guard<std::mutex> lock(generator_mutex());
   return generator().next();
 }
-double uniform() { return to_unit(next_u64()); }
+double uniform() {
+  double v;
+  detail::fill_uniform(&v, 1);
+  return v;
+}
 double normal() {
-  {
-    std::lock_guard<std::mutex> lock(generator_mutex());
-    Generator& g = generator();
-    if (g.has_spare) {
-      g.has_spare = false;
-      return g.spare;
-    }
-  }
-  const double u1 = uniform(), u2 = uniform();
-  double spare = 0;
-  const double value = box_muller(u1, u2, spare);
-  std::lock_guard<std::mutex> lock(generator_mutex());
-  Generator& g = generator();
-  g.spare = spare;
-  g.has_spare = true;
-  return value;
+  double v;
+  detail::fill_normal(&v, 1);
+  return v;
 }
 
 namespace detail {

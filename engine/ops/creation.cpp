@@ -26,9 +26,9 @@ T element(double v, const char* op) {
 }
 
 // A tensor of n draws from the generator: fill(double*, count) writes them in order, a chunk
-// at a time (float32 rounds each).
-template <class Fill>
-Tensor drawn(const char* op, const Dims& sizes, Dtype dtype, Fill fill) {
+// at a time for float32, which takes each draw through to_float.
+template <class Fill, class ToFloat>
+Tensor drawn(const char* op, const Dims& sizes, Dtype dtype, Fill fill, ToFloat to_float) {
   Tensor t = detail::empty_for(op, sizes, dtype);
   const int64_t n = t.numel();
   if (dtype == kFloat64) {
@@ -39,7 +39,7 @@ Tensor drawn(const char* op, const Dims& sizes, Dtype dtype, Fill fill) {
     for (int64_t start = 0; start < n; start += 256) {
       const int64_t count = std::min<int64_t>(256, n - start);
       fill(chunk, count);
-      for (int64_t i = 0; i < count; ++i) p[start + i] = static_cast<float>(chunk[i]);
+      for (int64_t i = 0; i < count; ++i) p[start + i] = to_float(chunk[i]);
     }
   }
   return t;
@@ -147,20 +147,16 @@ Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
 
 Tensor rand(Shape shape, Dtype dtype) {
   check<DtypeError>(is_floating(dtype), "rand: expected a floating dtype, got ", dtype_name(dtype));
-  Tensor t = drawn("rand", to_dims(shape), dtype, random::detail::fill_uniform);
-  if (dtype == kFloat32) {
-    // A double in [1 − 2⁻²⁵, 1) rounds to 1.0f: keep float32 draws below 1 too (the largest
-    // float below 1 instead; about one value in 2²⁵).
-    float* p = t.data_ptr<float>();
-    for (int64_t i = 0, n = t.numel(); i < n; ++i)
-      if (p[i] >= 1.0f) p[i] = 0x1.fffffep-1f;
-  }
-  return t;
+  // A double in [1 − 2⁻²⁵, 1) rounds to 1.0f: float32 draws stay below 1 too (the largest float
+  // below 1 instead; about one draw in 2²⁵).
+  return drawn("rand", to_dims(shape), dtype, random::detail::fill_uniform,
+               [](double v) { return std::min(static_cast<float>(v), 0x1.fffffep-1f); });
 }
 Tensor randn(Shape shape, Dtype dtype) {
   check<DtypeError>(is_floating(dtype), "randn: expected a floating dtype, got ",
                     dtype_name(dtype));
-  return drawn("randn", to_dims(shape), dtype, random::detail::fill_normal);
+  return drawn("randn", to_dims(shape), dtype, random::detail::fill_normal,
+               [](double v) { return static_cast<float>(v); });
 }
 Tensor randint(int64_t low, int64_t high, Shape shape, Dtype dtype) {
   check<ValueError>(high > low, "randint: empty range [", low, ", ", high, ")");
