@@ -9,6 +9,17 @@
 # avx2 (x86-64-v3) and avx512 (x86-64-v4) on x86-64 with GCC or Clang.
 include(CheckCXXCompilerFlag)
 
+# paragrad_split_level_sources(<sources_var> <level_sources_var>): moves the *_level.cpp files of
+# the list <sources_var> into <level_sources_var>.
+function(paragrad_split_level_sources sources_var level_var)
+  set(all ${${sources_var}})
+  set(level_sources ${all})
+  list(FILTER level_sources INCLUDE REGEX "_level\\.cpp$")
+  list(FILTER all EXCLUDE REGEX "_level\\.cpp$")
+  set(${sources_var} ${all} PARENT_SCOPE)
+  set(${level_var} ${level_sources} PARENT_SCOPE)
+endfunction()
+
 function(paragrad_add_cpu_levels target)
   set(levels baseline)
   set(config "")
@@ -26,6 +37,9 @@ function(paragrad_add_cpu_levels target)
       set(flags_avx512 -march=x86-64-v4)
     endif()
   endif()
+  if(PARAGRAD_NATIVE)
+    check_cxx_compiler_flag(-march=native PARAGRAD_HAS_MARCH_NATIVE)
+  endif()
   foreach(level IN LISTS levels)
     set(obj ${target}_kernels_${level})
     add_library(${obj} OBJECT ${ARGN})
@@ -35,9 +49,6 @@ function(paragrad_add_cpu_levels target)
     target_compile_definitions(${obj} PRIVATE PARAGRAD_KERNEL_LEVEL=${level}
                                               Eigen=paragrad_eigen_${level})
     target_compile_options(${obj} PRIVATE ${flags_${level}})
-    if(PARAGRAD_NATIVE)
-      check_cxx_compiler_flag(-march=native PARAGRAD_HAS_MARCH_NATIVE)
-    endif()
     if(PARAGRAD_NATIVE AND PARAGRAD_HAS_MARCH_NATIVE)
       # A native build is built for this CPU throughout: every level's kernels too (the last
       # -march wins), so the kernels match the rest of the library's code.
