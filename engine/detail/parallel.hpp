@@ -17,12 +17,13 @@
 namespace paragrad::detail {
 
 // The minimum work that pays for a trip to the pool, measured on the bench rows `pool_add_*` and
-// `pool_gemm_*` (bench/bench_threads.cpp, docs/threads.md): below it an op runs on its calling
-// thread. Two halves of 128 Ki floats ran no faster than one loop, of 512 Ki clearly faster;
-// a GEMM of 2·96³ flops already gained.
-constexpr int64_t kParallelElementwiseGrain = int64_t(1) << 18;  // elements per chunk
-constexpr int64_t kParallelReduceGrain = int64_t(1) << 18;       // elements per partial
-constexpr double kParallelGemmFlops = 4.0e6;  // 2·m·n·k below which a GEMM stays whole
+// `pool_gemm_*` (bench/bench_threads.cpp, docs/threads.md, with the pool's workers polling
+// between the regions of back-to-back ops): below it an op runs on its calling thread. Two halves
+// of 4 Ki floats ran no faster than one loop, of 16 Ki 1.6x and of 64 Ki 1.8x faster; a GEMM of
+// 2·64³ flops gained 1.1x, of 2·96³ 1.8x.
+constexpr int64_t kParallelElementwiseGrain = int64_t(1) << 15;  // elements per chunk
+constexpr int64_t kParallelReduceGrain = int64_t(1) << 15;       // elements per partial
+constexpr double kParallelGemmFlops = 1.5e6;  // 2·m·n·k below which a GEMM stays whole
 
 // true on pool threads and on a caller while it runs its own chunks.
 bool in_parallel_region();

@@ -1,5 +1,6 @@
 // Copies and conversions: to(dtype), clone, contiguous, and the strided copy kernel
 // every layout change goes through.
+#include <algorithm>
 #include <type_traits>
 
 #include <paragrad/engine/autograd/function.hpp>
@@ -40,18 +41,34 @@ void copy_into(const Tensor& dst, const Tensor& src, const char* op) {
           return static_cast<D>(v);
       };
       if (dst.is_contiguous() && src.is_contiguous() && dst.sizes() == src.sizes()) {
-        for (int64_t i = 0, n = dst.numel(); i < n; ++i) d[i] = conv(s[i]);
+        parallel_for(dst.numel(), kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+          for (int64_t i = lo; i < hi; ++i) d[i] = conv(s[i]);
+        });
         return;
       }
-      Dims sst = broadcast_strides(src, dst.sizes());
+      const Dims sst = broadcast_strides(src, dst.sizes());
       std::array<const Dims*, 2> st{&dst.strides(), &sst};
-      for_each_run<2>(
-          dst.sizes(), st,
-          [&](const std::array<int64_t, 2>& o, int64_t n, const std::array<int64_t, 2>& k) {
-            D* dp = d + o[0];
-            const S* sp = s + o[1];
-            for (int64_t i = 0; i < n; ++i) dp[i * k[0]] = conv(sp[i * k[1]]);
-          });
+      // Copies dst's rows [b, e) along dim 0 (all of dst for a 0-d tensor).
+      auto rows = [&](int64_t b, int64_t e) {
+        Dims shape = dst.sizes();
+        if (!shape.empty()) shape[0] = e - b;
+        D* d0 = d + (shape.empty() ? 0 : b * dst.strides()[0]);
+        const S* s0 = s + (shape.empty() ? 0 : b * sst[0]);
+        for_each_run<2>(
+            shape, st,
+            [&](const std::array<int64_t, 2>& o, int64_t n, const std::array<int64_t, 2>& k) {
+              D* dp = d0 + o[0];
+              const S* sp = s0 + o[1];
+              for (int64_t i = 0; i < n; ++i) dp[i * k[0]] = conv(sp[i * k[1]]);
+            });
+      };
+      // A contiguous dst (clone, contiguous(), a broadcast materialized) is written in disjoint
+      // row blocks on the intra-op pool when large; other layouts may alias their own elements.
+      if (dst.dim() == 0) return rows(0, 1);
+      const int64_t rows_total = dst.sizes()[0];
+      if (!dst.is_contiguous() || dst.numel() == 0) return rows(0, rows_total);
+      const int64_t per_row = dst.numel() / rows_total;
+      parallel_for(rows_total, std::max<int64_t>(1, kParallelElementwiseGrain / per_row), rows);
     });
   });
 }

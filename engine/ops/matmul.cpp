@@ -157,7 +157,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     SavedTensor sa(b.requires_grad() ? a : Tensor()), sb(a.requires_grad() ? b : Tensor());
     // grad MatmulBackward: matmul(a, b) => (g @ bᵀ, aᵀ @ g), summed over broadcast batch dims
     record("MatmulBackward", out, {a, b},
-           [sa = std::move(sa), sb = std::move(sb)](const Tensor& g) {
+           [sa = std::move(sa), sb = std::move(sb)](const Tensor& g_in) {
+             // One copy of a gradient Eigen cannot read in place (e.g. sum's expanded ones)
+             // for both products, not one per product.
+             const Tensor g = mappable(g_in) ? g_in : g_in.contiguous();
              Tensor ga = sb.defined() ? matmul(g, sb.unpack().mT()) : Tensor();
              Tensor gb = sa.defined() ? matmul(sa.unpack().mT(), g) : Tensor();
              return grad_list(ga, gb);

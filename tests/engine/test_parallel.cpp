@@ -259,10 +259,10 @@ TEST_CASE("large full reductions are bitwise identical for 1, 2 and 3 threads", 
   });
 }
 
-TEST_CASE("a large sum adds chunk partials of 262144 elements in chunk order", "[parallel]") {
+TEST_CASE("a large sum adds chunk partials of 32768 elements in chunk order", "[parallel]") {
   ThreadCountGuard guard;
   set_num_threads(2);
-  const int64_t grain = 262144, n = 4 * grain + 11;
+  const int64_t grain = 32768, n = 4 * grain + 11;
   REQUIRE(detail::kParallelReduceGrain == grain);
   const Tensor d = seeded({n}, kFloat64, 51);
   const double* p = d.data_ptr<double>();
@@ -288,6 +288,51 @@ TEST_CASE("a large sum adds chunk partials of 262144 elements in chunk order", "
   flags.data_ptr<bool>()[n - 3] = false;
   CHECK_FALSE(flags.all());
   CHECK(flags.any());
+}
+
+TEST_CASE("large copies into a contiguous tensor are bitwise identical for 1, 2 and 3 threads",
+          "[parallel]") {
+  // Rows of 1000 elements: several row blocks of the elementwise grain, and a tail.
+  const int64_t rows = 3 * detail::kParallelElementwiseGrain / 1000 + 7;
+  const Tensor x = seeded({1000, rows}, kFloat64, 61);
+  const Tensor col = seeded({rows, 1}, kFloat32, 62);
+  require_same_for_all_counts([&] {
+    return TensorList{x.t().contiguous(),                     // transposed source
+                      col.expand({rows, 1000}).contiguous(),  // broadcast source
+                      x.t().to(kFloat32),                     // converted while copied
+                      x.to(kFloat32)};                        // contiguous to contiguous
+  });
+  // Independent check: every element where its index says.
+  ThreadCountGuard guard;
+  set_num_threads(3);
+  const Tensor xt = x.t().contiguous(), e = col.expand({rows, 1000}).contiguous();
+  const double* px = x.data_ptr<double>();
+  const float* pc = col.data_ptr<float>();
+  int bad = 0;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < 1000; ++j) {
+      if (xt.data_ptr<double>()[i * 1000 + j] != px[j * rows + i]) ++bad;
+      if (e.data_ptr<float>()[i * 1000 + j] != pc[i]) ++bad;
+    }
+  CHECK(bad == 0);
+}
+
+TEST_CASE("a large copy that cannot convert raises from its pool chunk and names the op",
+          "[parallel]") {
+  ThreadCountGuard guard;
+  set_num_threads(2);
+  const int64_t rows = 4 * detail::kParallelElementwiseGrain / 100;
+  Tensor x = zeros({rows, 100}, kFloat64);
+  x.data_ptr<double>()[x.numel() - 5] = std::nan("");  // in the last chunk
+  const Tensor xt = x.t();
+  for (const Tensor& src : {x, xt}) {
+    try {
+      (void)src.to(kInt64);
+      FAIL("no error");
+    } catch (const ValueError& err) {
+      CHECK(std::string(err.what()).find("to") != std::string::npos);
+    }
+  }
 }
 
 // Run by CTest with PARAGRAD_NUM_THREADS set (tests/CMakeLists.txt): hidden from the plain run.
