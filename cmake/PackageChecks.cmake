@@ -11,6 +11,11 @@
 #               control program that saves has them (inputs: NM, HELLO, HELLO_SAVE, LIB_TYPE)
 #   exports     nm -D of a shared libparagrad: only paragrad's own symbols, no Eigen, no std::,
 #               no detail but the allocator pair below (inputs: NM, LIBRARY, LIB_TYPE)
+#   visibility  every installed header that declares anything does so between PARAGRAD_API_BEGIN
+#               and PARAGRAD_API_END (engine/export.hpp), and the library's objects, compiled with
+#               -fvisibility=hidden, give a public function default visibility and a helper of an
+#               implementation-only header hidden visibility (inputs: SOURCE_DIR, PUBLIC_HEADERS,
+#               READELF, OBJECTS; both |-separated)
 cmake_minimum_required(VERSION 3.16)
 
 function(fail msg)
@@ -153,6 +158,68 @@ elseif(CHECK STREQUAL "exports")
     fail("${n_bad} of ${n} exported symbols are not paragrad's public API:\n  ${bad}")
   endif()
   message(STATUS "package exports: ${n} exported symbols, all paragrad's public API")
+elseif(CHECK STREQUAL "visibility")
+  # 1. The headers: the pair after the last #include, the END last; umbrella headers (only
+  #    #includes) and export.hpp itself declare nothing.
+  string(REPLACE "|" ";" headers "${PUBLIC_HEADERS}")
+  set(bad "")
+  set(n 0)
+  foreach(rel IN LISTS headers)
+    if(rel STREQUAL "engine/export.hpp")
+      continue()
+    endif()
+    file(READ "${SOURCE_DIR}/${rel}" text)
+    string(REGEX REPLACE "//[^\n]*" "" code "${text}")  # comments out
+    string(REGEX REPLACE "#(pragma once|include)[^\n]*" "" code "${code}")
+    string(STRIP "${code}" code)
+    if(code STREQUAL "")
+      continue()  # an umbrella header
+    endif()
+    math(EXPR n "${n} + 1")
+    string(FIND "${text}" "\nPARAGRAD_API_BEGIN\n" begin)
+    string(FIND "${text}" "\nPARAGRAD_API_END\n" end REVERSE)
+    string(FIND "${text}" "#include" last_include REVERSE)
+    string(REGEX REPLACE "\n+$" "" trimmed "${text}")
+    if(begin EQUAL -1 OR end EQUAL -1 OR begin LESS last_include OR
+       NOT trimmed MATCHES "\nPARAGRAD_API_END$")
+      list(APPEND bad "${rel}")
+    endif()
+  endforeach()
+  if(bad)
+    string(REPLACE ";" "\n  " bad "${bad}")
+    fail("these public headers do not put their declarations between PARAGRAD_API_BEGIN (after "
+         "the last #include) and PARAGRAD_API_END (last):\n  ${bad}")
+  endif()
+  # 2. The objects: copy.cpp defines a public function (Tensor::clone, declared in tensor.hpp) and
+  #    a helper declared in the implementation-only detail/loops.hpp (detail::copy_into).
+  if(NOT READELF)
+    skip("no readelf to read the objects' symbol visibility")
+    return()
+  endif()
+  string(REPLACE "|" ";" objects "${OBJECTS}")
+  list(FILTER objects INCLUDE REGEX "engine/ops/copy\\.cpp\\.o(bj)?$")
+  if(NOT objects)
+    fail("engine/ops/copy.cpp's object file is not among the library's objects")
+  endif()
+  execute_process(COMMAND "${READELF}" -sW -C ${objects} OUTPUT_VARIABLE syms RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    fail("readelf -sW -C failed on ${objects}")
+  endif()
+  foreach(pair "DEFAULT|paragrad::Tensor::clone() const"
+               "HIDDEN|paragrad::detail::copy_into(paragrad::Tensor const&, paragrad::Tensor const&, char const*)")
+    string(REPLACE "|" ";" pair "${pair}")
+    list(GET pair 0 want)
+    list(GET pair 1 name)
+    string(REGEX REPLACE "([][()*.+?^$])" "\\\\\\1" pattern "${name}")
+    if(NOT syms MATCHES "GLOBAL +([A-Z]+) +[0-9]+ ${pattern}\n")
+      fail("${name} is not a global symbol of ${objects}")
+    endif()
+    if(NOT CMAKE_MATCH_1 STREQUAL want)
+      fail("${name} has ${CMAKE_MATCH_1} visibility in ${objects}; expected ${want}")
+    endif()
+  endforeach()
+  message(STATUS "package visibility: ${n} public headers bracketed; clone() DEFAULT, "
+                 "detail::copy_into HIDDEN")
 else()
   fail("unknown -DCHECK=${CHECK}")
 endif()

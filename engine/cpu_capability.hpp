@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
+
 namespace paragrad {
 
 // The level whose kernels run now.
@@ -23,3 +27,5 @@ std::vector<std::string> available_cpu_capabilities();
 void set_cpu_capability(const std::string& level);
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

@@ -7,6 +7,9 @@
 #include <type_traits>
 
 #include <paragrad/engine/error.hpp>
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad {
 
@@ -114,3 +117,5 @@ decltype(auto) dispatch_numeric(Dtype d, const char* op, F&& f) {
 }
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

@@ -9,6 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
+
 namespace paragrad {
 
 class Error : public std::runtime_error {
@@ -65,3 +69,5 @@ inline void check(bool cond, const Parts&... parts) {
 }
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

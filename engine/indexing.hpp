@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <optional>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor_impl.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad {
 
@@ -63,3 +66,5 @@ using indexing::Slice;
 using indexing::TensorIndex;
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

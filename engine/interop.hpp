@@ -16,7 +16,10 @@
 
 #include <Eigen/Core>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad {
 
@@ -143,3 +146,5 @@ Eigen::Matrix<T, -1, -1> to_eigen(const Tensor& t) {
 }
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

@@ -6,6 +6,10 @@
 #include <type_traits>
 #include <utility>
 
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
+
 namespace paragrad {
 
 class RefCounted {
@@ -99,3 +103,5 @@ IntrusivePtr<T> make_intrusive(A&&... a) {
 }
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

@@ -8,6 +8,9 @@
 //                       the pool) when it is a whole number from 1 to 65536, else the machine's
 //                       hardware threads (std::thread::hardware_concurrency(), at least 1).
 // Results do not depend on the thread count: every split is decided by the shapes alone.
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad {
 
@@ -15,3 +18,5 @@ void set_num_threads(int n);
 int get_num_threads();
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

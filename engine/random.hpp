@@ -4,6 +4,10 @@
 // standard libraries), so manual_seed(s) gives the same numbers everywhere.
 #include <cstdint>
 
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
+
 namespace paragrad {
 
 void manual_seed(uint64_t seed);
@@ -14,3 +18,5 @@ double normal();   // standard normal (Box-Muller)
 }  // namespace random
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

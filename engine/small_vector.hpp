@@ -10,6 +10,10 @@
 #include <type_traits>
 #include <utility>
 
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
+
 namespace paragrad {
 
 template <class T, size_t N>
@@ -144,3 +148,5 @@ class SmallVec {
 };
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

@@ -8,7 +8,10 @@
 #include <cstdint>
 #include <functional>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/intrusive_ptr.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad {
 
@@ -45,3 +48,5 @@ struct IntrusiveDeleter<Storage> {
 };
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

@@ -17,8 +17,11 @@
 #include <paragrad/engine/autograd/removable_handle.hpp>
 #include <paragrad/engine/dtype.hpp>
 #include <paragrad/engine/error.hpp>
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/indexing.hpp>
 #include <paragrad/engine/tensor_impl.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad {
 
@@ -508,3 +511,5 @@ inline ShapeStr shape_str(const Dims& d) { return ShapeStr{&d}; }
 std::ostream& operator<<(std::ostream&, const ShapeStr&);
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

@@ -7,9 +7,12 @@
 
 #include <paragrad/engine/detail/small_alloc.hpp>
 #include <paragrad/engine/dtype.hpp>
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/intrusive_ptr.hpp>
 #include <paragrad/engine/small_vector.hpp>
 #include <paragrad/engine/storage.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad {
 
@@ -86,3 +89,5 @@ const NodePtr& view_grad_fn(TensorImpl& view, const char* op = "grad_fn");
 }  // namespace autograd
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

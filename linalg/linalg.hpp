@@ -9,7 +9,10 @@
 #include <string>
 #include <tuple>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::linalg {
 
@@ -87,3 +90,5 @@ std::tuple<Tensor, Tensor> cholesky_ex(const Tensor& A, bool check_errors = fals
 std::tuple<Tensor, Tensor> inv_ex(const Tensor& A, bool check_errors = false);
 
 }  // namespace paragrad::linalg
+
+PARAGRAD_API_END

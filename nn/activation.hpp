@@ -2,7 +2,10 @@
 // Elementwise activation modules (no parameters).
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/module.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -97,3 +100,5 @@ class LogSoftmax : public Module {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

@@ -7,8 +7,11 @@
 #include <string>
 #include <tuple>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/linear.hpp>
 #include <paragrad/nn/module.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -39,3 +42,5 @@ class MultiheadAttention : public Module {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

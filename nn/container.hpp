@@ -3,7 +3,10 @@
 #include <initializer_list>
 #include <memory>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/module.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -27,3 +30,5 @@ std::shared_ptr<Sequential> make_sequential(std::shared_ptr<Ms>... modules) {
 }
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

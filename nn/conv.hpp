@@ -5,8 +5,11 @@
 // The forwards read weight and bias through get(), so parametrized weights work.
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/functional/size2.hpp>
 #include <paragrad/nn/module.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -90,3 +93,5 @@ class ConvTranspose2d : public ConvNd {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

@@ -4,7 +4,10 @@
 #include <string>
 #include <utility>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn::init {
 
@@ -30,3 +33,5 @@ void kaiming_normal_(Tensor& t, double a = 0, const std::string& mode = "fan_in"
 void orthogonal_(Tensor& t, double gain = 1);
 
 }  // namespace paragrad::nn::init
+
+PARAGRAD_API_END

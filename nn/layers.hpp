@@ -3,7 +3,10 @@
 // so parametrized weights work.
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/module.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -65,3 +68,5 @@ class Unflatten : public Module {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

@@ -1,7 +1,10 @@
 #pragma once
 // Linear: y = x W^T + b, W of shape [out, in]. PyTorch's default init: kaiming_uniform_(a=√5)
 // on W (i.e. uniform in ±1/√in) and b uniform in ±1/√in.
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/module.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -23,3 +26,5 @@ class Linear : public Module {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

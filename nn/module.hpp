@@ -16,7 +16,10 @@
 #include <vector>
 
 #include <paragrad/engine/engine.hpp>
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/parameter.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -185,3 +188,5 @@ class ModuleList : public Module {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

@@ -4,7 +4,10 @@
 #include <optional>
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/module.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -87,3 +90,5 @@ class LayerNorm : public Module {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

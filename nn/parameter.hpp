@@ -1,7 +1,10 @@
 #pragma once
 // Parameter: a Tensor marked as a module's trainable state. A leaf that requires grad
 // (unless told otherwise) and shares storage with the tensor it was made from.
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -12,3 +15,5 @@ class Parameter : public Tensor {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

@@ -5,8 +5,11 @@
 #include <string>
 #include <tuple>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/functional/size2.hpp>
 #include <paragrad/nn/module.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -106,3 +109,5 @@ class AdaptiveMaxPool2d : public Module {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

@@ -6,7 +6,10 @@
 #include <string>
 #include <tuple>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/module.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn {
 
@@ -136,3 +139,5 @@ class GRU : public RNNBase {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

@@ -15,6 +15,9 @@
 #include <memory>
 
 #include <paragrad/engine/engine.hpp>
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::parametrize {
 
@@ -43,3 +46,5 @@ void invalidate(const ParametrizationList* list);
 }  // namespace detail
 
 }  // namespace paragrad::parametrize
+
+PARAGRAD_API_END

@@ -13,7 +13,10 @@
 #include <string>
 #include <utility>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/parametrize/parametrization.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::parametrize {
 
@@ -81,3 +84,5 @@ inline std::shared_ptr<LambdaParametrization> make_multi_parametrization(
 }
 
 }  // namespace paragrad::parametrize
+
+PARAGRAD_API_END

@@ -8,7 +8,10 @@
 #include <string>
 
 #include <paragrad/engine/engine.hpp>
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/module.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::parametrize {
 
@@ -31,3 +34,5 @@ class Parametrization : public nn::Module {
 };
 
 }  // namespace paragrad::parametrize
+
+PARAGRAD_API_END

@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/parametrize/parametrization.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::parametrize {
 
@@ -71,3 +74,5 @@ class ParametrizationList : public nn::Module {
 };
 
 }  // namespace paragrad::parametrize
+
+PARAGRAD_API_END

@@ -5,8 +5,11 @@
 #include <cstdint>
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/module.hpp>
 #include <paragrad/parametrize/parametrization.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::parametrizations {
 
@@ -81,3 +84,5 @@ class WeightNorm : public parametrize::Parametrization {
 Tensor norm_except_dim(const Tensor& v, int64_t dim);
 
 }  // namespace paragrad::parametrizations
+
+PARAGRAD_API_END

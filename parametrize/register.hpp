@@ -3,9 +3,12 @@
 #include <memory>
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/module.hpp>
 #include <paragrad/parametrize/parametrization.hpp>
 #include <paragrad/parametrize/parametrization_list.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::parametrize {
 
@@ -48,3 +51,5 @@ nn::Module& transfer_parametrizations_and_params(nn::Module& from, nn::Module& t
                                                  const std::string& tensor_name = "");
 
 }  // namespace paragrad::parametrize
+
+PARAGRAD_API_END

@@ -11,6 +11,9 @@
 #include <string>
 
 #include <paragrad/engine/autograd/node.hpp>
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::detail {
 inline std::atomic<bool> anomaly_enabled{false};
@@ -48,3 +51,5 @@ void record_anomaly_trace(Node& n);
 void check_anomaly(const Node& n, const TensorList& input_grads);
 
 }  // namespace paragrad::autograd
+
+PARAGRAD_API_END

@@ -35,6 +35,9 @@
 #include <paragrad/engine/autograd/grad_mode.hpp>
 #include <paragrad/engine/autograd/node.hpp>
 #include <paragrad/engine/autograd/saved_tensor.hpp>
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::autograd {
 
@@ -195,3 +198,5 @@ struct Function {
 };
 
 }  // namespace paragrad::autograd
+
+PARAGRAD_API_END

@@ -3,7 +3,10 @@
 // counter that tells backward whether what it saved was modified since.
 #include <functional>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::autograd {
 
@@ -30,3 +33,5 @@ bool gradcheck(const std::function<Tensor(const TensorList&)>& f, const TensorLi
                bool check_grad_grad = false);
 
 }  // namespace paragrad::autograd
+
+PARAGRAD_API_END

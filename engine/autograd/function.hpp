@@ -19,6 +19,9 @@
 #include <paragrad/engine/autograd/grad_mode.hpp>
 #include <paragrad/engine/autograd/node.hpp>
 #include <paragrad/engine/autograd/saved_tensor.hpp>
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::autograd {
 
@@ -94,3 +97,5 @@ void record_multi(const char* name, TensorList& outs, const TensorList& inputs, 
 }
 
 }  // namespace paragrad::autograd
+
+PARAGRAD_API_END

@@ -24,7 +24,10 @@
 #include <functional>
 #include <utility>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::autograd::functional {
 
@@ -48,3 +51,5 @@ std::pair<Tensor, Tensor> vhp(const Fn& f, const Tensor& x, const Tensor& v,
                               bool create_graph = false);
 
 }  // namespace paragrad::autograd::functional
+
+PARAGRAD_API_END

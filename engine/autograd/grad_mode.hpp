@@ -1,6 +1,9 @@
 #pragma once
 // Grad mode is a thread-local switch: while it is off, ops record no graph. Every op reads
 // it, so it is inline.
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad {
 
@@ -32,3 +35,5 @@ struct EnableGradGuard {  // RAII: re-enables recording inside a NoGradGuard
 };
 
 }  // namespace paragrad
+
+PARAGRAD_API_END

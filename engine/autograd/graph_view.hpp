@@ -13,7 +13,10 @@
 #include <string>
 #include <vector>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::autograd {
 
@@ -54,3 +57,5 @@ void print_graph(std::ostream& os, const Tensor& root, const std::map<std::strin
 std::vector<std::string> node_names(const Tensor& root);
 
 }  // namespace paragrad::autograd
+
+PARAGRAD_API_END

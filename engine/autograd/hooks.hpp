@@ -22,6 +22,9 @@
 
 #include <paragrad/engine/autograd/node.hpp>
 #include <paragrad/engine/autograd/removable_handle.hpp>
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::autograd {
 
@@ -68,3 +71,5 @@ Tensor run_leaf_hooks(TensorImpl& leaf, Tensor grad);
 void move_retain_grad(TensorImpl& t, Node& fn);
 
 }  // namespace paragrad::autograd
+
+PARAGRAD_API_END

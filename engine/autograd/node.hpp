@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <vector>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::autograd {
 
@@ -102,3 +105,5 @@ struct CurrentNodeScope {
 };
 
 }  // namespace paragrad::autograd
+
+PARAGRAD_API_END

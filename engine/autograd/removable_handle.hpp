@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <memory>
 
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
+
 namespace paragrad::autograd {
 
 struct HookList;
@@ -21,3 +25,5 @@ class RemovableHandle {
 };
 
 }  // namespace paragrad::autograd
+
+PARAGRAD_API_END

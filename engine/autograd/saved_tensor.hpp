@@ -9,7 +9,10 @@
 #include <vector>
 
 #include <paragrad/engine/autograd/node.hpp>
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::autograd {
 
@@ -68,3 +71,5 @@ class SavedTensor {
 };
 
 }  // namespace paragrad::autograd
+
+PARAGRAD_API_END

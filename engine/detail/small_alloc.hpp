@@ -13,6 +13,10 @@
 // ThreadSanitizer it runs unchanged.
 #include <cstddef>
 
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
+
 namespace paragrad::detail {
 
 constexpr size_t kMaxSmallBlock = 1024;
@@ -28,3 +32,5 @@ struct SmallObject {
 };
 
 }  // namespace paragrad::detail
+
+PARAGRAD_API_END

@@ -5,8 +5,11 @@
 // fold are each other's gradient, the rest is matmul and reshapes.
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
 #include <paragrad/nn/functional/size2.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn::functional {
 
@@ -53,3 +56,5 @@ int64_t conv_out_size(int64_t in, int64_t k, int64_t stride, int64_t pad, int64_
 }  // namespace detail
 
 }  // namespace paragrad::nn::functional
+
+PARAGRAD_API_END

@@ -3,6 +3,7 @@
 // gradients follow PyTorch's; every function is differentiable to any order.
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
 #include <paragrad/nn/functional/conv.hpp>
 #include <paragrad/nn/functional/loss.hpp>
@@ -10,6 +11,8 @@
 #include <paragrad/nn/functional/padding.hpp>
 #include <paragrad/nn/functional/pooling.hpp>
 #include <paragrad/nn/functional/upsampling.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn::functional {
 
@@ -35,3 +38,5 @@ Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 
 }  // namespace paragrad::nn::functional
+
+PARAGRAD_API_END

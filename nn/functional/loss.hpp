@@ -3,7 +3,10 @@
 // after the target, then PyTorch's other arguments in PyTorch's order.
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn::functional {
 
@@ -46,3 +49,5 @@ Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Ten
                            double margin = 0, const std::string& reduction = "mean");
 
 }  // namespace paragrad::nn::functional
+
+PARAGRAD_API_END

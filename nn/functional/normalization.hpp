@@ -2,7 +2,10 @@
 // Normalization (torch.nn.functional): batch_norm, group_norm, layer_norm, normalize.
 #include <optional>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn::functional {
 
@@ -36,3 +39,5 @@ Tensor safe_norm(const Tensor& x, double p, const Shape& dims, bool keepdim);
 }  // namespace detail
 
 }  // namespace paragrad::nn::functional
+
+PARAGRAD_API_END

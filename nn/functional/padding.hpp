@@ -2,7 +2,10 @@
 // torch.nn.functional.pad.
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn::functional {
 
@@ -14,3 +17,5 @@ Tensor pad(const Tensor& input, const Shape& pads, const std::string& mode = "co
            double value = 0);
 
 }  // namespace paragrad::nn::functional
+
+PARAGRAD_API_END

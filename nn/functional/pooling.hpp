@@ -5,8 +5,11 @@
 #include <string>
 #include <tuple>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
 #include <paragrad/nn/functional/size2.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn::functional {
 
@@ -47,3 +50,5 @@ int64_t pool_out_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_
 }  // namespace detail
 
 }  // namespace paragrad::nn::functional
+
+PARAGRAD_API_END

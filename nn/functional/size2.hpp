@@ -5,6 +5,10 @@
 #include <string>
 #include <utility>
 
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
+
 namespace paragrad::nn {
 
 struct Size2 {
@@ -32,3 +36,5 @@ struct Padding2 {
 };
 
 }  // namespace paragrad::nn
+
+PARAGRAD_API_END

@@ -4,7 +4,10 @@
 #include <string>
 #include <type_traits>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn::functional {
 
@@ -31,3 +34,5 @@ Tensor interpolate(const Tensor& input, S scale_factor, const std::string& mode 
 }
 
 }  // namespace paragrad::nn::functional
+
+PARAGRAD_API_END

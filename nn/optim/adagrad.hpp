@@ -1,7 +1,10 @@
 #pragma once
 // Adagrad, as torch.optim.Adagrad (single-tensor path):
 //   g += wd p;  clr = lr / (1 + (t - 1) lr_decay);  sum += g²;  p -= clr g / (sqrt(sum) + eps).
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/optim/optimizer.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::optim {
 
@@ -17,3 +20,5 @@ class Adagrad : public Optimizer {
 };
 
 }  // namespace paragrad::optim
+
+PARAGRAD_API_END

@@ -5,7 +5,10 @@
 // Adam adds weight decay to the gradient (g += wd p); AdamW decays the weight (p *= 1 - lr wd).
 #include <utility>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/optim/optimizer.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::optim {
 
@@ -32,3 +35,5 @@ class AdamW : public Adam {
 };
 
 }  // namespace paragrad::optim
+
+PARAGRAD_API_END

@@ -8,7 +8,10 @@
 
 #include <Eigen/Core>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/optim/optimizer.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::optim {
 
@@ -53,3 +56,5 @@ class LBFGS : public Optimizer {
 };
 
 }  // namespace paragrad::optim
+
+PARAGRAD_API_END

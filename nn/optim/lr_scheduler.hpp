@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/optim/optimizer.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::optim::lr_scheduler {
 
@@ -142,3 +145,5 @@ class ReduceLROnPlateau {
 };
 
 }  // namespace paragrad::optim::lr_scheduler
+
+PARAGRAD_API_END

@@ -9,6 +9,9 @@
 #include <vector>
 
 #include <paragrad/engine/engine.hpp>
+#include <paragrad/engine/export.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::optim {
 
@@ -82,3 +85,5 @@ class Optimizer {
 };
 
 }  // namespace paragrad::optim
+
+PARAGRAD_API_END

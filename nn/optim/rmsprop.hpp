@@ -2,7 +2,10 @@
 // RMSprop, as torch.optim.RMSprop:
 //   v = α v + (1-α) g²;  avg = sqrt(v - ḡ²) (centered, ḡ = α ḡ + (1-α) g) or sqrt(v);  avg += eps
 //   b = momentum b + g / avg, p -= lr b (momentum > 0)  or  p -= lr g / avg.
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/optim/optimizer.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::optim {
 
@@ -18,3 +21,5 @@ class RMSprop : public Optimizer {
 };
 
 }  // namespace paragrad::optim
+
+PARAGRAD_API_END

@@ -2,7 +2,10 @@
 // SGD with momentum, dampening, weight decay and Nesterov momentum, as torch.optim.SGD:
 //   g = grad + wd p;  b = g (first step) or momentum b + (1 - dampening) g;
 //   g = g + momentum b (nesterov) or b;  p -= lr g.
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/optim/optimizer.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::optim {
 
@@ -18,3 +21,5 @@ class SGD : public Optimizer {
 };
 
 }  // namespace paragrad::optim
+
+PARAGRAD_API_END

@@ -9,7 +9,10 @@
 #include <map>
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::serialize {
 
@@ -27,3 +30,5 @@ std::map<std::string, Tensor> load_from_bytes(
 inline constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
 }  // namespace paragrad::serialize
+
+PARAGRAD_API_END

@@ -1,7 +1,10 @@
 #pragma once
 // Gradient clipping (torch.nn.utils.clip_grad_norm_, clip_grad_value_). Parameters without a
 // gradient are skipped; gradients are scaled or clamped in place.
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn::utils {
 
@@ -14,3 +17,5 @@ double clip_grad_norm_(const TensorList& params, double max_norm, double norm_ty
 void clip_grad_value_(const TensorList& params, double clip_value);
 
 }  // namespace paragrad::nn::utils
+
+PARAGRAD_API_END

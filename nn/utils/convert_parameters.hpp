@@ -1,6 +1,9 @@
 #pragma once
 // torch.nn.utils.parameters_to_vector / vector_to_parameters.
+#include <paragrad/engine/export.hpp>
 #include <paragrad/engine/tensor.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::nn::utils {
 
@@ -11,3 +14,5 @@ Tensor parameters_to_vector(const TensorList& params);
 void vector_to_parameters(const Tensor& vec, const TensorList& params);
 
 }  // namespace paragrad::nn::utils
+
+PARAGRAD_API_END

@@ -15,11 +15,14 @@
 #include <cstdint>
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/nn/module.hpp>
 #include <paragrad/nn/optim/optimizer.hpp>
 #include <paragrad/parametrize/constraints/manifold.hpp>
 #include <paragrad/parametrize/constraints/manifolds.hpp>
 #include <paragrad/parametrize/constraints/maps.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::constraints {
 
@@ -73,3 +76,5 @@ void update_base(nn::Module& m, const std::string& name);
 void update_base(nn::Module& m, const std::string& name, optim::Optimizer& optimizer);
 
 }  // namespace paragrad::constraints
+
+PARAGRAD_API_END

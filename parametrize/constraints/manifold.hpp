@@ -11,7 +11,10 @@
 #include <cstdint>
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/parametrize/parametrization.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::constraints {
 
@@ -67,3 +70,5 @@ class Manifold : public parametrize::Parametrization {
 };
 
 }  // namespace paragrad::constraints
+
+PARAGRAD_API_END

@@ -8,7 +8,10 @@
 #include <memory>
 #include <string>
 
+#include <paragrad/engine/export.hpp>
 #include <paragrad/parametrize/constraints/manifold.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::constraints {
 
@@ -323,3 +326,5 @@ class Simplex : public Manifold {
 };
 
 }  // namespace paragrad::constraints
+
+PARAGRAD_API_END

@@ -6,7 +6,10 @@
 #include <utility>
 
 #include <paragrad/engine/engine.hpp>
+#include <paragrad/engine/export.hpp>
 #include <paragrad/parametrize/constraints/manifold.hpp>
+
+PARAGRAD_API_BEGIN
 
 namespace paragrad::constraints::maps {
 
@@ -63,3 +66,5 @@ Tensor correlation(const Tensor& P);
 Tensor hurwitz(const Tensor& P, const Tensor& Q, const Tensor& S, double alpha);
 
 }  // namespace paragrad::constraints::maps
+
+PARAGRAD_API_END
