@@ -191,6 +191,10 @@ TEST_CASE("large GEMMs are split into blocks and small ones are not", "[parallel
   CHECK(detail::gemm_block(512, 512, 512) < 512);  // matmul512: 8 blocks of 64 rows
   CHECK(detail::gemm_block(512, 512, 512) % detail::kGemmAlign == 0);
   CHECK(detail::gemm_block(64, 64, 64) == 64);  // 0.5 MFLOP: one Eigen call
+  // Blocks of at least kGemmMinBlock rows or columns: mlp_sgd's 128x784 @ 784x256 (51 MFLOP,
+  // split by columns) in 4 blocks of 64, not 8 of 32; 96³ in a block of 64 and one of 32.
+  CHECK(detail::gemm_block(256, 128, 784) == detail::kGemmMinBlock);
+  CHECK(detail::gemm_block(96, 96, 96) == 64);
 }
 
 TEST_CASE("matmul forward and backward are bitwise identical for 1, 2 and 3 threads",
