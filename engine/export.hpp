@@ -1,5 +1,6 @@
 #pragma once
-// Which of paragrad's symbols a shared libparagrad exports (docs/embedding.md, "Symbols").
+// Which of paragrad's symbols a shared libparagrad exports (docs/packaging.md, "Symbol
+// visibility").
 //
 // The library is compiled with -fvisibility=hidden: a function, class or variable is visible
 // outside libparagrad.so only when declared between PARAGRAD_API_BEGIN and PARAGRAD_API_END,

@@ -95,9 +95,10 @@ struct Job {
 
 // How long a worker that has just finished a job keeps polling for the next one, and how long a
 // caller polls for its helpers to finish, before sleeping on a condition variable. Waking a
-// sleeping thread costs a futex call and a trip through the scheduler (tens of microseconds on a
-// virtual machine), paid twice per region; a training step runs one region per large op, back to
-// back. OpenMP runtimes poll the same way (GOMP_SPINCOUNT); bench rows mlp_sgd_2t, matmul512_2t.
+// sleeping thread costs a futex call and a trip through the scheduler, twice per region, and a
+// training step runs one region per large op, back to back (a profile of mlp_sgd_2t with sleeping
+// workers showed pthread_cond_broadcast and sched_yield). OpenMP runtimes poll the same way
+// (GOMP_SPINCOUNT). Bench rows pool_*, mlp_sgd_2t, matmul512_2t (docs/threads.md).
 constexpr auto kPollFor = std::chrono::microseconds(100);
 
 inline void cpu_relax() {

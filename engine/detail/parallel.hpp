@@ -18,9 +18,10 @@ namespace paragrad::detail {
 
 // The minimum work that pays for a trip to the pool, measured on the bench rows `pool_add_*` and
 // `pool_gemm_*` (bench/bench_threads.cpp, docs/threads.md, with the pool's workers polling
-// between the regions of back-to-back ops): below it an op runs on its calling thread. Two halves
-// of 4 Ki floats ran no faster than one loop, of 16 Ki 1.6x and of 64 Ki 1.8x faster; a GEMM of
-// 2·64³ flops gained 1.1x, of 2·96³ 1.8x.
+// between the regions of back-to-back ops): below it an op runs on its calling thread. In
+// bench/results/2026-12-03-124504.md two halves of 16 Ki floats ran no faster than one loop
+// (0.96x the time), of 64 Ki in 0.68x the time; a GEMM of 2·64³ flops in 0.67x, of 2·96³ in 0.57x
+// (2·48³: 0.73x there, 1.10x in 2026-12-03-133021.md, so the GEMM threshold sits above 2·64³).
 constexpr int64_t kParallelElementwiseGrain = int64_t(1) << 15;  // elements per chunk
 constexpr int64_t kParallelReduceGrain = int64_t(1) << 15;       // elements per partial
 constexpr double kParallelGemmFlops = 1.5e6;  // 2·m·n·k below which a GEMM stays whole

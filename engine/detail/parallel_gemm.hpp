@@ -19,8 +19,9 @@ constexpr int64_t kGemmParts = 8;   // at most this many blocks (any thread coun
 constexpr int64_t kGemmAlign = 16;  // block edges on multiples of 16 rows/columns (SIMD panels)
 // At least this many rows (columns) per block: each block packs the whole other operand again
 // (a row block all of B, a column block all of A), so thin blocks pay for more packing than they
-// compute. mlp_sgd's 128x784 by 784x256 product in 8 blocks of 32 columns ran ~15% slower on one
-// thread than in 4 blocks of 64 or in one Eigen call.
+// compute. mlp_sgd (two 128x784 by 784x256 products, split by columns) ran at 80% of raw Eigen's
+// speed in 8 blocks of 32 columns (bench/results/2026-12-03-103534.md), at 94% in 4 blocks of 64
+// (2026-12-03-133021.md).
 constexpr int64_t kGemmMinBlock = 64;
 
 // How C's rows (or columns) are split: the block size in rows or columns, C's extent when whole.
