@@ -1,16 +1,17 @@
 #pragma once
-// A per-thread cache of small memory blocks for the objects every op creates: tensor
+// A per-thread allocator of small memory blocks for the objects every op creates: tensor
 // headers (TensorImpl), graph nodes and small storages. A chain of small ops allocates and
-// frees a few of these per op; taking them from a thread-local free list instead of malloc
+// frees a few of these per op; taking them from thread-local pages instead of malloc
 // is a large share of the per-op cost (see bench/ op_chain).
 //
-// Blocks come from ::operator new in size classes of 16 bytes, up to kMaxSmallBlock bytes.
-// A freed block goes onto the free list of the thread that frees it (so a block may move
-// between threads; all blocks of a class are interchangeable). Each list is capped, so the
-// cache holds a bounded amount of memory; the rest goes back to the system, as does the whole
-// cache when its thread ends. Under AddressSanitizer the cache stays on and poisons what it
-// holds (small_alloc.cpp), so its own bugs and use-after-free of its blocks are caught; under
-// ThreadSanitizer it runs unchanged.
+// Blocks are carved from per-thread pages in size classes of 16 bytes, up to kMaxSmallBlock
+// bytes (small_alloc.cpp), so that blocks taken one after another sit next to each other in
+// memory, whatever state malloc's heap is in. Any thread may free any block; a page is given back
+// to the system when its last block comes back (a few empty pages are kept per thread), also
+// after the thread that carved it has ended. Under AddressSanitizer blocks come from
+// ::operator new one by one, through a cache that poisons what it holds (small_alloc_asan.cpp),
+// so its own bugs and use-after-free of its blocks are caught; under ThreadSanitizer the pages
+// run unchanged.
 #include <cstddef>
 
 #include <paragrad/engine/export.hpp>
