@@ -6,8 +6,10 @@
 // block (a bump pointer). Blocks taken one after another are therefore neighbours in memory
 // whatever state malloc's heap is in: a long graph built after other code fragmented the heap
 // is laid out as densely as one built in a fresh process, and walking it (backward, freeing it)
-// stays cache- and TLB-friendly. (With blocks taken from malloc one by one, a 1,000,000-op
-// chain ran 3-5x slower after LibTorch's run had fragmented the heap: bench/ deep_chain.)
+// stays cache- and TLB-friendly. (With blocks taken from malloc one by one, bench/ deep_chain's
+// 1,000,000-op chain took 298-339 ms in the first round of each attempt and 780-1,165 ms in the
+// rounds after LibTorch's run had fragmented the heap: bench/results/2026-12-03-103534.md; with
+// pages, 327-389 ms in every round: 2026-12-03-155350.md.)
 //
 // Freeing:
 // - by the page's owner thread: the block goes on its page's free list. A page whose last block
@@ -78,7 +80,7 @@ Page* page_of(void* p) {
 
 // Pages come straight from the system (mmap where there is one), not from malloc: a page
 // request through malloc after other code freed many small blocks makes malloc sort and merge
-// all of them first (bench/ deep_chain after LibTorch's run paid ~0.2 s for it). A heap maps
+// all of them first (a profile of deep_chain after LibTorch's run showed it). A heap maps
 // address space a chunk of kChunkPages pages at a time (one mapping, aligned by mapping a page
 // more and unmapping the ends) and carves pages from it as it needs them. Once a heap has carved
 // a whole chunk's worth (a large graph is being built), each new page is prefaulted in one call
