@@ -343,7 +343,7 @@ Heap::~Heap() {
 
 // Set while this thread's heap exists (trivially destructible, so always readable): a block
 // freed during thread teardown, after the heap is gone, is freed as if by another thread, and a
-// block allocated then comes from malloc's own heap through the orphan path below.
+// block allocated then comes from the orphan heap below.
 thread_local bool heap_alive = false;
 
 struct ThreadHeap {

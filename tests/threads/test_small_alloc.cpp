@@ -7,6 +7,7 @@
 // from malloc one by one (small_alloc_asan.cpp): the page checks are skipped there, the
 // integrity checks run.
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -178,8 +179,11 @@ namespace {
 struct AllocatesAtThreadExit {
   std::vector<Tensor>* out = nullptr;
   ~AllocatesAtThreadExit() {
-    if (out) out->push_back(arange(0.0, 4.0, 1.0, kFloat64) * 2.0);
+    if (!out) return;
+    pages_seen = small_page_counts().this_thread;  // 0: this thread's heap is gone
+    out->push_back(arange(0.0, 4.0, 1.0, kFloat64) * 2.0);
   }
+  static inline std::atomic<int64_t> pages_seen{-2};
 };
 thread_local AllocatesAtThreadExit at_exit_hook;
 }  // namespace
@@ -192,6 +196,8 @@ TEST_CASE("a thread may allocate tensors while its thread-local storage is torn 
     Tensor warm = ones({3}) + 1.0;  // the allocator's heap of this thread now exists
   });
   t.join();
+  // The destructor ran after the thread's heap was gone (its blocks came from the orphan heap).
+  if (pages_on()) CHECK(AllocatesAtThreadExit::pages_seen.load() == 0);
   REQUIRE(made.size() == 1);
   CHECK(made[0].sum().item<double>() == 12.0);
   made.clear();  // freed on another thread than the one that allocated it
