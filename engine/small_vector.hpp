@@ -2,11 +2,17 @@
 // A vector that keeps up to N elements inline and only allocates beyond that.
 // Tensor shapes, strides and graph edges live in these, so a small op allocates
 // nothing but its data.
+//
+// Layout: the inline elements share their bytes with the heap pointer (a union), followed by a
+// 32-bit size and capacity; the capacity tells which one is in use (N: inline). So a SmallVec costs
+// its inline elements plus 8 bytes: a graph node holds four of them (docs/autograd.md §8).
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <new>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -18,6 +24,9 @@ namespace paragrad {
 
 template <class T, size_t N>
 class SmallVec {
+  static_assert(N >= 1, "SmallVec keeps at least one element inline");
+  static_assert(N < UINT32_MAX, "SmallVec's inline capacity must fit its 32-bit capacity");
+
  public:
   using value_type = T;
   using iterator = T*;
@@ -53,6 +62,7 @@ class SmallVec {
   }
 
   size_t size() const { return size_; }
+  size_t capacity() const { return cap_; }
   bool empty() const { return size_ == 0; }
   T* data() { return ptr(); }
   const T* data() const { return ptr(); }
@@ -67,20 +77,15 @@ class SmallVec {
 
   void reserve(size_t n) {
     if (n <= cap_) return;
-    T* fresh = static_cast<T*>(::operator new(n * sizeof(T)));
-    for (size_t i = 0; i < size_; ++i) {
-      new (fresh + i) T(std::move(ptr()[i]));
-      ptr()[i].~T();
-    }
-    release_heap();
-    heap_ = fresh;
-    cap_ = n;
+    T* fresh = allocate(n);
+    move_into(fresh);
+    adopt(fresh, n);
   }
   void push_back(const T& v) { emplace_back(v); }
   void push_back(T&& v) { emplace_back(std::move(v)); }
   template <class... A>
   T& emplace_back(A&&... a) {
-    if (size_ == cap_) reserve(cap_ * 2);
+    if (size_ == cap_) return grow_and_emplace(std::forward<A>(a)...);
     T* p = new (ptr() + size_) T(std::forward<A>(a)...);
     ++size_;
     return *p;
@@ -119,19 +124,56 @@ class SmallVec {
   friend bool operator!=(const SmallVec& a, const SmallVec& b) { return !(a == b); }
 
  private:
-  T* ptr() { return heap_ ? heap_ : reinterpret_cast<T*>(inline_); }
-  const T* ptr() const { return heap_ ? heap_ : reinterpret_cast<const T*>(inline_); }
+  bool on_heap() const { return cap_ > N; }
+  T* ptr() { return on_heap() ? store_.heap : reinterpret_cast<T*>(store_.inline_); }
+  const T* ptr() const {
+    return on_heap() ? store_.heap : reinterpret_cast<const T*>(store_.inline_);
+  }
+  static T* allocate(size_t n) {
+    if (n > UINT32_MAX) throw std::length_error("SmallVec: more than 2^32 - 1 elements");
+    return static_cast<T*>(::operator new(n * sizeof(T)));
+  }
+  // Moves the elements into fresh (which has room for them) and destroys them here.
+  void move_into(T* fresh) {
+    T* old = ptr();
+    for (size_t i = 0; i < size_; ++i) {
+      new (fresh + i) T(std::move(old[i]));
+      old[i].~T();
+    }
+  }
+  // Makes fresh (capacity n, the elements already moved in) the storage.
+  void adopt(T* fresh, size_t n) {
+    release_heap();
+    store_.heap = fresh;
+    cap_ = static_cast<uint32_t>(n);
+  }
+  // Full: the new element is built in the new storage before the old elements move, so an
+  // argument that refers to one of them (v.push_back(v[0])) is still alive when it is read.
+  template <class... A>
+  T& grow_and_emplace(A&&... a) {
+    const size_t n = size_t(cap_) * 2;
+    T* fresh = allocate(n);
+    T* p;
+    try {
+      p = new (fresh + size_) T(std::forward<A>(a)...);
+    } catch (...) {
+      ::operator delete(fresh);
+      throw;
+    }
+    move_into(fresh);
+    adopt(fresh, n);
+    ++size_;
+    return *p;
+  }
   void release_heap() {
-    if (heap_) ::operator delete(heap_);
-    heap_ = nullptr;
+    if (on_heap()) ::operator delete(store_.heap);
     cap_ = N;
   }
-  void steal(SmallVec&& o) {
-    if (o.heap_) {
-      heap_ = o.heap_;
+  void steal(SmallVec&& o) {  // this is empty and inline
+    if (o.on_heap()) {
+      store_.heap = o.store_.heap;
       cap_ = o.cap_;
       size_ = o.size_;
-      o.heap_ = nullptr;
       o.cap_ = N;
       o.size_ = 0;
     } else {
@@ -141,10 +183,13 @@ class SmallVec {
     }
   }
 
-  alignas(T) unsigned char inline_[N * sizeof(T)];
-  T* heap_ = nullptr;
-  size_t size_ = 0;
-  size_t cap_ = N;
+  union Store {
+    Store() {}  // the inline bytes start out unused
+    alignas(T) unsigned char inline_[N * sizeof(T)];
+    T* heap;
+  } store_;
+  uint32_t size_ = 0;
+  uint32_t cap_ = N;
 };
 
 }  // namespace paragrad

@@ -36,7 +36,7 @@ struct OutputMeta {  // what a gradient flowing into this node must look like
 // What one backward pass keeps about a node while it runs (see engine.cpp).
 struct NodeTask {
   uint64_t pass = 0;           // the pass this belongs to (when kept on the node itself)
-  int64_t dependencies = 0;    // edges into the node whose gradient has not arrived yet
+  int32_t dependencies = 0;    // edges into the node whose gradient has not arrived yet
   bool needed = true;          // the node leads to a requested input, so it runs
   bool captured = false;       // its incoming gradient is a requested input's (autograd::grad)
   bool reached = false;        // seen by the walk that computes `needed`
@@ -58,13 +58,15 @@ class Node : public RefCounted, public detail::SmallObject {
   // captured, custom Functions what they passed to save_for_backward.
   virtual std::vector<SavedInfo> saved_info() const { return {}; }
 
+  // Held while a pass runs the node, when several passes run at once (graph_task.hpp). Declared
+  // first, so it sits in the bytes the reference count leaves free before the vectors.
+  std::atomic<bool> running{false};
+
   SmallVec<Edge, 2> next_edges;
   SmallVec<OutputMeta, 1> outputs;
 
   // Scratch of the backward pass that holds the engine's scratch token (engine.cpp).
   NodeTask task;
-  // Held while a pass runs the node, when several passes run at once (graph_task.hpp).
-  std::atomic<bool> running{false};
   // Hooks on this node's outputs (non-leaf tensors' register_hook, retain_grad) and the forward
   // chain anomaly mode recorded (hooks.hpp, anomaly.hpp): null unless one of them was asked for.
   std::atomic<NodeExtra*> extra{nullptr};
