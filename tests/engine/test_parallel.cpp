@@ -188,13 +188,39 @@ TEST_CASE("nested parallel regions run inline on the thread of the outer chunk",
 }
 
 TEST_CASE("large GEMMs are split into blocks and small ones are not", "[parallel]") {
-  CHECK(detail::gemm_block(512, 512, 512) < 512);  // matmul512: 8 blocks of 64 rows
-  CHECK(detail::gemm_block(512, 512, 512) % detail::kGemmAlign == 0);
-  CHECK(detail::gemm_block(64, 64, 64) == 64);  // 0.5 MFLOP: one Eigen call
+  CHECK(detail::gemm_parts(512, 512, 512) == 8);  // matmul512: 8 blocks of 64 rows
+  CHECK(detail::gemm_parts(64, 64, 64) == 1);     // 0.5 MFLOP: one Eigen call
+  CHECK(detail::gemm_parts(128, 10, 30) == 1);    // 77 KFLOP, under kParallelGemmFlops
   // Blocks of at least kGemmMinBlock rows or columns: mlp_sgd's 128x784 @ 784x256 (51 MFLOP,
-  // split by columns) in 4 blocks of 64, not 8 of 32; 96³ in a block of 64 and one of 32.
-  CHECK(detail::gemm_block(256, 128, 784) == detail::kGemmMinBlock);
-  CHECK(detail::gemm_block(96, 96, 96) == 64);
+  // split by columns) in 4 blocks of 64, not 8 of 32; 96³ stays whole (no two blocks of 64).
+  CHECK(detail::gemm_parts(256, 128, 784) == 4);
+  CHECK(detail::gemm_parts(96, 96, 96) == 1);
+  // A power of two of blocks: 200 rows (3 blocks of 64 would fit) in 2.
+  CHECK(detail::gemm_parts(200, 200, 200) == 2);
+}
+
+TEST_CASE("GEMM blocks are nearly equal, on multiples of 16, and cover the extent once",
+          "[parallel]") {
+  // mlp_sgd's weight gradient, 784 columns: 8 blocks of 96 or 112 (7 of 112 before: 4 against 3
+  // on two threads), so each half of the blocks holds half the columns to within 16.
+  const int64_t parts = detail::gemm_parts(784, 256, 128);
+  REQUIRE(parts == 8);
+  int64_t first_half = 0;
+  for (int64_t i = 0; i < parts; ++i) {
+    const int64_t b = detail::gemm_block_start(i, parts, 784);
+    const int64_t e = detail::gemm_block_start(i + 1, parts, 784);
+    CHECK(b % detail::kGemmAlign == 0);
+    CHECK((e - b == 96 || e - b == 112));
+    if (i < parts / 2) first_half += e - b;
+  }
+  CHECK(detail::gemm_block_start(0, parts, 784) == 0);
+  CHECK(detail::gemm_block_start(parts, parts, 784) == 784);
+  CHECK(std::abs(2 * first_half - 784) <= 2 * detail::kGemmAlign);
+  // An extent off the multiples of 16: the last block takes the rest.
+  const int64_t p2 = detail::gemm_parts(1000, 300, 300);
+  REQUIRE(p2 == 8);
+  CHECK(detail::gemm_block_start(7, p2, 1000) == 7 * 62 / 8 * 16);
+  CHECK(detail::gemm_block_start(8, p2, 1000) == 1000);
 }
 
 TEST_CASE("matmul forward and backward are bitwise identical for 1, 2 and 3 threads",
