@@ -22,12 +22,12 @@ namespace paragrad::detail {
 // bench/results/2026-12-03-124504.md two halves of 16 Ki floats ran no faster than one loop
 // (0.96x the time), of 64 Ki in 0.68x the time; a GEMM of 2·64³ flops in 0.67x, of 2·96³ in 0.57x
 // (2·48³: 0.73x there, 1.10x in 2026-12-03-133021.md, so the GEMM threshold sits above 2·64³).
-// With blocks of at least 64 rows or columns (kGemmMinBlock) the GEMMs it lets through have an
-// extent of 128 or more: mlp_sgd's 128x256x10 products (0.66 MFLOP) now split in two rather than
-// running on the calling thread (the threshold was 1.5 MFLOP; docs/threads.md has the runs).
+// 0.6 MFLOP was tried (mlp_sgd's 128x256x10 products then split in two, blocks still >= 64 rows or
+// columns): mlp_sgd_2t met 1.6x in one of three runs, and mlp_sgd on one thread, which runs the
+// same blocks, fell a few percent further below raw Eigen (docs/threads.md), so it stays 1.5.
 constexpr int64_t kParallelElementwiseGrain = int64_t(1) << 15;  // elements per chunk
 constexpr int64_t kParallelReduceGrain = int64_t(1) << 15;       // elements per partial
-constexpr double kParallelGemmFlops = 6e5;  // 2·m·n·k below which a GEMM stays whole
+constexpr double kParallelGemmFlops = 1.5e6;  // 2·m·n·k below which a GEMM stays whole
 
 // true on pool threads and on a caller while it runs its own chunks.
 bool in_parallel_region();
