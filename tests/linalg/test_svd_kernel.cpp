@@ -6,6 +6,7 @@
 // defining properties. With -DPARAGRAD_LAPACK=ON the same checks run on the LAPACK path.
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -106,13 +107,17 @@ TEST_CASE("svd kernel: power-of-two sizes (padded columns) and odd sizes",
   }
 }
 
-// Large enough for many sweeps between two flushes of the rotation queue, so the fast-Givens
-// scales shrink far (float32: past the forced-flush bound) before they are folded back.
+// Large enough for many sweeps between two flushes of the rotation queue; beyond 128 columns
+// the bidiagonalization and the forming of U and V take Eigen's blocked paths (square U and V
+// from the identity, a tall reduced U in full).
 TEST_CASE("svd kernel: large matrices keep full accuracy through many queued sweeps",
           "[linalg][svd][kernel]") {
   check_svd<double>(gaussian(256, 256, 7), false, 4 * kTol64);
   check_svd<float>(gaussian(200, 200, 8), false, 4 * kTol32);
   check_svd<float>(gaussian(230, 190, 9), true, 4 * kTol32);
+  check_svd<double>(gaussian(300, 140, 10), false, 4 * kTol64);  // tall reduced U, blocked
+  check_svd<double>(gaussian(140, 300, 11), false, 4 * kTol64);  // the same through Aᵀ
+  check_svd<float>(gaussian(129, 129, 12), true, 4 * kTol32);    // just past both thresholds
 }
 
 TEST_CASE("svd kernel: low rank, zero rows and columns, zero matrix", "[linalg][svd][kernel]") {
@@ -162,6 +167,22 @@ TEST_CASE("svd kernel: repeated, clustered and graded spectra", "[linalg][svd][k
   check_both<double>(G, kTol64);
   check_both<double>(1e-200 * gaussian(5, 4, 6), kTol64);  // tiny and huge: the kernel scales
   check_both<double>(1e200 * gaussian(4, 5, 7), kTol64);
+}
+
+// Rows and columns scaled over ten decades in float32: some QR sweeps meet a pair of entries
+// whose squares fall below FLT_MIN/eps and compute their two rotations one after the other
+// (qr_sweep's careful branch; a counter in the kernel saw it taken in 3 of these 40 matrices).
+TEST_CASE("svd kernel: float32 matrices graded over ten decades in rows and columns",
+          "[linalg][svd][kernel]") {
+  std::mt19937 gen(1);
+  std::uniform_real_distribution<double> decades(0, 10);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int64_t n = 2 + trial % 7;
+    Mat<double> A = gaussian(n, n, unsigned(1000 + trial));
+    for (int64_t i = 0; i < n; ++i) A.row(i) *= std::pow(10.0, -decades(gen));
+    for (int64_t j = 0; j < n; ++j) A.col(j) *= std::pow(10.0, -decades(gen));
+    check_both<float>(A, kTol32);
+  }
 }
 
 TEST_CASE("the SVD kernel of every CPU level gives the same factorization", "[svd][cpu_dispatch]") {
