@@ -48,13 +48,4 @@ void parallel_for(int64_t n, int64_t chunk, const F& f) {
       &f);
 }
 
-// Splits `extent` units into at most `max_parts` chunks of whole `align`-unit blocks, at least
-// `min_units` each (the chunk size to hand to parallel_for). Depends on its arguments only.
-inline int64_t chunk_size(int64_t extent, int64_t max_parts, int64_t min_units, int64_t align) {
-  int64_t c = std::max<int64_t>((extent + max_parts - 1) / std::max<int64_t>(max_parts, 1),
-                                std::max<int64_t>(min_units, 1));
-  c = (c + align - 1) / align * align;
-  return std::max<int64_t>(c, 1);
-}
-
 }  // namespace paragrad::detail

@@ -17,6 +17,7 @@
 // merge it with another level's copy): plain headers and Eigen only; the
 // package_cpu_level_*_symbols_are_its_own tests check the objects.
 #include <array>
+#include <cstddef>
 
 namespace paragrad::kernels {
 
@@ -28,7 +29,7 @@ int active_level();
 // tables[active_level()]; a level not built has a null table and is never active.
 template <class Table>
 const Table& select(const std::array<const Table*, kLevelCount>& tables) {
-  return *tables[size_t(active_level())];
+  return *tables[std::size_t(active_level())];
 }
 
 }  // namespace paragrad::kernels
