@@ -7,9 +7,9 @@
 // columns, blocked beyond), Q_U and Q_V formed from the identity, then the SVD of B by
 // implicit-shift QR sweeps (Golub & Kahan; Golub & Van Loan, Matrix Computations, 4th ed.,
 // §8.6.2; LAPACK's ?bdsqr), with the plane rotations applied to the columns of Q_U and Q_V in
-// batches of sweeps, a cache-sized block of rows at a time. It is 1.9-3.4x faster than Eigen's
+// batches of sweeps, a cache-sized block of rows at a time. It is 1.8-3.3x faster than Eigen's
 // BDCSVD at 64×64-256×256 (BDCSVD's divide and conquer spends most of its time on the bidiagonal
-// step); against LAPACK's ?gesdd (LibTorch, OpenBLAS) it takes 0.69x the time at 64×64 and 1.1x
+// step); against LAPACK's ?gesdd (LibTorch, OpenBLAS) it takes 0.75x the time at 64×64 and 1.1x
 // at 256×256, where applying ~60,000 rotations to each of U and V costs more than ?gesdd's
 // divide and conquer (bench/: svd64, svd256; README). Accuracy is that of a backward-stable SVD:
 // each singular value within a small multiple of eps·σ_max, U and V orthonormal to working
