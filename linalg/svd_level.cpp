@@ -421,13 +421,9 @@ class Bidiagonal {
 template <class T>
 void bidiagonalize(ColMat<T>& A, Buffer<T>& d, Buffer<T>& e) {
   const Index n = A.cols();
-  if (n <= 128) {
-    Buffer<T> diag(static_cast<size_t>(n)), upper(static_cast<size_t>(n)),
-        work(static_cast<size_t>(A.rows()));
-    Eigen::internal::upperbidiagonalization_inplace_unblocked(A, diag.data(), upper.data(),
-                                                              work.data());
-    for (Index i = 0; i < n; ++i) d[size_t(i)] = diag[size_t(i)];
-    for (Index i = 0; i + 1 < n; ++i) e[size_t(i)] = upper[size_t(i)];
+  if (n <= 128) {  // (it writes the superdiagonal's n - 1 entries only)
+    Buffer<T> work(static_cast<size_t>(A.rows()));
+    Eigen::internal::upperbidiagonalization_inplace_unblocked(A, d.data(), e.data(), work.data());
     return;
   }
   Eigen::internal::BandMatrix<T, Eigen::Dynamic, Eigen::Dynamic, 1, 0, Eigen::RowMajor> band(n, n);
@@ -439,8 +435,9 @@ void bidiagonalize(ColMat<T>& A, Buffer<T>& d, Buffer<T>& e) {
 // Ub ← Q_U·Ub and Vb ← Q_V·Vb for Ub, Vb holding the identity (Ub m×n or m×m, Vb n×n), with Q_U
 // and Q_V as bidiagonalize leaves them in H. The reflectors go in from the last: reflector k
 // leaves the first k columns of the identity alone, so it is applied to the bottom-right corner
-// only (a third of the work of applying it to all of Ub: LAPACK's ?orgbr). Up to 128 columns one
-// reflector at a time, beyond in Eigen's blocks.
+// only (a third of the work of applying it to all of Ub: LAPACK's ?orgbr). Below 128 columns one
+// reflector at a time, from 128 on in Eigen's blocks (at 128 the blocks were already faster,
+// while the unblocked bidiagonalization still was).
 template <class T, class Dest>
 void form_q(const ColMat<T>& H, Dest& Ub, Dest& Vb) {
   const Index m = H.rows(), n = H.cols();
