@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <new>
@@ -39,7 +40,16 @@ class SmallVec {
   SmallVec(It first, It last) {
     append(first, last);
   }
-  SmallVec(const SmallVec& o) { append(o.begin(), o.end()); }
+  SmallVec(const SmallVec& o) {
+    if constexpr (std::is_trivially_copyable<T>::value) {
+      if (!o.on_heap()) {  // shapes and strides: the inline bytes in one fixed-size copy
+        std::memcpy(static_cast<void*>(store_.inline_), o.store_.inline_, sizeof(store_.inline_));
+        size_ = o.size_;
+        return;
+      }
+    }
+    append(o.begin(), o.end());
+  }
   SmallVec(SmallVec&& o) noexcept { steal(std::move(o)); }
   SmallVec& operator=(const SmallVec& o) {
     if (this != &o) {
@@ -119,7 +129,10 @@ class SmallVec {
   }
 
   friend bool operator==(const SmallVec& a, const SmallVec& b) {
-    return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
+    if (a.size_ != b.size_) return false;
+    for (size_t i = 0; i < a.size_; ++i)  // (a loop: shapes are short, a memcmp call is not)
+      if (!(a.ptr()[i] == b.ptr()[i])) return false;
+    return true;
   }
   friend bool operator!=(const SmallVec& a, const SmallVec& b) { return !(a == b); }
 
@@ -175,6 +188,10 @@ class SmallVec {
       cap_ = o.cap_;
       size_ = o.size_;
       o.cap_ = N;
+      o.size_ = 0;
+    } else if constexpr (std::is_trivially_copyable<T>::value) {
+      std::memcpy(static_cast<void*>(store_.inline_), o.store_.inline_, sizeof(store_.inline_));
+      size_ = o.size_;
       o.size_ = 0;
     } else {
       for (size_t i = 0; i < o.size_; ++i) new (ptr() + i) T(std::move(o.ptr()[i]));

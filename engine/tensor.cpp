@@ -40,6 +40,24 @@ TensorImpl::TensorImpl(IntrusivePtr<Storage> storage, Dims sizes, Dims strides, 
   recompute_layout();
 }
 
+TensorImpl::TensorImpl(Contiguous, IntrusivePtr<Storage> storage, const Dims& sizes, int64_t numel,
+                       Dtype dtype)
+    : storage(std::move(storage)),
+      sizes(sizes),
+      strides(sizes),
+      offset(0),
+      numel(numel),
+      dtype(dtype),
+      contiguous(true) {
+  // Row-major strides; no overflow: the product of the non-zero sizes fits int64.
+  int64_t acc = 1;
+  for (size_t i = strides.size(); i-- > 0;) {
+    const int64_t s = strides[i];
+    strides[i] = acc;
+    acc *= s > 0 ? s : 1;
+  }
+}
+
 TensorImpl::~TensorImpl() {
   if (hooks.load(std::memory_order_acquire)) autograd::drop_tensor_hooks(*this);
 }
@@ -86,13 +104,8 @@ int64_t Tensor::size(int64_t d) const {
   return impl_->sizes[size_t(d < 0 ? d + n : d)];
 }
 
-template <class T>
-T* Tensor::data_ptr() const {
-  check_defined("data_ptr", *this);
-  if (dtype_of<T>::value != dtype())
-    throw DtypeError(cat("data_ptr: tensor is ", dtype_name(dtype()), ", asked for ",
-                         dtype_name(dtype_of<T>::value)));
-  return impl_->data<T>();
+void throw_data_ptr_dtype(Dtype has, Dtype asked) {
+  throw DtypeError(cat("data_ptr: tensor is ", dtype_name(has), ", asked for ", dtype_name(asked)));
 }
 template float* Tensor::data_ptr<float>() const;
 template double* Tensor::data_ptr<double>() const;

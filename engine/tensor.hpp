@@ -343,6 +343,17 @@ class Tensor {
   IntrusivePtr<TensorImpl> impl_;
 };
 
+// Raises DtypeError "data_ptr: tensor is <has>, asked for <asked>".
+[[noreturn]] void throw_data_ptr_dtype(Dtype has, Dtype asked);
+
+// Inline: kernels read it for every operand of every op.
+template <class T>
+T* Tensor::data_ptr() const {
+  const TensorImpl& t = get("data_ptr");
+  if (dtype_of<T>::value != t.dtype) throw_data_ptr_dtype(t.dtype, dtype_of<T>::value);
+  return t.data<T>();
+}
+
 // Inline, so that the matrix is allocated and freed in the caller's code, under the caller's Eigen
 // configuration: the library is compiled without -march and an application may use any
 // (docs/cpu-dispatch.md); no Eigen object is made in the library and freed outside it.

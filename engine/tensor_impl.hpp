@@ -36,6 +36,11 @@ enum class ViewCreation : uint8_t { GradMode, NoGradMode };
 class TensorImpl : public RefCounted, public detail::SmallObject {
  public:
   TensorImpl(IntrusivePtr<Storage> storage, Dims sizes, Dims strides, int64_t offset, Dtype dtype);
+  // A new contiguous tensor of `sizes` at the start of `storage`, its element count already
+  // known (detail::empty_for checked the sizes): no layout to work out or check.
+  struct Contiguous {};
+  TensorImpl(Contiguous, IntrusivePtr<Storage> storage, const Dims& sizes, int64_t numel,
+             Dtype dtype);
   ~TensorImpl();
 
   // Strides are in elements. numel and contiguity are computed once, here.

@@ -119,6 +119,41 @@ class DropBuffersOnThrow {
 
 }  // namespace
 
+namespace {
+// The spare lists of take_grad_list, per thread. `spares_gone` (trivially destructible, so
+// readable to the end) is set once the thread's spares are destroyed: a backward run from
+// another thread-local destructor after that allocates its lists as usual.
+constexpr size_t kSpareLists = 16;
+thread_local bool spares_gone = false;
+struct SpareLists {
+  ~SpareLists() { spares_gone = true; }
+  std::vector<TensorList> lists;
+};
+thread_local SpareLists spare_lists;
+}  // namespace
+
+TensorList take_grad_list(size_t n) {
+  TensorList list;
+  if (!spares_gone && !spare_lists.lists.empty()) {
+    list = std::move(spare_lists.lists.back());
+    spare_lists.lists.pop_back();
+  }
+  list.reserve(n);
+  return list;
+}
+
+void recycle_grad_list(TensorList&& list) noexcept {
+  list.clear();
+  if (spares_gone || list.capacity() == 0 || list.capacity() > 8) return;
+  std::vector<TensorList>& lists = spare_lists.lists;
+  if (lists.size() < kSpareLists) {
+    try {
+      lists.push_back(std::move(list));
+    } catch (...) {  // (out of memory for the spares: the list is freed as usual)
+    }
+  }
+}
+
 bool current_pass_needs(const Edge& e) {
   if (!e.fn) return false;
   if (!running_task) return true;
@@ -247,13 +282,10 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         }
         NodeTask& t = *task.find(n);
         grads.clear();
-        grads.resize(t.buffer.size());
         bool any = false;
-        for (size_t i = 0; i < t.buffer.size(); ++i) {
-          if (t.buffer[i].defined()) {  // already conformed when it was added (below)
-            grads[i] = std::move(t.buffer[i]);
-            any = true;
-          }
+        for (Tensor& b : t.buffer) {  // (already conformed when it was added, below)
+          any = any || b.defined();
+          grads.push_back(std::move(b));
         }
         t.buffer.clear();
         if (t.captured) {
@@ -289,6 +321,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
           }
           if (--ct.dependencies == 0) ready.push_back(c);
         }
+        recycle_grad_list(std::move(input_grads));
       }
       if (last || deferred.empty()) break;
       ready.swap(deferred);

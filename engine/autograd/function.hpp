@@ -78,12 +78,17 @@ void record(const char* name, Tensor& out, const TensorList& inputs, F&& backwar
   auto* node = new LambdaNode<std::decay_t<F>>(name, std::forward<F>(backward));
   connect(node, inputs.data(), inputs.size(), &out, 1);
 }
+// An empty list with room for n gradients, from this thread's spare lists: the engine hands
+// each rule's returned list back (recycle_grad_list) once it has taken the gradients out, so a
+// backward pass does not allocate a list per node.
+TensorList take_grad_list(size_t n);
+void recycle_grad_list(TensorList&& list) noexcept;
+
 // The gradients a rule returns, one per input: grad_list(ga, gb) moves temporaries into the
 // list where TensorList{ga, gb} would copy them.
 template <class... Ts>
 TensorList grad_list(Ts&&... grads) {
-  TensorList list;
-  list.reserve(sizeof...(Ts));
+  TensorList list = take_grad_list(sizeof...(Ts));
   (list.emplace_back(std::forward<Ts>(grads)), ...);
   return list;
 }

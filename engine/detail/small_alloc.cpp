@@ -204,7 +204,14 @@ class Heap {
     return int64_t(n);
   }
 
+  // The common case inline: a free block, or the next never-used one, of the current page.
   void* allocate(size_t c) {
+    if (Page* pg = avail_[c].head)
+      if (void* p = take_local(pg)) return p;
+    return allocate_slow(c);
+  }
+
+  __attribute__((noinline)) void* allocate_slow(size_t c) {
     for (;;) {
       if (Page* pg = avail_[c].head) {
         if (void* p = take(pg)) return p;
@@ -241,9 +248,15 @@ class Heap {
   }
 
  private:
+  // A block of pg: what other threads freed into it is taken back once it has nothing else.
   static void* take(Page* pg) {
     if (!pg->free && pg->bump == pg->end)
       pg->used -= splice(pg, pg->remote.exchange(0, std::memory_order_acquire));
+    return take_local(pg);
+  }
+
+  // A block pg's owner freed, else the next never-used one; null if it has neither.
+  static void* take_local(Page* pg) {
     if (FreeBlock* b = pg->free) {
       pg->free = b->next;
       ++pg->used;
@@ -345,10 +358,19 @@ Heap::~Heap() {
 // freed during thread teardown, after the heap is gone, is freed as if by another thread, and a
 // block allocated then comes from the orphan heap below.
 thread_local bool heap_alive = false;
+// The same heap for the hot path: a trivially constructed thread_local is read without the
+// initialization check `thread_heap` needs; null until the heap is made and after it is gone.
+thread_local Heap* live_heap = nullptr;
 
 struct ThreadHeap {
-  ThreadHeap() { heap_alive = true; }
-  ~ThreadHeap() { heap_alive = false; }
+  ThreadHeap() {
+    heap_alive = true;
+    live_heap = &heap;
+  }
+  ~ThreadHeap() {
+    heap_alive = false;
+    live_heap = nullptr;
+  }
   Heap heap;
 };
 thread_local ThreadHeap thread_heap;  // constructed on its thread's first use
@@ -385,12 +407,20 @@ void free_remote(Page* pg, void* p) {
 
 }  // namespace
 
-void* small_alloc(size_t bytes) {
-  if (bytes == 0 || bytes > kMaxSmallBlock) return ::operator new(bytes);
-  const size_t c = small_class_of(bytes);
+namespace {
+// A thread's first small block (its heap is made here), or one allocated after its heap is gone.
+__attribute__((noinline)) void* small_alloc_no_live_heap(size_t c) {
   if (Heap* h = this_thread_heap()) return h->allocate(c);
   const std::lock_guard<std::mutex> lock(orphan_mutex);
   return orphan_heap().allocate(c);
+}
+}  // namespace
+
+void* small_alloc(size_t bytes) {
+  if (bytes == 0 || bytes > kMaxSmallBlock) return ::operator new(bytes);
+  const size_t c = small_class_of(bytes);
+  if (Heap* h = live_heap) return h->allocate(c);
+  return small_alloc_no_live_heap(c);
 }
 
 void small_free(void* p, size_t bytes) noexcept {
@@ -400,7 +430,7 @@ void small_free(void* p, size_t bytes) noexcept {
     return;
   }
   Page* pg = page_of(p);
-  Heap* h = this_thread_heap();
+  Heap* h = live_heap;
   if (h && pg->owner == h->id())
     h->free_own(pg, p);
   else

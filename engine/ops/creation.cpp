@@ -80,14 +80,30 @@ Tensor full_for(const char* op, const Dims& sizes, double value, Dtype dtype, bo
 }
 
 Tensor empty_for(const char* op, const Dims& sizes, Dtype dtype) {
-  check_shape(op, sizes);
-  int64_t n = 0, nbytes = 0;
-  numel_ok(sizes, n);  // fits: check_shape bounded the product
-  check<ValueError>(mul_ok(n, int64_t(element_size(dtype)), nbytes), op, ": cannot allocate ",
-                    shape_str(sizes), " of ", dtype_name(dtype), ": more than 2^63 bytes");
+  // check_shape's conditions in one pass that also counts the elements (every op's output
+  // comes through here); check_shape itself runs only to name what is wrong.
+  int64_t extent = 1;  // the product of the non-zero sizes
+  bool ok = true, any_zero = false;
+  for (int64_t s : sizes) {
+    if (s > 0)
+      ok = mul_ok(extent, s, extent) && ok;
+    else if (s == 0)
+      any_zero = true;
+    else
+      ok = false;
+  }
+  if (!ok) {
+    check_shape(op, sizes);
+    throw ShapeError(cat(op, ": invalid shape ", shape_str(sizes)));  // (not reached)
+  }
+  const int64_t n = any_zero ? 0 : extent;
+  int64_t nbytes = 0;
+  if (!mul_ok(n, int64_t(element_size(dtype)), nbytes))
+    throw ValueError(cat(op, ": cannot allocate ", shape_str(sizes), " of ", dtype_name(dtype),
+                         ": more than 2^63 bytes"));
   auto storage = Storage::allocate(size_t(nbytes), op);
   return Tensor(
-      make_intrusive<TensorImpl>(std::move(storage), sizes, contiguous_strides(sizes), 0, dtype));
+      make_intrusive<TensorImpl>(TensorImpl::Contiguous{}, std::move(storage), sizes, n, dtype));
 }
 }  // namespace detail
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <thread>
 
+#include <paragrad/engine/autograd/function.hpp>
+
 #include "engine/engine_test_util.hpp"
 
 using namespace paragrad;
@@ -358,4 +360,34 @@ TEST_CASE("autograd::grad reads a non-leaf input's gradient without running its 
   loss = (h * 3.0).sum();
   loss.backward();  // SinBackward was neither run nor freed by grad()
   CHECK(x.grad().tolist() == (x.cos() * 3.0).detach().tolist());
+}
+
+TEST_CASE("the lists rules return are recycled empty: a spare list holds no gradient",
+          "[autograd]") {
+  // The engine hands each rule's list back once it has moved the gradients out
+  // (function.hpp: take_grad_list / recycle_grad_list); a spare must not keep a tensor alive.
+  Tensor g = ones({3});
+  TensorList list = autograd::take_grad_list(2);
+  CHECK(list.empty());
+  list.push_back(g);
+  list.push_back(g);
+  CHECK(g.impl()->use_count() == 3);
+  autograd::recycle_grad_list(std::move(list));
+  CHECK(g.impl()->use_count() == 1);
+  TensorList again = autograd::take_grad_list(3);
+  CHECK(again.empty());
+  CHECK(again.capacity() >= 3);
+
+  // Through a backward pass: the intermediate gradients die with it, the leaf's stays.
+  Tensor x = tensor({1.0, 2.0, 3.0}).requires_grad_();
+  Tensor y = ((x * 2.0 + 1.0).tanh() * x).sum();
+  y.backward();
+  Tensor gx = x.grad();
+  CHECK(gx.impl()->use_count() == 2);  // x's .grad() and gx
+  CHECK(gx.impl()->storage->use_count() == 1);
+  const auto want = [](double v) {
+    const double t = std::tanh(2 * v + 1);
+    return t + v * 2 * (1 - t * t);
+  };
+  for (int i = 0; i < 3; ++i) CHECK(gx.tolist()[size_t(i)] == Approx(want(i + 1.0)));
 }

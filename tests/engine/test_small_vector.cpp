@@ -130,3 +130,30 @@ TEST_CASE("SmallVec insert, erase and compare", "[small_vector]") {
   CHECK(v.capacity() == 100);
   CHECK(v == w);
 }
+
+TEST_CASE("SmallVec of a trivially copyable type copies and moves, inline and on the heap",
+          "[small_vector]") {
+  // Shapes and strides take the fixed-size copy of the inline bytes (small_vector.hpp).
+  for (int n : {0, 1, 2, 3, 6}) {
+    CAPTURE(n);
+    SmallVec<int64_t, 3> a;
+    for (int i = 0; i < n; ++i) a.push_back(10 * i + 1);
+    SmallVec<int64_t, 3> b(a);  // copy
+    REQUIRE(b.size() == size_t(n));
+    CHECK(b == a);
+    if (n > 0) {
+      b[0] = -7;  // the copy is its own
+      CHECK(a[0] == 1);
+    }
+    SmallVec<int64_t, 3> c(std::move(a));  // move: a is left empty and usable
+    REQUIRE(c.size() == size_t(n));
+    for (int i = 0; i < n; ++i) CHECK(c[size_t(i)] == 10 * i + 1);
+    CHECK(a.empty());
+    a.push_back(5);
+    CHECK(a == SmallVec<int64_t, 3>{5});
+    c.push_back(99);  // growing a copy or a moved-to vector keeps its elements
+    CHECK(c.size() == size_t(n + 1));
+    CHECK(c.back() == 99);
+    for (int i = 0; i < n; ++i) CHECK(c[size_t(i)] == 10 * i + 1);
+  }
+}
