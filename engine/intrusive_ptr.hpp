@@ -34,6 +34,12 @@ struct IntrusiveDeleter {
   static void destroy(T* p) { delete p; }
 };
 
+// Whether a T may gain a reference through a pointer that owns none (IntrusivePtr::try_retain,
+// a weak pointer read under a lock). Only then must the last reference be dropped with an atomic
+// decrement; for other types it is dropped with a load (IntrusivePtr::reset).
+template <class T>
+struct IntrusiveHasWeakRefs : std::false_type {};
+
 template <class T>
 class IntrusivePtr {
  public:
@@ -53,7 +59,15 @@ class IntrusivePtr {
   void reset() {
     T* p = p_;
     p_ = nullptr;
-    if (p && p->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) IntrusiveDeleter<T>::destroy(p);
+    if (!p) return;
+    // The last reference needs no atomic read-modify-write: with a count of 1 no other owner is
+    // left to copy or drop one concurrently, and the acquire load sees what every earlier owner
+    // did before its release. Most objects of a chain of small ops die this way (one handle).
+    if (!IntrusiveHasWeakRefs<T>::value && p->refs_.load(std::memory_order_acquire) == 1) {
+      IntrusiveDeleter<T>::destroy(p);
+      return;
+    }
+    if (p->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) IntrusiveDeleter<T>::destroy(p);
   }
   // Gives up ownership without decrementing.
   T* release() {
@@ -69,8 +83,9 @@ class IntrusivePtr {
   }
   // A new reference to p, or an empty pointer if p's count already reached zero (p is being
   // destroyed). For a weak pointer read under a lock that p's destructor also takes
-  // (autograd/node.cpp, a leaf's gradient accumulator).
+  // (autograd/node.cpp, a leaf's gradient accumulator); T must declare IntrusiveHasWeakRefs.
   static IntrusivePtr try_retain(T* p) {
+    static_assert(IntrusiveHasWeakRefs<T>::value, "try_retain needs IntrusiveHasWeakRefs<T>");
     uint32_t n = p->refs_.load(std::memory_order_relaxed);
     while (n != 0)
       if (p->refs_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) return adopt(p);

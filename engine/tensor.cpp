@@ -58,6 +58,15 @@ TensorImpl::TensorImpl(Contiguous, IntrusivePtr<Storage> storage, const Dims& si
   }
 }
 
+TensorImpl::TensorImpl(SameLayout, const TensorImpl& src)
+    : storage(src.storage),
+      sizes(src.sizes),
+      strides(src.strides),
+      offset(src.offset),
+      numel(src.numel),
+      dtype(src.dtype),
+      contiguous(src.contiguous) {}
+
 TensorImpl::~TensorImpl() {
   if (hooks.load(std::memory_order_acquire)) autograd::drop_tensor_hooks(*this);
 }
@@ -155,9 +164,7 @@ void Tensor::check_to_eigen() const {
 
 Tensor Tensor::detach() const {
   check_defined("detach", *this);
-  auto impl = make_intrusive<TensorImpl>(impl_->storage, impl_->sizes, impl_->strides,
-                                         impl_->offset, impl_->dtype);
-  return Tensor(std::move(impl));
+  return Tensor(make_intrusive<TensorImpl>(TensorImpl::SameLayout{}, *impl_));
 }
 
 Tensor& Tensor::requires_grad_(bool on) {

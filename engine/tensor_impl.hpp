@@ -28,6 +28,9 @@ template <>
 struct IntrusiveDeleter<autograd::Node> {
   static void destroy(autograd::Node* n);
 };
+// A leaf keeps a weak pointer to its gradient accumulator (autograd/node.cpp).
+template <>
+struct IntrusiveHasWeakRefs<autograd::Node> : std::true_type {};
 using NodePtr = IntrusivePtr<autograd::Node>;
 
 // Where a view was made; in-place ops on views made without grad mode are refused with it on.
@@ -41,6 +44,9 @@ class TensorImpl : public RefCounted, public detail::SmallObject {
   struct Contiguous {};
   TensorImpl(Contiguous, IntrusivePtr<Storage> storage, const Dims& sizes, int64_t numel,
              Dtype dtype);
+  // A new header onto the same elements as `src` (detach): its layout is src's.
+  struct SameLayout {};
+  TensorImpl(SameLayout, const TensorImpl& src);
   ~TensorImpl();
 
   // Strides are in elements. numel and contiguity are computed once, here.

@@ -139,8 +139,8 @@ void connect(Node* node, const TensorRef* inputs, size_t n_inputs, Tensor* outpu
              size_t n_outputs) {
   NodePtr owner = NodePtr::from_new(node);
   node->next_edges.reserve(n_inputs);
-  for (size_t i = 0; i < n_inputs; ++i)
-    node->next_edges.push_back(edge_to(inputs[i].get(), node->name()));
+  const char* name = node->name();
+  for (size_t i = 0; i < n_inputs; ++i) node->next_edges.push_back(edge_to(inputs[i].get(), name));
   if (is_anomaly_enabled()) record_anomaly_trace(*node);
   connect_outputs(std::move(owner), outputs, n_outputs);
 }
@@ -148,8 +148,8 @@ void connect(Node* node, const TensorRef* inputs, size_t n_inputs, Tensor* outpu
 void connect(Node* node, const Tensor* inputs, size_t n_inputs, Tensor* outputs, size_t n_outputs) {
   NodePtr owner = NodePtr::from_new(node);
   node->next_edges.reserve(n_inputs);
-  for (size_t i = 0; i < n_inputs; ++i)
-    node->next_edges.push_back(edge_to(inputs[i], node->name()));
+  const char* name = node->name();
+  for (size_t i = 0; i < n_inputs; ++i) node->next_edges.push_back(edge_to(inputs[i], name));
   if (is_anomaly_enabled()) record_anomaly_trace(*node);
   connect_outputs(std::move(owner), outputs, n_outputs);
 }
