@@ -354,30 +354,23 @@ Heap::~Heap() {
   }
 }
 
-// Set while this thread's heap exists (trivially destructible, so always readable): a block
-// freed during thread teardown, after the heap is gone, is freed as if by another thread, and a
-// block allocated then comes from the orphan heap below.
-thread_local bool heap_alive = false;
-// The same heap for the hot path: a trivially constructed thread_local is read without the
-// initialization check `thread_heap` needs; null until the heap is made and after it is gone.
+// This thread's heap while it exists, else null (trivially constructed and destructed, so always
+// readable, without the initialization check `thread_heap` needs: the hot path reads this). A
+// block freed during thread teardown, after the heap is gone, is freed as if by another thread,
+// and a block allocated then comes from the orphan heap below.
 thread_local Heap* live_heap = nullptr;
 
 struct ThreadHeap {
-  ThreadHeap() {
-    heap_alive = true;
-    live_heap = &heap;
-  }
-  ~ThreadHeap() {
-    heap_alive = false;
-    live_heap = nullptr;
-  }
+  ThreadHeap() { live_heap = &heap; }
+  ~ThreadHeap() { live_heap = nullptr; }
   Heap heap;
 };
 thread_local ThreadHeap thread_heap;  // constructed on its thread's first use
 
+// Makes this thread's heap if it has none yet; null once it is gone.
 Heap* this_thread_heap() {
-  Heap* h = &thread_heap.heap;
-  return heap_alive ? h : nullptr;
+  (void)&thread_heap;
+  return live_heap;
 }
 
 // Blocks allocated on a thread whose heap is gone (in thread-local destructors) come from one

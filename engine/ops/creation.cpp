@@ -58,14 +58,36 @@ Tensor filled(const char* op, const Dims& sizes, Dtype dtype, F&& value_at) {
 }  // namespace
 
 namespace detail {
-void check_shape(const char* op, const Dims& sizes) {
+namespace {
+[[noreturn]] void throw_bad_shape(const char* op, const Dims& sizes) {
   int64_t extent = 1;
   for (int64_t s : sizes) {
     check<ShapeError>(s >= 0, op, ": negative dimension in shape ", shape_str(sizes));
     check<ShapeError>(mul_ok(extent, s > 0 ? s : 1, extent), op, ": shape ", shape_str(sizes),
                       " is too large: the product of its non-zero sizes overflows int64");
   }
+  throw ShapeError(cat(op, ": invalid shape ", shape_str(sizes)));  // (not reached)
 }
+
+// check_shape, returning the element count, in one pass (every op's output comes through
+// here); what is wrong is worked out only when something is.
+int64_t checked_numel(const char* op, const Dims& sizes) {
+  int64_t extent = 1;  // the product of the non-zero sizes
+  bool ok = true, any_zero = false;
+  for (int64_t s : sizes) {
+    if (s > 0)
+      ok = mul_ok(extent, s, extent) && ok;
+    else if (s == 0)
+      any_zero = true;
+    else
+      ok = false;
+  }
+  if (!ok) throw_bad_shape(op, sizes);
+  return any_zero ? 0 : extent;
+}
+}  // namespace
+
+void check_shape(const char* op, const Dims& sizes) { checked_numel(op, sizes); }
 
 Tensor full_for(const char* op, const Dims& sizes, double value, Dtype dtype, bool checked) {
   Tensor t = empty_for(op, sizes, dtype);
@@ -80,23 +102,7 @@ Tensor full_for(const char* op, const Dims& sizes, double value, Dtype dtype, bo
 }
 
 Tensor empty_for(const char* op, const Dims& sizes, Dtype dtype) {
-  // check_shape's conditions in one pass that also counts the elements (every op's output
-  // comes through here); check_shape itself runs only to name what is wrong.
-  int64_t extent = 1;  // the product of the non-zero sizes
-  bool ok = true, any_zero = false;
-  for (int64_t s : sizes) {
-    if (s > 0)
-      ok = mul_ok(extent, s, extent) && ok;
-    else if (s == 0)
-      any_zero = true;
-    else
-      ok = false;
-  }
-  if (!ok) {
-    check_shape(op, sizes);
-    throw ShapeError(cat(op, ": invalid shape ", shape_str(sizes)));  // (not reached)
-  }
-  const int64_t n = any_zero ? 0 : extent;
+  const int64_t n = checked_numel(op, sizes);
   int64_t nbytes = 0;
   if (!mul_ok(n, int64_t(element_size(dtype)), nbytes))
     throw ValueError(cat(op, ": cannot allocate ", shape_str(sizes), " of ", dtype_name(dtype),
