@@ -18,6 +18,9 @@ class RefCounted {
   RefCounted(const RefCounted&) = delete;
   RefCounted& operator=(const RefCounted&) = delete;
   uint32_t use_count() const { return refs_.load(std::memory_order_relaxed); }
+  // Whether the caller's reference is the only one. Acquire: what every former owner did with
+  // the object happens before what the caller does next (it may then write it freely).
+  bool sole_reference() const { return refs_.load(std::memory_order_acquire) == 1; }
 
  protected:
   ~RefCounted() = default;

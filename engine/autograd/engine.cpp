@@ -18,6 +18,7 @@
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/autograd/graph_task.hpp>
 #include <paragrad/engine/autograd/hooks.hpp>
+#include <paragrad/engine/detail/elementwise.hpp>
 
 namespace paragrad::autograd {
 
@@ -36,6 +37,13 @@ Tensor conform(Tensor g, const OutputMeta& meta, const Node* n) {
   }
   if (r.dtype() != meta.dtype) r = r.to(meta.dtype);
   return r;
+}
+
+// A second gradient for the same input: added into the first one's elements when the engine
+// holds the only reference to them (detail::can_write_over), as PyTorch's InputBuffer does;
+// false when it cannot be (then slot + g makes a new tensor).
+bool add_into_own(const Tensor& slot, const Tensor& g) {
+  return detail::can_write_over(slot, g.sizes(), g.dtype()) && detail::axpy_flat(slot, g, 1.0);
 }
 
 // Marks the nodes that lead to a captured node (a requested input's): they are `needed`, the
@@ -317,7 +325,10 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
             // and a plain one must not be added in the broadcast shape.
             Tensor gk = conform(std::move(input_grads[k]), c->outputs[e.input_nr], c);
             Tensor& slot = ct.buffer[e.input_nr];
-            slot = slot.defined() ? slot + gk : std::move(gk);
+            if (!slot.defined())
+              slot = std::move(gk);
+            else if (!add_into_own(slot, gk))
+              slot = slot + gk;
           }
           if (--ct.dependencies == 0) ready.push_back(c);
         }

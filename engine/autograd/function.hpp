@@ -11,6 +11,14 @@
 // The rule returns one gradient per input (undefined = none). It may return a gradient
 // in the broadcast shape of the output: the engine sums it down to the input's shape.
 // Rules are written in Tensor ops, so with create_graph they are differentiated too.
+//
+// A single-input rule may take its gradient by value, `[](Tensor g)`: the node hands over the
+// engine's handle, and an elementwise rule may then write its result over g's elements when
+// nothing else can see them (detail::output_for), saving the new tensor:
+//
+//   record("TanhBackward", out, {x}, [so = SavedTensor(out, true)](Tensor g) {
+//     return grad_list(tanh_backward(g, so.unpack(), &g));
+//   });
 #include <functional>
 #include <optional>
 #include <type_traits>
@@ -41,8 +49,8 @@ class LambdaNode final : public Node {
   const char* name() const override { return name_; }
   TensorList apply(TensorList&& grads) override {
     if (!fn_) throw_released(name_);
-    if constexpr (std::is_invocable_v<F&, const Tensor&>)
-      return (*fn_)(grads[0]);
+    if constexpr (std::is_invocable_v<F&, Tensor&&>)
+      return (*fn_)(std::move(grads[0]));  // (a `const Tensor&` rule binds to it, moving nothing)
     else
       return (*fn_)(grads);
   }

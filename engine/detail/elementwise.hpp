@@ -8,6 +8,7 @@
 // kernels (kernels/elementwise.hpp: the same arithmetic, vectorized for the level).
 #include <type_traits>
 
+#include <paragrad/engine/autograd/grad_mode.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 #include <paragrad/engine/detail/parallel.hpp>
 #include <paragrad/engine/kernels/elementwise.hpp>
@@ -28,19 +29,46 @@ template <class T, class O>
 constexpr bool level_kernel_types = std::is_same<T, O>::value && (std::is_same<T, float>::value ||
                                                                   std::is_same<T, double>::value);
 
+// Whether an elementwise result of `sizes` and `dtype` may be written over t's elements instead
+// of a new tensor: t is a gradient a backward rule owns (LambdaNode hands the incoming one over,
+// autograd/function.hpp) and nothing else can see it. Its handle is the only one to its header,
+// the header the only one onto its storage (no view, no saved copy, no .grad() slot shares it),
+// paragrad allocated that storage (not a from_blob buffer), the header has no autograd state
+// (no history, no hooks, not a view), and it is contiguous, of the result's shape and dtype. And
+// no graph is being recorded (a plain backward, not create_graph): a rule that records its
+// result would save g after the result overwrote it. PyTorch's engine likewise adds into a
+// gradient in place when it holds the only reference.
+inline bool can_write_over(const Tensor& t, const Dims& sizes, Dtype dtype) {
+  const TensorImpl* i = t.impl();
+  return i && !grad_enabled && i->sole_reference() && i->storage->sole_reference() &&
+         !i->storage->is_external() && i->dtype == dtype && i->contiguous && !i->requires_grad &&
+         !i->grad_fn && !i->view_base && !i->hooks.load(std::memory_order_relaxed) &&
+         i->sizes == sizes;
+}
+// The output of an elementwise op: `over` itself when its elements may be written over, else a
+// new tensor. An elementwise kernel may write over its own operand: element i is read before
+// element i is written.
+inline Tensor output_for(const char* op, const Dims& sizes, Dtype dtype, const Tensor* over) {
+  if (over && can_write_over(*over, sizes, dtype)) return *over;
+  return empty_for(op, sizes, dtype);
+}
+
 // out = f(a, b) elementwise, a and b converted to `compute`, the result stored as `out_dtype`.
 // `op` (the public op) names errors: undefined inputs, shapes that do not broadcast. K: the
-// CPU-level kernel computing f on flat float32/float64 data (none: f's loop only).
+// CPU-level kernel computing f on flat float32/float64 data (none: f's loop only). `over`: a_in,
+// a gradient the caller owns, written over when it can be (output_for).
 template <kernels::Binary K = kernels::Binary::none, class F>
 Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, Dtype compute,
-                  Dtype out_dtype, F&& f) {
+                  Dtype out_dtype, F&& f, const Tensor* over = nullptr) {
   check_defined(op, a_in, b_in);
   Tensor a_holder, b_holder;
   const Tensor& a = as_type(a_in, compute, a_holder, op);
   const Tensor& b = as_type(b_in, compute, b_holder, op);
   const Dims shape =
       a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes(), op);
-  Tensor out = empty_for(op, shape, out_dtype);
+  // (over a_in only, and not when b is a_in too: the kernels read b through its own pointer)
+  const bool over_a = over == &a_in && b_in.impl() != a_in.impl();
+  Tensor out = output_for(op, shape, out_dtype, over_a ? over : nullptr);
   const int64_t n = out.numel();
   dispatch(compute, [&](auto ctag) {
     using T = decltype(ctag);
@@ -121,11 +149,13 @@ inline bool axpy_flat(const Tensor& dst, const Tensor& src, double alpha) {
 enum class Kinds { All, Numeric, Floating };  // which input dtypes a kernel accepts
 
 // out = f(a) elementwise in a's dtype, stored as out_dtype. `op` names it in errors. K: the
-// CPU-level kernel computing f on flat float32/float64 data (none: f's loop only).
+// CPU-level kernel computing f on flat float32/float64 data (none: f's loop only). `over` as
+// for binary_map.
 template <Kinds kinds = Kinds::All, kernels::Unary K = kernels::Unary::none, class F>
-Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op) {
+Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op,
+                 const Tensor* over = nullptr) {
   check_defined(op, a);
-  Tensor out = empty_for(op, a.sizes(), out_dtype);
+  Tensor out = output_for(op, a.sizes(), out_dtype, over);
   auto body = [&](auto tag) {
     using T = decltype(tag);
     dispatch(out_dtype, [&](auto otag) {

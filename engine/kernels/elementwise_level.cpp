@@ -14,6 +14,28 @@
 namespace paragrad::kernels::PARAGRAD_KERNEL_LEVEL {
 namespace {
 
+// o[i] = f(o[i], b[i]) (or with b[0]): the output written over the first operand, as when a
+// backward rule writes over the gradient it owns (detail::output_for; never over b). One pointer
+// reads and writes o, so the loops below keep their __restrict.
+template <class T, class F>
+void map2_over_a(Operands which, const T* __restrict b, T* __restrict o, int64_t n, F f) {
+  switch (which) {
+    case Operands::arrays:
+      for (int64_t i = 0; i < n; ++i) o[i] = f(o[i], b[i]);
+      break;
+    case Operands::scalar_a: {
+      const T x = o[0];
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x, b[i]);
+      break;
+    }
+    case Operands::scalar_b: {
+      const T y = b[0];
+      for (int64_t i = 0; i < n; ++i) o[i] = f(o[i], y);
+      break;
+    }
+  }
+}
+
 template <class T, class F>
 void map2(Operands which, const T* __restrict a, const T* __restrict b, T* __restrict o, int64_t n,
           F f) {
@@ -34,17 +56,25 @@ void map2(Operands which, const T* __restrict a, const T* __restrict b, T* __res
   }
 }
 
+template <class T, class F>
+void map2_any(Operands which, const T* a, const T* b, T* o, int64_t n, F f) {
+  if (o == a)
+    map2_over_a(which, b, o, n, f);
+  else
+    map2(which, a, b, o, n, f);
+}
+
 template <class T>
 void binary(Binary op, Operands which, const T* a, const T* b, T* o, int64_t n) {
   switch (op) {
     case Binary::add:
-      return map2(which, a, b, o, n, [](T x, T y) { return x + y; });
+      return map2_any(which, a, b, o, n, [](T x, T y) { return x + y; });
     case Binary::sub:
-      return map2(which, a, b, o, n, [](T x, T y) { return x - y; });
+      return map2_any(which, a, b, o, n, [](T x, T y) { return x - y; });
     case Binary::mul:
-      return map2(which, a, b, o, n, [](T x, T y) { return x * y; });
+      return map2_any(which, a, b, o, n, [](T x, T y) { return x * y; });
     case Binary::div:
-      return map2(which, a, b, o, n, [](T x, T y) { return x / y; });
+      return map2_any(which, a, b, o, n, [](T x, T y) { return x / y; });
     case Binary::none:
       break;
   }
@@ -64,16 +94,28 @@ template <class T, class F>
 void map1(const T* __restrict a, T* __restrict o, int64_t n, F f) {
   for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
 }
+// The output written over the operand (detail::output_for): one pointer reads and writes.
+template <class T, class F>
+void map1_over(T* __restrict o, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i) o[i] = f(o[i]);
+}
+template <class T, class F>
+void map1_any(const T* a, T* o, int64_t n, F f) {
+  if (o == a)
+    map1_over(o, n, f);
+  else
+    map1(a, o, n, f);
+}
 
 template <class T>
 void unary(Unary op, const T* a, T* o, int64_t n) {
   switch (op) {
     case Unary::neg:
-      return map1(a, o, n, [](T x) { return -x; });
+      return map1_any(a, o, n, [](T x) { return -x; });
     case Unary::abs:
-      return map1(a, o, n, [](T x) { return x < T(0) ? -x : x; });
+      return map1_any(a, o, n, [](T x) { return x < T(0) ? -x : x; });
     case Unary::relu:
-      return map1(a, o, n, [](T x) { return x <= T(0) ? T(0) : x; });
+      return map1_any(a, o, n, [](T x) { return x <= T(0) ? T(0) : x; });
     case Unary::tanh:
       if constexpr (std::is_same<T, float>::value) {  // Eigen's vectorized tanh
         Eigen::Map<Eigen::ArrayXf>(o, n) = Eigen::Map<const Eigen::ArrayXf>(a, n).tanh();
@@ -84,8 +126,9 @@ void unary(Unary op, const T* a, T* o, int64_t n) {
         // there the vectorized tanh stops at +-0.99999976 and tanh(+-inf) would not be +-1. Beyond
         // |x| = 9, +-1 is within an ulp of tanh(x) (and its rounding from 9.011 on). On x86-64
         // every level already gives exactly +-1 there (packets and scalar tails), so this pass
-        // would only cost time. (o and a never overlap: unary_map writes a new tensor. No call
-        // to std::fabs & co.: not inlined, it would be a weak symbol shared with other levels.)
+        // would only cost time. (o and a never overlap: tanh's forward never writes over its
+        // input, detail::output_for. No call to std::fabs & co.: not inlined, it would be a weak
+        // symbol shared with other levels.)
         for (int64_t i = 0; i < n; ++i) {
           const float x = a[i];  // NaN: neither comparison holds, o[i] stays NaN
           o[i] = x >= 9.0f ? 1.0f : x <= -9.0f ? -1.0f : o[i];
@@ -93,7 +136,7 @@ void unary(Unary op, const T* a, T* o, int64_t n) {
 #endif
         return;
       } else {
-        return map1(a, o, n, [](T x) { return std::tanh(x); });
+        return map1_any(a, o, n, [](T x) { return std::tanh(x); });
       }
     case Unary::none:
       break;

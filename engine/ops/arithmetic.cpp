@@ -37,8 +37,11 @@ void check_not_bool(const char* op, const Tensor& a) {
                     shape_str(a.sizes()), ") is not supported; convert it to int64 first");
 }
 
+// f(a, s) elementwise; `over`: a gradient the caller owns, written over when it can be
+// (detail::output_for).
 template <class F>
-Tensor scalar_map(const char* op, const Tensor& a, double s, Dtype out_dtype, F&& f) {
+Tensor scalar_map(const char* op, const Tensor& a, double s, Dtype out_dtype, F&& f,
+                  const Tensor* over = nullptr) {
   Tensor holder;
   const Tensor& x = detail::as_type(a, out_dtype, holder, op);
   return detail::unary_map<detail::Kinds::Numeric>(
@@ -47,7 +50,7 @@ Tensor scalar_map(const char* op, const Tensor& a, double s, Dtype out_dtype, F&
         using T = decltype(v);
         return f(v, static_cast<T>(s));
       },
-      op);
+      op, over);
 }
 
 }  // namespace
@@ -81,22 +84,51 @@ Tensor operator-(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor operator*(const Tensor& a, const Tensor& b) {
+namespace {
+// The ops whose backward rules run them again on the incoming gradient g, which they may then
+// write over (over = &g; detail::output_for). The public operators pass no `over`.
+Tensor mul_of(const Tensor& a, const Tensor& b, const Tensor* over) {
   const Dtype t = arith_type("mul", a, b);
   Tensor out = detail::binary_map<kernels::Binary::mul>(
-      "mul", a, b, t, t, [](auto x, auto y) { return detail::wrap_mul(x, y); });
+      "mul", a, b, t, t, [](auto x, auto y) { return detail::wrap_mul(x, y); }, over);
   if (needs_grad(a, b)) {
     SavedTensor sa(a.requires_grad() ? b : Tensor()), sb(b.requires_grad() ? a : Tensor());
     // d(ab)/da = b, d(ab)/db = a: each input's rule keeps the other input.
     // grad MulBackward: mul(a, b) => (g * b, g * a)
-    record("MulBackward", out, {a, b}, [sa = std::move(sa), sb = std::move(sb)](const Tensor& g) {
-      Tensor ga = sa.defined() ? g * sa.unpack() : Tensor();
-      Tensor gb = sb.defined() ? g * sb.unpack() : Tensor();
+    record("MulBackward", out, {a, b}, [sa = std::move(sa), sb = std::move(sb)](Tensor g) {
+      // (the last product may be written over g)
+      Tensor ga = sa.defined() ? mul_of(g, sa.unpack(), sb.defined() ? nullptr : &g) : Tensor();
+      Tensor gb = sb.defined() ? mul_of(g, sb.unpack(), &g) : Tensor();
       return grad_list(ga, gb);
     });
   }
   return out;
 }
+
+Tensor mul_of(const Tensor& a, double s, const Tensor* over) {
+  Tensor out = scalar_map(
+      "mul", a, s, scalar_type("mul", a, s), [](auto x, auto y) { return detail::wrap_mul(x, y); },
+      over);
+  if (needs_grad(a))
+    // grad MulBackward: mul(a, s) => g * s
+    record("MulBackward", out, {a}, [s](Tensor g) { return grad_list(mul_of(g, s, &g)); });
+  return out;
+}
+
+Tensor div_of(const Tensor& a, double s, const Tensor* over) {
+  check_defined("div", a);
+  Tensor out = scalar_map(
+      "div", a, s, float_type(a.dtype()), [](auto x, auto y) { return x / y; }, over);
+  if (needs_grad(a))
+    // grad DivBackward: div(a, s) => g / s
+    record("DivBackward", out, {a}, [s](Tensor g) { return grad_list(div_of(g, s, &g)); });
+  return out;
+}
+}  // namespace
+
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul_of(a, b, nullptr); }
+Tensor operator*(const Tensor& a, double s) { return mul_of(a, s, nullptr); }
+Tensor operator/(const Tensor& a, double s) { return div_of(a, s, nullptr); }
 
 Tensor operator/(const Tensor& a, const Tensor& b) {
   const Dtype t = float_type(arith_type("div", a, b));
@@ -143,25 +175,7 @@ Tensor operator-(double s, const Tensor& a) {
   return out;
 }
 
-Tensor operator*(const Tensor& a, double s) {
-  Tensor out = scalar_map("mul", a, s, scalar_type("mul", a, s),
-                          [](auto x, auto y) { return detail::wrap_mul(x, y); });
-  if (needs_grad(a))
-    // grad MulBackward: mul(a, s) => g * s
-    record("MulBackward", out, {a}, [s](const Tensor& g) { return grad_list(g * s); });
-  return out;
-}
 Tensor operator*(double s, const Tensor& a) { return a * s; }
-
-Tensor operator/(const Tensor& a, double s) {
-  check_defined("div", a);
-  const Dtype t = float_type(a.dtype());
-  Tensor out = scalar_map("div", a, s, t, [](auto x, auto y) { return x / y; });
-  if (needs_grad(a))
-    // grad DivBackward: div(a, s) => g / s
-    record("DivBackward", out, {a}, [s](const Tensor& g) { return grad_list(g / s); });
-  return out;
-}
 
 Tensor operator/(double s, const Tensor& a) {
   check_defined("div", a);

@@ -39,13 +39,15 @@ T sigmoid_of(T x) {
 }
 }  // namespace
 
+namespace {
 // g * (1 - y^2) in one kernel: the backward of tanh, given its output y. Being an op of
 // its own (with its own rule) keeps tanh cheap and still twice differentiable.
-Tensor tanh_backward(const Tensor& g, const Tensor& y) {
+// `over`: g when the caller owns it (a backward rule), written over when it can be.
+Tensor tanh_backward_of(const Tensor& g, const Tensor& y, const Tensor* over) {
   check_defined("tanh_backward", g, y);
   const Dtype t = result_type(g, y);
-  Tensor out = detail::binary_map("tanh_backward", g, y, t, t,
-                                  [](auto a, auto b) { return a * (1 - b * b); });
+  Tensor out = detail::binary_map(
+      "tanh_backward", g, y, t, t, [](auto a, auto b) { return a * (1 - b * b); }, over);
   if (needs_grad(g, y))
     // grad TanhBackwardBackward: tanh_backward(grad, y) => (g * (1 - y²), -2 * g * grad * y)
     record("TanhBackwardBackward", out, {g, y},
@@ -57,11 +59,11 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
 }
 
 // g * y * (1 - y): the backward of sigmoid, given its output y.
-Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
+Tensor sigmoid_backward_of(const Tensor& g, const Tensor& y, const Tensor* over) {
   check_defined("sigmoid_backward", g, y);
   const Dtype t = result_type(g, y);
-  Tensor out = detail::binary_map("sigmoid_backward", g, y, t, t,
-                                  [](auto a, auto b) { return a * b * (1 - b); });
+  Tensor out = detail::binary_map(
+      "sigmoid_backward", g, y, t, t, [](auto a, auto b) { return a * b * (1 - b); }, over);
   if (needs_grad(g, y))
     // grad SigmoidBackwardBackward: sigmoid_backward(grad, y) => (g*y*(1 - y), g*grad*(1 - 2y))
     record("SigmoidBackwardBackward", out, {g, y},
@@ -70,6 +72,12 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
              return grad_list(gg * yy * (1.0 - yy), gg * sg.unpack() * (1.0 - yy * 2.0));
            });
   return out;
+}
+}  // namespace
+
+Tensor tanh_backward(const Tensor& g, const Tensor& y) { return tanh_backward_of(g, y, nullptr); }
+Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
+  return sigmoid_backward_of(g, y, nullptr);
 }
 
 Tensor Tensor::neg() const {
@@ -188,8 +196,8 @@ Tensor Tensor::tanh() const {
   Tensor out = float_map<kernels::Unary::tanh>(*this, "tanh", [](auto x) { return std::tanh(x); });
   if (needs_grad(*this))
     // grad TanhBackward: tanh(x) => tanh_backward(g, out) = g * (1 - out²)
-    record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return grad_list(tanh_backward(g, so.unpack()));
+    record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
+      return grad_list(tanh_backward_of(g, so.unpack(), &g));
     });
   return out;
 }
@@ -198,8 +206,8 @@ Tensor Tensor::sigmoid() const {
   Tensor out = float_map(*this, "sigmoid", [](auto x) { return sigmoid_of(x); });
   if (needs_grad(*this))
     // grad SigmoidBackward: sigmoid(x) => sigmoid_backward(g, out) = g * out * (1 - out)
-    record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return grad_list(sigmoid_backward(g, so.unpack()));
+    record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
+      return grad_list(sigmoid_backward_of(g, so.unpack(), &g));
     });
   return out;
 }

@@ -1,0 +1,202 @@
+// A backward rule that owns its incoming gradient writes its elementwise result over it, and the
+// engine adds a second gradient for an input into the first one's elements, when nothing else
+// can see them (detail::can_write_over, autograd/function.hpp). These tests show that it happens
+// and that a gradient anyone else holds (a hook's copy, retain_grad, the caller's own gradient,
+// a from_blob buffer, a view, autograd::grad's result) is never written over. Expected values are
+// the derivatives worked out elementwise here with std::tanh.
+#include <cmath>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <paragrad/engine/engine.hpp>
+
+using namespace paragrad;
+
+namespace {
+
+const std::vector<double> kX = {-1.5, -0.4, 0.0, 0.3, 1.1};
+
+Tensor leaf() { return tensor({-1.5, -0.4, 0.0, 0.3, 1.1}, kFloat64).requires_grad_(); }
+
+// d/dx of sum(tanh(k x)), elementwise.
+std::vector<double> dtanh(double k) {
+  std::vector<double> d;
+  for (double x : kX) d.push_back(k * (1 - std::tanh(k * x) * std::tanh(k * x)));
+  return d;
+}
+
+std::vector<double> values(const Tensor& t) {
+  Tensor c = t.contiguous();
+  const double* p = c.data_ptr<double>();
+  return std::vector<double>(p, p + c.numel());
+}
+
+void check_values(const Tensor& t, const std::vector<double>& want) {
+  REQUIRE(t.defined());
+  const std::vector<double> got = values(t);
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-14));
+}
+
+// Where the gradient of `t` lies in memory when it reaches t's node (the hook keeps no handle).
+autograd::Hook address_of(const void*& where) {
+  return [&where](const Tensor& g) {
+    where = g.data_ptr<double>();
+    return Tensor();
+  };
+}
+
+}  // namespace
+
+TEST_CASE("a backward rule writes its result over a gradient it alone holds") {
+  Tensor x = leaf();
+  const void* at_t = nullptr;
+  const void* at_x = nullptr;
+  Tensor t = x * 3.0;
+  t.register_hook(address_of(at_t));
+  x.register_hook(address_of(at_x));
+  t.tanh().sum().backward();
+  // TanhBackward made t's gradient (sum's is an expanded view: not written over); MulBackward,
+  // its only holder, wrote g * 3 over it, and that is what x received.
+  REQUIRE(at_t != nullptr);
+  CHECK(at_x == at_t);
+  check_values(x.grad(), dtanh(3));
+}
+
+TEST_CASE("tanh's, sigmoid's, the products' and the quotient's rules write over their gradient") {
+  // y = sum(2 (w tanh(sigmoid(x))) / 4): every rule on the way back may write over its gradient,
+  // so the one x receives lies where the hook on y's last factor put its fresh result.
+  Tensor x = leaf();
+  Tensor w = tensor({2.0, -1.0, 0.5, 3.0, 1.0}, kFloat64);
+  const void* made = nullptr;
+  const void* at_x = nullptr;
+  Tensor v = (w * x.sigmoid().tanh()) / 4.0;
+  v.register_hook([&made](const Tensor& g) {
+    Tensor fresh = g * 1.0;  // (g is sum's expanded view: not written over)
+    made = fresh.data_ptr<double>();
+    return fresh;
+  });
+  x.register_hook(address_of(at_x));
+  (v * 2.0).sum().backward();
+  REQUIRE(made != nullptr);
+  CHECK(at_x == made);
+  const std::vector<double> wv = values(w);
+  std::vector<double> want;
+  for (size_t i = 0; i < kX.size(); ++i) {
+    const double s = 1 / (1 + std::exp(-kX[i])), th = std::tanh(s);
+    want.push_back(0.5 * wv[i] * (1 - th * th) * s * (1 - s));
+  }
+  check_values(x.grad(), want);
+}
+
+TEST_CASE("a gradient that anyone else holds is never written over") {
+  Tensor x = leaf();
+  Tensor t = x * 3.0;
+  std::vector<double> dy_dt;  // d sum(tanh(t)) / dt
+  for (double v : kX) dy_dt.push_back(1 - std::tanh(3 * v) * std::tanh(3 * v));
+  std::vector<double> want_x;
+  for (double d : dy_dt) want_x.push_back(3 * d);
+
+  SECTION("a hook's copy") {
+    Tensor kept;
+    const void* at_x = nullptr;
+    t.register_hook([&kept](const Tensor& g) {
+      kept = g;
+      return Tensor();
+    });
+    x.register_hook(address_of(at_x));
+    t.tanh().sum().backward();
+    check_values(kept, dy_dt);
+    check_values(x.grad(), want_x);
+    CHECK(at_x != kept.data_ptr<double>());
+  }
+  SECTION("retain_grad") {
+    t.retain_grad();
+    t.tanh().sum().backward();
+    check_values(t.grad(), dy_dt);
+    check_values(x.grad(), want_x);
+  }
+  SECTION("the gradient passed to backward") {
+    Tensor gy = tensor({1.0, -2.0, 0.5, 4.0, -1.0}, kFloat64);
+    t.backward(gy);
+    check_values(gy, {1.0, -2.0, 0.5, 4.0, -1.0});
+    check_values(x.grad(), {3.0, -6.0, 1.5, 12.0, -3.0});
+  }
+  SECTION("a hook's result over the caller's memory (from_blob)") {
+    std::vector<double> buffer = {1.0, 2.0, 3.0, 4.0, 5.0};
+    t.register_hook([&buffer](const Tensor&) { return from_blob(buffer.data(), {5}, kFloat64); });
+    t.tanh().sum().backward();
+    CHECK(buffer == std::vector<double>{1.0, 2.0, 3.0, 4.0, 5.0});
+    check_values(x.grad(), {3.0, 6.0, 9.0, 12.0, 15.0});
+  }
+  SECTION("a hook's result that views another tensor") {
+    Tensor big = arange(10.0, kFloat64);
+    t.register_hook([&big](const Tensor&) { return big.narrow(0, 2, 5); });
+    t.tanh().sum().backward();
+    check_values(big, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+    check_values(x.grad(), {6.0, 9.0, 12.0, 15.0, 18.0});
+  }
+  SECTION("a hook's result it also keeps") {
+    Tensor mine = tensor({1.0, 1.0, 1.0, 1.0, 1.0}, kFloat64);
+    t.register_hook([&mine](const Tensor&) { return mine; });
+    t.tanh().sum().backward();
+    check_values(mine, {1.0, 1.0, 1.0, 1.0, 1.0});
+    check_values(x.grad(), {3.0, 3.0, 3.0, 3.0, 3.0});
+  }
+  SECTION("autograd::grad's result for an intermediate") {
+    TensorList g = autograd::grad({t.tanh().sum()}, {t, x});
+    check_values(g[0], dy_dt);
+    check_values(g[1], want_x);
+  }
+  SECTION("create_graph: the rules record, nothing is written over") {
+    Tensor y = t.tanh().sum();
+    Tensor gx = autograd::grad({y}, {x}, {}, true, true)[0];
+    check_values(gx, want_x);
+    // d/dx sum(gx) = sum over i of d/dx 3 (1 - tanh²(3x)) = -18 tanh(3x) (1 - tanh²(3x))
+    Tensor ggx = autograd::grad({gx.sum()}, {x})[0];
+    std::vector<double> want;
+    for (double v : kX) {
+      const double th = std::tanh(3 * v);
+      want.push_back(-18 * th * (1 - th * th));
+    }
+    check_values(ggx, want);
+  }
+}
+
+TEST_CASE("a second gradient for an input is added into the first when the engine alone holds it") {
+  Tensor x = leaf();
+  SECTION("two fresh gradients") {
+    Tensor t = x * 2.0;
+    (t.tanh() + t.sigmoid()).sum().backward();
+    std::vector<double> want;
+    for (double v : kX) {
+      const double th = std::tanh(2 * v), s = 1 / (1 + std::exp(-2 * v));
+      want.push_back(2 * ((1 - th * th) + s * (1 - s)));
+    }
+    check_values(x.grad(), want);
+  }
+  SECTION("the same gradient twice (t + t): not added into itself") {
+    Tensor t = x * 1.0;
+    (t + t).tanh().sum().backward();
+    std::vector<double> want;
+    for (double v : kX) want.push_back(2 * (1 - std::tanh(2 * v) * std::tanh(2 * v)));
+    check_values(x.grad(), want);
+  }
+  SECTION("a first gradient a hook keeps") {
+    // a's hook keeps the fresh gradient it returns; `t + 0.5`'s rule passes it on to t unchanged,
+    // so t's first or second gradient is one the hook holds.
+    Tensor t = x * 1.0;
+    Tensor a = t + 0.5;
+    Tensor kept;
+    a.register_hook([&kept](const Tensor& g) {
+      kept = g * 1.0;
+      return kept;
+    });
+    (a + t.tanh()).sum().backward();
+    check_values(kept, {1, 1, 1, 1, 1});
+    std::vector<double> want;
+    for (double v : kX) want.push_back(1 + (1 - std::tanh(v) * std::tanh(v)));
+    check_values(x.grad(), want);
+  }
+}
