@@ -16,9 +16,9 @@
 // engine's handle, and an elementwise rule may then write its result over g's elements when
 // nothing else can see them (detail::output_for), saving the new tensor:
 //
-//   record("TanhBackward", out, {x}, [so = SavedTensor(out, true)](Tensor g) {
-//     return grad_list(tanh_backward(g, so.unpack(), &g));
-//   });
+//   record("MulBackward", out, {a}, [s](Tensor g) { return grad_list(mul_of(g, s, &g)); });
+//
+// (engine/ops/arithmetic.cpp: mul_of is `*` by a scalar with the gradient it may write over).
 #include <functional>
 #include <optional>
 #include <type_traits>
