@@ -37,9 +37,7 @@ template <class T>
 T sigmoid_of(T x) {
   return x >= 0 ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
 }
-}  // namespace
 
-namespace {
 // g * (1 - y^2) in one kernel: the backward of tanh, given its output y. Being an op of
 // its own (with its own rule) keeps tanh cheap and still twice differentiable.
 // `over`: g when the caller owns it (a backward rule), written over when it can be.
