@@ -149,13 +149,14 @@ inline bool axpy_flat(const Tensor& dst, const Tensor& src, double alpha) {
 enum class Kinds { All, Numeric, Floating };  // which input dtypes a kernel accepts
 
 // out = f(a) elementwise in a's dtype, stored as out_dtype. `op` names it in errors. K: the
-// CPU-level kernel computing f on flat float32/float64 data (none: f's loop only). `over` as
-// for binary_map.
+// CPU-level kernel computing f on flat float32/float64 data (none: f's loop only). `over`: a,
+// a gradient the caller owns, written over when it can be (output_for) and f's own loop runs
+// (K = none: the level kernels take an output apart from their input).
 template <Kinds kinds = Kinds::All, kernels::Unary K = kernels::Unary::none, class F>
 Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op,
                  const Tensor* over = nullptr) {
   check_defined(op, a);
-  Tensor out = output_for(op, a.sizes(), out_dtype, over);
+  Tensor out = output_for(op, a.sizes(), out_dtype, K == kernels::Unary::none ? over : nullptr);
   auto body = [&](auto tag) {
     using T = decltype(tag);
     dispatch(out_dtype, [&](auto otag) {

@@ -94,28 +94,16 @@ template <class T, class F>
 void map1(const T* __restrict a, T* __restrict o, int64_t n, F f) {
   for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
 }
-// The output written over the operand (detail::output_for): one pointer reads and writes.
-template <class T, class F>
-void map1_over(T* __restrict o, int64_t n, F f) {
-  for (int64_t i = 0; i < n; ++i) o[i] = f(o[i]);
-}
-template <class T, class F>
-void map1_any(const T* a, T* o, int64_t n, F f) {
-  if (o == a)
-    map1_over(o, n, f);
-  else
-    map1(a, o, n, f);
-}
 
 template <class T>
 void unary(Unary op, const T* a, T* o, int64_t n) {
   switch (op) {
     case Unary::neg:
-      return map1_any(a, o, n, [](T x) { return -x; });
+      return map1(a, o, n, [](T x) { return -x; });
     case Unary::abs:
-      return map1_any(a, o, n, [](T x) { return x < T(0) ? -x : x; });
+      return map1(a, o, n, [](T x) { return x < T(0) ? -x : x; });
     case Unary::relu:
-      return map1_any(a, o, n, [](T x) { return x <= T(0) ? T(0) : x; });
+      return map1(a, o, n, [](T x) { return x <= T(0) ? T(0) : x; });
     case Unary::tanh:
       if constexpr (std::is_same<T, float>::value) {  // Eigen's vectorized tanh
         Eigen::Map<Eigen::ArrayXf>(o, n) = Eigen::Map<const Eigen::ArrayXf>(a, n).tanh();
@@ -126,9 +114,9 @@ void unary(Unary op, const T* a, T* o, int64_t n) {
         // there the vectorized tanh stops at +-0.99999976 and tanh(+-inf) would not be +-1. Beyond
         // |x| = 9, +-1 is within an ulp of tanh(x) (and its rounding from 9.011 on). On x86-64
         // every level already gives exactly +-1 there (packets and scalar tails), so this pass
-        // would only cost time. (o and a never overlap: tanh's forward never writes over its
-        // input, detail::output_for. No call to std::fabs & co.: not inlined, it would be a weak
-        // symbol shared with other levels.)
+        // would only cost time. (o and a never overlap: unary_map never writes over its operand
+        // through these kernels, detail/elementwise.hpp. No call to std::fabs & co.: not
+        // inlined, it would be a weak symbol shared with other levels.)
         for (int64_t i = 0; i < n; ++i) {
           const float x = a[i];  // NaN: neither comparison holds, o[i] stays NaN
           o[i] = x >= 9.0f ? 1.0f : x <= -9.0f ? -1.0f : o[i];
@@ -136,7 +124,7 @@ void unary(Unary op, const T* a, T* o, int64_t n) {
 #endif
         return;
       } else {
-        return map1_any(a, o, n, [](T x) { return std::tanh(x); });
+        return map1(a, o, n, [](T x) { return std::tanh(x); });
       }
     case Unary::none:
       break;

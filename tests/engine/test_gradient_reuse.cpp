@@ -176,6 +176,29 @@ TEST_CASE("a second gradient for an input is added into the first when the engin
     }
     check_values(x.grad(), want);
   }
+  SECTION("the sum lies where one of the two was") {
+    // a and b's hooks make fresh gradients, each rule writes g * 1 over its own, and t's slot
+    // adds the second into the first: t receives one of those two blocks, not a third.
+    Tensor t = x * 1.0;
+    Tensor a = t * 1.0, b = t * 1.0;
+    const void* made_a = nullptr;
+    const void* made_b = nullptr;
+    const void* at_t = nullptr;
+    auto fresh = [](const void*& where) {
+      return [&where](const Tensor& g) {
+        Tensor r = g * 1.0;
+        where = r.data_ptr<double>();
+        return r;
+      };
+    };
+    a.register_hook(fresh(made_a));
+    b.register_hook(fresh(made_b));
+    t.register_hook(address_of(at_t));
+    (a + b).sum().backward();
+    REQUIRE(at_t != nullptr);
+    CHECK((at_t == made_a || at_t == made_b));
+    check_values(x.grad(), {2, 2, 2, 2, 2});
+  }
   SECTION("the same gradient twice (t + t): not added into itself") {
     Tensor t = x * 1.0;
     (t + t).tanh().sum().backward();

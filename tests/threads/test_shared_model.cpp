@@ -184,6 +184,7 @@ TEST_CASE("Hogwild-style training: concurrent gradients, serialized updates, kno
       w.add_(g[0], -0.1);
     }
   });
+  INFO("final weight " << model->weight().reshape({4}) << ", optimum " << w_star);
   CHECK(allclose(model->weight().reshape({4}), w_star, 0, 1e-6));
 }
 
