@@ -460,6 +460,22 @@ Tensor operator-(double, const Tensor&);
 Tensor operator*(double, const Tensor&);
 Tensor operator/(double, const Tensor&);
 Tensor operator-(const Tensor&);
+// The same with a temporary first operand (`(x * 2) + 1`, or a tensor passed with std::move): the
+// result may be written over the operand's elements and take its header instead of a new tensor,
+// when nothing else can see the operand (detail::can_take_over). The values and the graph are
+// those of the const& forms; an operand passed with std::move is left undefined when taken.
+Tensor operator+(Tensor&&, const Tensor&);
+Tensor operator-(Tensor&&, const Tensor&);
+Tensor operator*(Tensor&&, const Tensor&);
+Tensor operator/(Tensor&&, const Tensor&);
+Tensor operator+(Tensor&&, double);
+Tensor operator-(Tensor&&, double);
+Tensor operator*(Tensor&&, double);
+Tensor operator/(Tensor&&, double);
+Tensor operator+(double, Tensor&&);
+Tensor operator-(double, Tensor&&);
+Tensor operator*(double, Tensor&&);
+Tensor operator/(double, Tensor&&);
 Tensor operator<(const Tensor&, const Tensor&);
 Tensor operator<=(const Tensor&, const Tensor&);
 Tensor operator>(const Tensor&, const Tensor&);

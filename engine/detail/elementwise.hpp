@@ -45,11 +45,43 @@ inline bool can_write_over(const Tensor& t, const Dims& sizes, Dtype dtype) {
          !i->grad_fn && !i->view_base && !i->hooks.load(std::memory_order_relaxed) &&
          i->sizes == sizes;
 }
+// Whether the result of a forward op may take over its operand t, handed to the op as an rvalue
+// (`(x * 2) + 1` writes the sum over the product, the public operators taking Tensor&&): nothing
+// else can see t (as in can_write_over: the only handle to its header, the only header onto its
+// storage, paragrad's storage), it is contiguous, of the result's shape and dtype, and it holds
+// no autograd state the result must not inherit: no hooks or retain_grad, no .grad(), not a view,
+// not a leaf that requires grad (its accumulator would then see the result). Its history is
+// either none, or t's grad_fn with grad mode on: the op records, and connect() takes the edge to
+// t's grad_fn before it sets the result's. Ops whose backward keeps the operand must not offer it.
+inline bool can_take_over(const Tensor& t, const Dims& sizes, Dtype dtype) {
+  const TensorImpl* i = t.impl();
+  return i && i->sole_reference() && i->storage->sole_reference() && !i->storage->is_external() &&
+         i->dtype == dtype && i->contiguous && i->sizes == sizes && !i->view_base &&
+         !i->hooks.load(std::memory_order_relaxed) && !i->grad && !i->grad_accumulator &&
+         (i->grad_fn ? grad_enabled && i->requires_grad : !i->requires_grad);
+}
+
+// What an elementwise result may be written over instead of a new tensor: a gradient a backward
+// rule owns (`&g`, can_write_over) or an operand the op was handed as an rvalue
+// (`Over::operand(a)`, can_take_over).
+struct Over {
+  Over(const Tensor* t = nullptr) : t(t) {}  // (a gradient: implicitly, from its address)
+  static Over operand(const Tensor& a) {
+    Over o(&a);
+    o.is_operand = true;
+    return o;
+  }
+  const Tensor* t;
+  bool is_operand = false;
+};
+
 // The output of an elementwise op: `over` itself when its elements may be written over, else a
 // new tensor. An elementwise kernel may write over its own operand: element i is read before
 // element i is written.
-inline Tensor output_for(const char* op, const Dims& sizes, Dtype dtype, const Tensor* over) {
-  if (over && can_write_over(*over, sizes, dtype)) return *over;
+inline Tensor output_for(const char* op, const Dims& sizes, Dtype dtype, Over over) {
+  if (over.t && (over.is_operand ? can_take_over(*over.t, sizes, dtype)
+                                 : can_write_over(*over.t, sizes, dtype)))
+    return *over.t;
   return empty_for(op, sizes, dtype);
 }
 
@@ -59,7 +91,7 @@ inline Tensor output_for(const char* op, const Dims& sizes, Dtype dtype, const T
 // a gradient the caller owns, written over when it can be (output_for).
 template <kernels::Binary K = kernels::Binary::none, class F>
 Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, Dtype compute,
-                  Dtype out_dtype, F&& f, const Tensor* over = nullptr) {
+                  Dtype out_dtype, F&& f, Over over = {}) {
   check_defined(op, a_in, b_in);
   Tensor a_holder, b_holder;
   const Tensor& a = as_type(a_in, compute, a_holder, op);
@@ -67,8 +99,8 @@ Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, Dtype 
   const Dims shape =
       a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes(), op);
   // (over a_in only, and not when b is a_in too: the kernels read b through its own pointer)
-  const bool over_a = over == &a_in && b_in.impl() != a_in.impl();
-  Tensor out = output_for(op, shape, out_dtype, over_a ? over : nullptr);
+  const bool over_a = over.t == &a_in && b_in.impl() != a_in.impl();
+  Tensor out = output_for(op, shape, out_dtype, over_a ? over : Over());
   const int64_t n = out.numel();
   dispatch(compute, [&](auto ctag) {
     using T = decltype(ctag);
@@ -153,10 +185,9 @@ enum class Kinds { All, Numeric, Floating };  // which input dtypes a kernel acc
 // a gradient the caller owns, written over when it can be (output_for) and f's own loop runs
 // (K = none: the level kernels take an output apart from their input).
 template <Kinds kinds = Kinds::All, kernels::Unary K = kernels::Unary::none, class F>
-Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op,
-                 const Tensor* over = nullptr) {
+Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op, Over over = {}) {
   check_defined(op, a);
-  Tensor out = output_for(op, a.sizes(), out_dtype, K == kernels::Unary::none ? over : nullptr);
+  Tensor out = output_for(op, a.sizes(), out_dtype, K == kernels::Unary::none ? over : Over());
   auto body = [&](auto tag) {
     using T = decltype(tag);
     dispatch(out_dtype, [&](auto otag) {

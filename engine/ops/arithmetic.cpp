@@ -14,6 +14,7 @@ using autograd::grad_list;
 using autograd::needs_grad;
 using autograd::record;
 using autograd::SavedTensor;
+using detail::Over;
 
 namespace {
 
@@ -37,11 +38,11 @@ void check_not_bool(const char* op, const Tensor& a) {
                     shape_str(a.sizes()), ") is not supported; convert it to int64 first");
 }
 
-// f(a, s) elementwise; `over`: a gradient the caller owns, written over when it can be
-// (detail::output_for).
+// f(a, s) elementwise; `over`: a gradient the caller owns or an operand it handed over, written
+// over when it can be (detail::output_for).
 template <class F>
 Tensor scalar_map(const char* op, const Tensor& a, double s, Dtype out_dtype, F&& f,
-                  const Tensor* over = nullptr) {
+                  Over over = {}) {
   Tensor holder;
   const Tensor& x = detail::as_type(a, out_dtype, holder, op);
   return detail::unary_map<detail::Kinds::Numeric>(
@@ -60,34 +61,36 @@ Dtype result_type(const Tensor& a, const Tensor& b) {
   return paragrad::result_type(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
 }
 
-Tensor operator+(const Tensor& a, const Tensor& b) {
+namespace {
+// Each op with an `over`: what its result may be written over (detail::Over): the gradient a
+// backward rule owns, or the first operand of the public operators taking it as an rvalue.
+Tensor add_of(const Tensor& a, const Tensor& b, Over over) {
   const Dtype t = arith_type("add", a, b);
   Tensor out = detail::binary_map<kernels::Binary::add>(
-      "add", a, b, t, t, [](auto x, auto y) { return detail::wrap_add(x, y); });
+      "add", a, b, t, t, [](auto x, auto y) { return detail::wrap_add(x, y); }, over);
   if (needs_grad(a, b))
     // grad AddBackward: add(a, b) => (g, g)
     record("AddBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, g); });
   return out;
 }
 
-Tensor operator-(const Tensor& a, const Tensor& b) {
+Tensor sub_of(const Tensor& a, const Tensor& b, Over over) {
   const Dtype t = arith_type("sub", a, b);
   check<DtypeError>(a.dtype() != kBool && b.dtype() != kBool,
                     "sub: subtraction with a bool tensor is not supported (", dtype_name(a.dtype()),
                     " of shape ", shape_str(a.sizes()), " minus ", dtype_name(b.dtype()),
                     " of shape ", shape_str(b.sizes()), "); use logical ops or convert to int64");
   Tensor out = detail::binary_map<kernels::Binary::sub>(
-      "sub", a, b, t, t, [](auto x, auto y) { return detail::wrap_sub(x, y); });
+      "sub", a, b, t, t, [](auto x, auto y) { return detail::wrap_sub(x, y); }, over);
   if (needs_grad(a, b))
     // grad SubBackward: sub(a, b) => (g, -g)
     record("SubBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, -g); });
   return out;
 }
 
-namespace {
-// The ops whose backward rules run them again on the incoming gradient g, which they may then
-// write over (over = &g; detail::output_for). The public operators pass no `over`.
-Tensor mul_of(const Tensor& a, const Tensor& b, const Tensor* over) {
+// (The backward rules of the products and of the scalar quotient run them again on the incoming
+// gradient g, which they may write over: over = &g.)
+Tensor mul_of(const Tensor& a, const Tensor& b, Over over) {
   const Dtype t = arith_type("mul", a, b);
   Tensor out = detail::binary_map<kernels::Binary::mul>(
       "mul", a, b, t, t, [](auto x, auto y) { return detail::wrap_mul(x, y); }, over);
@@ -105,7 +108,7 @@ Tensor mul_of(const Tensor& a, const Tensor& b, const Tensor* over) {
   return out;
 }
 
-Tensor mul_of(const Tensor& a, double s, const Tensor* over) {
+Tensor mul_of(const Tensor& a, double s, Over over) {
   Tensor out = scalar_map(
       "mul", a, s, scalar_type("mul", a, s), [](auto x, auto y) { return detail::wrap_mul(x, y); },
       over);
@@ -115,7 +118,7 @@ Tensor mul_of(const Tensor& a, double s, const Tensor* over) {
   return out;
 }
 
-Tensor div_of(const Tensor& a, double s, const Tensor* over) {
+Tensor div_of(const Tensor& a, double s, Over over) {
   check_defined("div", a);
   Tensor out = scalar_map(
       "div", a, s, float_type(a.dtype()), [](auto x, auto y) { return x / y; }, over);
@@ -124,16 +127,11 @@ Tensor div_of(const Tensor& a, double s, const Tensor* over) {
     record("DivBackward", out, {a}, [s](Tensor g) { return grad_list(div_of(g, s, &g)); });
   return out;
 }
-}  // namespace
 
-Tensor operator*(const Tensor& a, const Tensor& b) { return mul_of(a, b, nullptr); }
-Tensor operator*(const Tensor& a, double s) { return mul_of(a, s, nullptr); }
-Tensor operator/(const Tensor& a, double s) { return div_of(a, s, nullptr); }
-
-Tensor operator/(const Tensor& a, const Tensor& b) {
+Tensor tensor_div_of(const Tensor& a, const Tensor& b, Over over) {
   const Dtype t = float_type(arith_type("div", a, b));
-  Tensor out = detail::binary_map<kernels::Binary::div>("div", a, b, t, t,
-                                                        [](auto x, auto y) { return x / y; });
+  Tensor out = detail::binary_map<kernels::Binary::div>(
+      "div", a, b, t, t, [](auto x, auto y) { return x / y; }, over);
   if (needs_grad(a, b)) {
     const bool need_b = b.requires_grad();
     // grad DivBackward: div(a, b) => (g / b, -g * a / b²)
@@ -148,39 +146,41 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor operator+(const Tensor& a, double s) {
-  Tensor out = scalar_map("add", a, s, scalar_type("add", a, s),
-                          [](auto x, auto y) { return detail::wrap_add(x, y); });
+Tensor add_of(const Tensor& a, double s, Over over) {
+  Tensor out = scalar_map(
+      "add", a, s, scalar_type("add", a, s), [](auto x, auto y) { return detail::wrap_add(x, y); },
+      over);
   // grad AddBackward: add(a, s) => g
   if (needs_grad(a)) record("AddBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
   return out;
 }
-Tensor operator-(const Tensor& a, double s) {
+
+Tensor sub_of(const Tensor& a, double s, Over over) {
   check_not_bool("sub", a);
-  Tensor out = scalar_map("sub", a, s, scalar_type("sub", a, s),
-                          [](auto x, auto y) { return detail::wrap_sub(x, y); });
+  Tensor out = scalar_map(
+      "sub", a, s, scalar_type("sub", a, s), [](auto x, auto y) { return detail::wrap_sub(x, y); },
+      over);
   // grad SubBackward: sub(a, s) => g
   if (needs_grad(a)) record("SubBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
   return out;
 }
-Tensor operator+(double s, const Tensor& a) { return a + s; }
 
-Tensor operator-(double s, const Tensor& a) {
+Tensor rsub_of(double s, const Tensor& a, Over over) {
   check_not_bool("sub", a);
-  Tensor out = scalar_map("sub", a, s, scalar_type("sub", a, s),
-                          [](auto x, auto y) { return detail::wrap_sub(y, x); });
+  Tensor out = scalar_map(
+      "sub", a, s, scalar_type("sub", a, s), [](auto x, auto y) { return detail::wrap_sub(y, x); },
+      over);
   if (needs_grad(a))
     // grad RsubBackward: rsub(a, s) => -g (the op s - a)
     record("RsubBackward", out, {a}, [](const Tensor& g) { return grad_list(-g); });
   return out;
 }
 
-Tensor operator*(double s, const Tensor& a) { return a * s; }
-
-Tensor operator/(double s, const Tensor& a) {
+Tensor rdiv_of(double s, const Tensor& a, Over over) {
   check_defined("div", a);
   const Dtype t = float_type(a.dtype());
-  Tensor out = scalar_map("div", a, s, t, [](auto x, auto y) { return y / x; });
+  Tensor out = scalar_map(
+      "div", a, s, t, [](auto x, auto y) { return y / x; }, over);
   if (needs_grad(a))
     // d(s/a)/da = -s/a^2 = -out/a
     // grad RdivBackward: rdiv(a, s) => -g * out / a (the op s / a)
@@ -189,6 +189,64 @@ Tensor operator/(double s, const Tensor& a) {
              return grad_list(-g * so.unpack() / sa.unpack());
            });
   return out;
+}
+
+// An operator taking its first operand `a` as an rvalue: op(over) computes the result, offered
+// a's elements (detail::can_take_over) unless the op's backward keeps a (`keeps_a`: a product or
+// quotient that will be recorded). When the result took them, a is left undefined, so that a
+// tensor passed with std::move is not a second handle to the result.
+template <class Op>
+Tensor consume(Tensor& a, bool keeps_a, Op&& op) {
+  Tensor out = op(keeps_a ? Over() : Over::operand(a));
+  if (out.impl() == a.impl()) a = Tensor();
+  return out;
+}
+}  // namespace
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add_of(a, b, {}); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub_of(a, b, {}); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul_of(a, b, {}); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return tensor_div_of(a, b, {}); }
+Tensor operator+(const Tensor& a, double s) { return add_of(a, s, {}); }
+Tensor operator-(const Tensor& a, double s) { return sub_of(a, s, {}); }
+Tensor operator*(const Tensor& a, double s) { return mul_of(a, s, {}); }
+Tensor operator/(const Tensor& a, double s) { return div_of(a, s, {}); }
+Tensor operator+(double s, const Tensor& a) { return add_of(a, s, {}); }
+Tensor operator-(double s, const Tensor& a) { return rsub_of(s, a, {}); }
+Tensor operator*(double s, const Tensor& a) { return mul_of(a, s, {}); }
+Tensor operator/(double s, const Tensor& a) { return rdiv_of(s, a, {}); }
+
+Tensor operator+(Tensor&& a, const Tensor& b) {
+  return consume(a, false, [&](Over o) { return add_of(a, b, o); });
+}
+Tensor operator-(Tensor&& a, const Tensor& b) {
+  return consume(a, false, [&](Over o) { return sub_of(a, b, o); });
+}
+Tensor operator*(Tensor&& a, const Tensor& b) {
+  return consume(a, needs_grad(a, b), [&](Over o) { return mul_of(a, b, o); });
+}
+Tensor operator/(Tensor&& a, const Tensor& b) {
+  return consume(a, needs_grad(a, b), [&](Over o) { return tensor_div_of(a, b, o); });
+}
+Tensor operator+(Tensor&& a, double s) {
+  return consume(a, false, [&](Over o) { return add_of(a, s, o); });
+}
+Tensor operator-(Tensor&& a, double s) {
+  return consume(a, false, [&](Over o) { return sub_of(a, s, o); });
+}
+Tensor operator*(Tensor&& a, double s) {
+  return consume(a, false, [&](Over o) { return mul_of(a, s, o); });
+}
+Tensor operator/(Tensor&& a, double s) {
+  return consume(a, false, [&](Over o) { return div_of(a, s, o); });
+}
+Tensor operator+(double s, Tensor&& a) { return std::move(a) + s; }
+Tensor operator-(double s, Tensor&& a) {
+  return consume(a, false, [&](Over o) { return rsub_of(s, a, o); });
+}
+Tensor operator*(double s, Tensor&& a) { return std::move(a) * s; }
+Tensor operator/(double s, Tensor&& a) {
+  return consume(a, needs_grad(a), [&](Over o) { return rdiv_of(s, a, o); });
 }
 
 Tensor operator-(const Tensor& a) { return a.neg(); }
