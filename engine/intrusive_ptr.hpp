@@ -24,11 +24,16 @@ class RefCounted {
 
  protected:
   ~RefCounted() = default;
+  // For an object that a pointer owning no reference may retain (IntrusivePtr::try_retain, of a
+  // type with IntrusiveHasWeakRefs): its last reference is dropped with an atomic decrement.
+  // Set before the object is shared, never cleared.
+  void mark_weakly_held() { weakly_held_ = true; }
 
  private:
   template <class T>
   friend class IntrusivePtr;
   mutable std::atomic<uint32_t> refs_{0};
+  bool weakly_held_ = false;  // (in the bytes the count leaves free)
 };
 
 // T must derive from RefCounted and provide `static void destroy(T*)` or be deletable.
@@ -38,8 +43,9 @@ struct IntrusiveDeleter {
 };
 
 // Whether a T may gain a reference through a pointer that owns none (IntrusivePtr::try_retain,
-// a weak pointer read under a lock). Only then must the last reference be dropped with an atomic
-// decrement; for other types it is dropped with a load (IntrusivePtr::reset).
+// a weak pointer read under a lock). Only then, and only for the objects marked so
+// (RefCounted::mark_weakly_held), must the last reference be dropped with an atomic decrement;
+// the others' is dropped with a load (IntrusivePtr::reset).
 template <class T>
 struct IntrusiveHasWeakRefs : std::false_type {};
 
@@ -66,7 +72,7 @@ class IntrusivePtr {
     // The last reference needs no atomic read-modify-write: with a count of 1 no other owner is
     // left to copy or drop one concurrently, and the acquire load sees what every earlier owner
     // did before its release. Most objects of a chain of small ops die this way (one handle).
-    if (!IntrusiveHasWeakRefs<T>::value && p->refs_.load(std::memory_order_acquire) == 1) {
+    if ((!IntrusiveHasWeakRefs<T>::value || !p->weakly_held_) && p->sole_reference()) {
       IntrusiveDeleter<T>::destroy(p);
       return;
     }

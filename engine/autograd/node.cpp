@@ -67,6 +67,7 @@ NodePtr existing_grad_accumulator(const TensorImpl* leaf) {
 }
 
 AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {
+  mark_weakly_held();  // the leaf's weak pointer may retain it (grad_accumulator)
   outputs.push_back(OutputMeta{variable_.sizes(), variable_.dtype()});
 }
 
