@@ -72,7 +72,7 @@ void GraphTask::start_locking() {
   locking_.store(true, std::memory_order_release);
 }
 
-GraphTask::NodeLock::NodeLock(Node* n) : n_(n) {
+void GraphTask::Turn::lock(Node* n) {
   while (n->running.exchange(true, std::memory_order_acquire)) std::this_thread::yield();
 }
 

@@ -57,23 +57,32 @@ class GraphTask {
     return it == side_.end() ? nullptr : &it->second;
   }
 
-  // Runs f() as node n's turn in this pass: under n's lock once several passes run.
-  template <class F>
-  void run(Node* n, F&& f) {
-    if (!locking_.load(std::memory_order_relaxed)) {
-      if (!several_passes_.load(std::memory_order_relaxed)) return f();
-      start_locking();
+  // Node n's turn in this pass, for the Turn's scope or until end(): under n's lock once several
+  // passes run. (A scope, not a callback, so that what the node returns is constructed in place.)
+  class Turn {
+   public:
+    Turn(GraphTask& task, Node* n) {
+      if (!task.locking_.load(std::memory_order_relaxed)) {
+        if (!several_passes_.load(std::memory_order_relaxed)) return;
+        task.start_locking();
+      }
+      lock(n);
+      n_ = n;
     }
-    NodeLock lock(n);
-    f();
-  }
+    ~Turn() { end(); }
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+    void end() {
+      if (n_) n_->running.store(false, std::memory_order_release);
+      n_ = nullptr;
+    }
+
+   private:
+    static void lock(Node* n);
+    Node* n_ = nullptr;  // locked
+  };
 
  private:
-  struct NodeLock {
-    explicit NodeLock(Node* n);
-    ~NodeLock() { n_->running.store(false, std::memory_order_release); }
-    Node* n_;
-  };
   void start_locking();
 
   static std::atomic<bool> several_passes_;  // more than one pass is registered
