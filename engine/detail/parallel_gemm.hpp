@@ -1,8 +1,8 @@
 #pragma once
 // GEMM on the intra-op pool (docs/threads.md): C = A B or C += A B on Eigen matrices or maps,
-// split into blocks of C's rows (or columns, when C is wider than tall), each block one Eigen
-// product on sub-blocks of the same maps. The blocks depend on the shapes only, so the result is
-// bitwise the same for any thread count; a product below kParallelGemmFlops stays one Eigen call.
+// split into blocks of C's rows or columns (gemm_split), each block one Eigen
+// product on sub-blocks of the same maps; a product below kParallelGemmFlops stays one Eigen call.
+// The result is bitwise the same for any thread count (gemm_split).
 // float and double blocks run on the CPU level's GEMM kernel (kernels/gemm.hpp: compiled for
 // several x86-64 levels, chosen at startup); other scalars on Eigen's product compiled here.
 #include <algorithm>
@@ -12,6 +12,7 @@
 
 #include <paragrad/engine/detail/parallel.hpp>
 #include <paragrad/engine/kernels/gemm.hpp>
+#include <paragrad/engine/parallel.hpp>
 
 namespace paragrad::detail {
 
@@ -47,6 +48,32 @@ inline int64_t gemm_block_start(int64_t i, int64_t parts, int64_t extent) {
   return i * (extent / kGemmAlign) / parts * kGemmAlign;
 }
 
+// How a product C (n x m, depth k) is cut. The level kernel computes a column-major product (C
+// itself, or Cᵀ when C is row-major: gemm_level.cpp), and blocks of that product's columns give
+// bitwise the whole product's result: each is an Eigen product over all of the rows and the whole
+// depth, Eigen's depth blocking depends on the depth alone, and the blocks start on multiples of
+// 16 columns, so every column is computed by the same micro-kernel in the same order. Blocks of
+// its rows do not (an edge on a multiple of 16 moves the rows' panels, which Eigen cuts in
+// multiples of 12 or 24). So a product is cut along the kernel's columns whenever they make two
+// blocks (gemm_parts), and then only as many as there are threads to run them, since each block
+// packs the whole other operand again (one block on one thread: 8 blocks of matmul512 on one
+// thread ran at 88% of raw Eigen's speed on an AVX2 VM, `bench/results/2026-12-05-234142.md`).
+// Otherwise it is cut along the kernel's rows by its shape alone. Either way the result does not
+// depend on the thread count (`tests/engine/test_parallel.cpp`, for 1, 2 and 3 threads).
+struct GemmSplit {
+  bool by_rows;   // blocks of C's rows (else of its columns)
+  int64_t parts;  // 1: one Eigen product
+};
+inline GemmSplit gemm_split(int64_t n, int64_t m, int64_t k, bool row_major_c) {
+  const int64_t kernel_cols = row_major_c ? n : m, kernel_rows = row_major_c ? m : n;
+  const int64_t col_parts = gemm_parts(kernel_cols, kernel_rows, k);
+  if (col_parts > 1) {
+    const int64_t threads = in_parallel_region() ? 1 : int64_t(get_num_threads());
+    return {row_major_c, std::min(col_parts, std::max<int64_t>(threads, 1))};
+  }
+  return {!row_major_c, gemm_parts(kernel_rows, kernel_cols, k)};
+}
+
 // C (=|+=) A B. C is an lvalue Eigen matrix or map of A.rows() x B.cols().
 template <class MC, class MA, class MB>
 void gemm(MC& C, const MA& A, const MB& B, bool accumulate = false) {
@@ -62,10 +89,12 @@ void gemm(MC& C, const MA& A, const MB& B, bool accumulate = false) {
     else
       c.noalias() = a * b;
   };
-  const bool by_rows = n >= m;
-  const int64_t extent = by_rows ? n : m;
-  const int64_t parts = gemm_parts(extent, by_rows ? m : n, k);
+  // (row-major C as gemm_level.cpp decides it: its row stride is not 1)
+  const GemmSplit split = gemm_split(n, m, k, C.rowStride() != 1);
+  const bool by_rows = split.by_rows;
+  const int64_t parts = split.parts;
   if (parts == 1) return product(C, A, B);
+  const int64_t extent = by_rows ? n : m;
   parallel_for(parts, 1, [&](int64_t first, int64_t last) {
     for (int64_t i = first; i < last; ++i) {
       const int64_t b = gemm_block_start(i, parts, extent);

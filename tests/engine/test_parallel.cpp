@@ -1,6 +1,7 @@
 // The intra-op pool (engine/parallel.cpp, docs/threads.md): set/get_num_threads, the chunking
 // contract of detail::parallel_for, errors from chunks, nested regions, and results that are
 // bitwise the same for 1, 2 and 3 threads (GEMM, elementwise, reductions).
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -197,6 +198,31 @@ TEST_CASE("large GEMMs are split into blocks and small ones are not", "[parallel
   CHECK(detail::gemm_parts(96, 96, 96) == 1);
   // A power of two of blocks: 200 rows (3 blocks of 64 would fit) in 2.
   CHECK(detail::gemm_parts(200, 200, 200) == 2);
+  // Along the kernel's columns (C's rows when C is row-major), whose blocks leave the result
+  // bitwise the same, a product is cut only as many times as there are threads; along its rows,
+  // by the shape alone (gemm_split).
+  ThreadCountGuard guard;
+  for (int threads : {1, 2, 3, 16}) {
+    set_num_threads(threads);
+    const auto t = int64_t(threads);
+    detail::GemmSplit s = detail::gemm_split(512, 512, 512, true);  // matmul512
+    CHECK((s.by_rows && s.parts == std::min<int64_t>(8, t)));
+    s = detail::gemm_split(512, 512, 512, false);  // column-major C: its columns
+    CHECK((!s.by_rows && s.parts == std::min<int64_t>(8, t)));
+    s = detail::gemm_split(128, 256, 784, true);  // mlp_sgd's first layer: 2 blocks of 64 rows
+    CHECK((s.by_rows && s.parts == std::min<int64_t>(2, t)));
+    s = detail::gemm_split(40, 700, 300, true);  // too few rows for two blocks: 700 columns
+    CHECK((!s.by_rows && s.parts == detail::gemm_parts(700, 40, 300)));
+    CHECK(s.parts == 8);
+    s = detail::gemm_split(64, 64, 64, true);  // small: whole
+    CHECK(s.parts == 1);
+  }
+  set_num_threads(2);
+  std::atomic<int> nested{0};
+  detail::parallel_for(2, 1, [&](int64_t, int64_t) {
+    if (detail::gemm_split(512, 512, 512, true).parts == 1) ++nested;  // (each chunk a thread)
+  });
+  CHECK(nested == 2);  // inside a parallel region a product runs whole on its thread
 }
 
 TEST_CASE("GEMM blocks are nearly equal, on multiples of 16, and cover the extent once",
@@ -233,6 +259,12 @@ TEST_CASE("matmul forward and backward are bitwise identical for 1, 2 and 3 thre
   const Tensor d1 = seeded({257, 190}, kFloat64, 5), d2 = seeded({190, 131}, kFloat64, 6);
   require_same_for_all_counts([&] { return matmul_forward_backward(d1, d2); });
   require_same_for_all_counts([&] { return matmul_forward_backward(d2.t(), d1.t()); });
+  // Blocks of C's rows, which the kernel computes as columns of Cᵀ: as many as there are threads
+  // (gemm_blocks), 8 of 64 rows by the shape alone; odd extents and depths (a last block of 40).
+  const Tensor s1 = seeded({512, 512}, kFloat32, 9), s2 = seeded({512, 512}, kFloat32, 10);
+  require_same_for_all_counts([&] { return matmul_forward_backward(s1, s2); });
+  const Tensor o1 = seeded({1000, 301}, kFloat64, 15), o2 = seeded({301, 299}, kFloat64, 16);
+  require_same_for_all_counts([&] { return matmul_forward_backward(o1, o2); });
   const Tensor i1 = (seeded({200, 160}, kFloat64, 7) * 8.0).to(kInt64);
   const Tensor i2 = (seeded({160, 180}, kFloat64, 8) * 8.0).to(kInt64);
   require_same_for_all_counts([&] { return TensorList{matmul(i1, i2)}; });
