@@ -1,8 +1,8 @@
 #pragma once
 // GEMM on the intra-op pool (docs/threads.md): C = A B or C += A B on Eigen matrices or maps,
-// split into blocks of C's rows or columns (gemm_split), each block one Eigen
-// product on sub-blocks of the same maps; a product below kParallelGemmFlops stays one Eigen call.
-// The result is bitwise the same for any thread count (gemm_split).
+// split into blocks of C's rows or columns, each block one Eigen product on sub-blocks of the same
+// maps; a product below kParallelGemmFlops stays one Eigen call. How it is cut (gemm_split) leaves
+// the result bitwise the same for any thread count.
 // float and double blocks run on the CPU level's GEMM kernel (kernels/gemm.hpp: compiled for
 // several x86-64 levels, chosen at startup); other scalars on Eigen's product compiled here.
 #include <algorithm>
