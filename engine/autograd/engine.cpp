@@ -24,8 +24,8 @@ namespace paragrad::autograd {
 
 namespace {
 
-// Brings a gradient to the shape and dtype the node's output had.
-Tensor conform(Tensor g, const OutputMeta& meta, const Node* n) {
+// Brings a gradient to the shape and dtype the node's output had (conform, below).
+Tensor conform_slow(Tensor g, const OutputMeta& meta, const Node* n) {
   Tensor r = std::move(g);
   if (r.sizes() != meta.shape) {
     try {
@@ -37,6 +37,17 @@ Tensor conform(Tensor g, const OutputMeta& meta, const Node* n) {
   }
   if (r.dtype() != meta.dtype) r = r.to(meta.dtype);
   return r;
+}
+// Most gradients already have their output's shape and dtype: those pass through inline.
+inline Tensor conform(Tensor&& g, const OutputMeta& meta, const Node* n) {
+  const TensorImpl* impl = g.impl();
+  if (impl->dtype == meta.dtype && impl->sizes == meta.shape) return std::move(g);
+  return conform_slow(std::move(g), meta, n);
+}
+
+[[noreturn]] void throw_gradient_count(const Node& n, size_t got) {
+  throw AutogradError(
+      cat(n.name(), ": returned ", got, " gradients for ", n.next_edges.size(), " inputs"));
 }
 
 // A second gradient for the same input: added into the first one's elements when the engine
@@ -53,8 +64,7 @@ TensorList apply_node(Node& n, TensorList& grads) {
   run_node_hooks(n, grads);
   CurrentNodeScope scope(&n);
   TensorList input_grads = n.apply(std::move(grads));
-  check<AutogradError>(input_grads.size() == n.next_edges.size(), n.name(), ": returned ",
-                       input_grads.size(), " gradients for ", n.next_edges.size(), " inputs");
+  if (input_grads.size() != n.next_edges.size()) throw_gradient_count(n, input_grads.size());
   if constexpr (anomaly) check_anomaly(n, input_grads);
   return input_grads;
 }
@@ -255,7 +265,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   for (size_t i = 0; i < roots.size(); ++i) {
     Node* n = roots[i].fn.get();
     if (!n) continue;
-    Tensor g = conform(root_grads[i], n->outputs[roots[i].input_nr], n);
+    Tensor g = conform(std::move(root_grads[i]), n->outputs[roots[i].input_nr], n);
     Tensor& slot = task.find(n)->buffer[roots[i].input_nr];
     slot = slot.defined() ? slot + g : g;
   }

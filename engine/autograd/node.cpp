@@ -122,37 +122,45 @@ void throw_released(const char* name) {
 }
 
 namespace {
-// The node is freed here if no output takes it (all integer outputs).
-void connect_outputs(NodePtr owner, Tensor* outputs, size_t n_outputs) {
-  Node* node = owner.get();
+// The edge to input t: its grad_fn when it is neither a view nor a leaf (most inputs: read in
+// place, with no call), else through edge_to, which names the node in its errors.
+inline Edge input_edge(const Tensor& t, const Node* node) {
+  const TensorImpl* impl = t.impl();
+  if (impl && impl->grad_fn && !impl->view_base) return Edge{impl->grad_fn, impl->output_nr};
+  return edge_to(t, node->name());
+}
+
+// Takes the node's first reference and hands it to the outputs; the node is freed here if no
+// output takes it (all integer outputs).
+template <class Input>
+void connect_node(Node* node, const Input* inputs, size_t n_inputs, Tensor* outputs,
+                  size_t n_outputs) {
+  NodePtr owner = NodePtr::from_new(node);
+  node->next_edges.reserve(n_inputs);
+  for (size_t i = 0; i < n_inputs; ++i)
+    node->next_edges.push_back(input_edge(static_cast<const Tensor&>(inputs[i]), node));
+  if (is_anomaly_enabled()) record_anomaly_trace(*node);
   for (size_t i = 0; i < n_outputs; ++i) {
     TensorImpl* o = outputs[i].impl();
     node->outputs.push_back(OutputMeta{o->sizes, o->dtype});
     if (!is_floating(o->dtype)) continue;  // integer outputs (indices) carry no gradient
     o->requires_grad = true;
     o->output_nr = uint32_t(i);
-    o->grad_fn = i + 1 == n_outputs ? std::move(owner) : owner;
+    if (i + 1 == n_outputs)
+      o->grad_fn = std::move(owner);
+    else
+      o->grad_fn = owner;
   }
 }
 }  // namespace
 
 void connect(Node* node, const TensorRef* inputs, size_t n_inputs, Tensor* outputs,
              size_t n_outputs) {
-  NodePtr owner = NodePtr::from_new(node);
-  node->next_edges.reserve(n_inputs);
-  const char* name = node->name();
-  for (size_t i = 0; i < n_inputs; ++i) node->next_edges.push_back(edge_to(inputs[i].get(), name));
-  if (is_anomaly_enabled()) record_anomaly_trace(*node);
-  connect_outputs(std::move(owner), outputs, n_outputs);
+  connect_node(node, inputs, n_inputs, outputs, n_outputs);
 }
 
 void connect(Node* node, const Tensor* inputs, size_t n_inputs, Tensor* outputs, size_t n_outputs) {
-  NodePtr owner = NodePtr::from_new(node);
-  node->next_edges.reserve(n_inputs);
-  const char* name = node->name();
-  for (size_t i = 0; i < n_inputs; ++i) node->next_edges.push_back(edge_to(inputs[i], name));
-  if (is_anomaly_enabled()) record_anomaly_trace(*node);
-  connect_outputs(std::move(owner), outputs, n_outputs);
+  connect_node(node, inputs, n_inputs, outputs, n_outputs);
 }
 
 }  // namespace autograd
