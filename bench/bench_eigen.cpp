@@ -60,6 +60,7 @@ bench::Case matmul512() {
           [s] { return double(s->dA.cast<double>().sum() + s->dB.cast<double>().sum()); }};
 }
 BENCH_SIDE("matmul512", "eigen", matmul512);
+BENCH_SIDE("matmul512_2t", "eigen", matmul512);  // (one thread: the reference of "eigen_2t")
 
 // mlp_sgd: 784→256 ReLU →10, softmax cross-entropy (mean), SGD with momentum, by hand.
 // Check: the first step's loss.

@@ -20,6 +20,7 @@ NOISE_LIMIT = 0.20
 CHECK_TOLERANCE = 1e-3  # relative disagreement of the sides' checks that the table flags
 
 SIDE_LABELS = {"paragrad": "paragrad", "torch": "LibTorch", "eigen": "raw Eigen",
+               "eigen_2t": "raw Eigen on 2 threads",
                "floor": "minimal-tape floor", "bare": "bare forward ops"}
 
 
@@ -125,7 +126,8 @@ def fmt_stats(s, kind=None):
 def default_kind(side):
     """How a reference without a target is shown: LibTorch as a speed-up, raw Eigen as a share
     of its speed, anything else (floor, bare ops, build variants) as a multiple of its time."""
-    return {"torch": "speedup_at_least", "eigen": "speed_share_at_least"}.get(side, "time_ratio_at_most")
+    return {"torch": "speedup_at_least", "eigen": "speed_share_at_least",
+            "eigen_2t": "speed_share_at_least"}.get(side, "time_ratio_at_most")
 
 
 def evaluate(row):

@@ -76,8 +76,10 @@ const std::vector<Row>& rows() {
            "ms",
            kMs,
            {{K::kSpeedupAtLeast, "paragrad_1t", 1.8}},
-           kThreads2,
-           "matmul512 on 2 threads (paragrad_1t: paragrad on 1 thread; LibTorch on 2)"};
+           {"paragrad", "paragrad_1t", "torch", "eigen", "eigen_2t"},
+           "matmul512 on 2 threads (paragrad_1t: paragrad on 1 thread; LibTorch on 2; raw Eigen "
+           "on 1 thread, and on 2 with each product in two halves of its rows: what two threads "
+           "give these GEMMs here)"};
       r.threads = 2;
       v.push_back(r);
     }
