@@ -166,8 +166,7 @@ thread_local SpareLists spare_lists;
 
 TensorList take_grad_list(size_t n) {
   TensorList list;
-  if (!spares_gone && spare_lists.count > 0)
-    list = std::move(spare_lists.lists[--spare_lists.count]);
+  if (!spares_gone && spare_lists.count > 0) list.swap(spare_lists.lists[--spare_lists.count]);
   list.reserve(n);
   return list;
 }
