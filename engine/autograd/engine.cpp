@@ -164,10 +164,14 @@ struct SpareLists {
 thread_local SpareLists spare_lists;
 }  // namespace
 
+// (Out of line: inlined, the reallocation would make every call save and restore the registers
+// it needs.)
+__attribute__((noinline)) void grow_grad_list(TensorList& list, size_t n) { list.reserve(n); }
+
 TensorList take_grad_list(size_t n) {
   TensorList list;
   if (!spares_gone && spare_lists.count > 0) list.swap(spare_lists.lists[--spare_lists.count]);
-  list.reserve(n);
+  if (list.capacity() < n) grow_grad_list(list, n);
   return list;
 }
 
@@ -316,7 +320,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
           any = any || b.defined();
           grads.push_back(std::move(b));
         }
-        t.buffer.clear();
+        // (t.buffer now holds empty handles only: the next pass's visit() resizes it anew.)
         if (t.captured) {
           for (const Capture& c : captures[n]) results[c.slot] = grads[c.output_nr];
         }

@@ -142,7 +142,7 @@ void connect_node(Node* node, const Input* inputs, size_t n_inputs, Tensor* outp
   if (is_anomaly_enabled()) record_anomaly_trace(*node);
   for (size_t i = 0; i < n_outputs; ++i) {
     TensorImpl* o = outputs[i].impl();
-    node->outputs.push_back(OutputMeta{o->sizes, o->dtype});
+    node->outputs.emplace_back(o->sizes, o->dtype);
     if (!is_floating(o->dtype)) continue;  // integer outputs (indices) carry no gradient
     o->requires_grad = true;
     o->output_nr = uint32_t(i);

@@ -29,8 +29,11 @@ struct SavedInfo {
 };
 
 struct OutputMeta {  // what a gradient flowing into this node must look like
+  OutputMeta() = default;
+  // (A constructor, so that a node's outputs are built in place: emplace_back(sizes, dtype).)
+  OutputMeta(const Dims& shape, Dtype dtype) : shape(shape), dtype(dtype) {}
   Dims shape;
-  Dtype dtype;
+  Dtype dtype = kFloat32;
 };
 
 // What one backward pass keeps about a node while it runs (see engine.cpp).
