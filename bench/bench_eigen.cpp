@@ -1,8 +1,10 @@
 // The raw Eigen side: the same work as the paragrad workloads, hand-written on Eigen with no
-// autograd (the hardware-limit reference): op_chain, matmul512, mlp_sgd, svd.
+// autograd (the hardware-limit reference): op_chain, matmul512 (also on 2 threads), mlp_sgd, svd.
 #include <Eigen/Core>
 #include <Eigen/SVD>
 #include <memory>
+
+#include <paragrad/engine/detail/parallel.hpp>
 
 #include "common.hpp"
 #include "harness.hpp"
@@ -37,30 +39,47 @@ bench::Case op_chain() {
 }
 BENCH_SIDE("op_chain", "eigen", op_chain);
 
-// matmul512: C = A B, s = sum(C), G = ones, dA = G Bᵀ, dB = Aᵀ G.
-bench::Case matmul512() {
+// matmul512: C = A B, s = sum(C), G = ones, dA = G Bᵀ, dB = Aᵀ G. `rows(n, f)` runs each
+// product as f(lo, hi) over row ranges covering [0, n): whole, on the calling thread ("eigen"),
+// or in two halves on paragrad's 2-thread pool ("eigen_2t": matmul512_2t's hardware reference,
+// what two threads give these GEMMs on the machine with no autograd and no copies).
+template <class Rows>
+bench::Case matmul512(Rows rows) {
   struct State {
     Mat A = bench::matmul_input(0).cast<float>(), B = bench::matmul_input(1).cast<float>();
     Mat C, G, dA, dB;
   };
   auto s = std::make_shared<State>();
-  const int n = bench::kMatmulN;
+  const int64_t n = bench::kMatmulN;
   s->C.resize(n, n), s->G.resize(n, n), s->dA.resize(n, n), s->dB.resize(n, n);
-  return {[s] {
-            s->C.noalias() = s->A * s->B;
-            float sum = s->C.sum();
-            bench::do_not_optimize(sum);
-            s->G.setOnes();
-            s->dA.noalias() = s->G * s->B.transpose();
-            s->dB.noalias() = s->A.transpose() * s->G;
-            bench::do_not_optimize(s->dA.data()[0]);
-            bench::do_not_optimize(s->dB.data()[0]);
-            return double(s->dA(0, 0) + s->dB(0, 0));
-          },
-          [s] { return double(s->dA.cast<double>().sum() + s->dB.cast<double>().sum()); }};
+  return {
+      [s, rows, n] {
+        rows(n, [&](int64_t lo, int64_t hi) {
+          s->C.middleRows(lo, hi - lo).noalias() = s->A.middleRows(lo, hi - lo) * s->B;
+        });
+        float sum = s->C.sum();
+        bench::do_not_optimize(sum);
+        s->G.setOnes();
+        rows(n, [&](int64_t lo, int64_t hi) {
+          s->dA.middleRows(lo, hi - lo).noalias() = s->G.middleRows(lo, hi - lo) * s->B.transpose();
+          s->dB.middleRows(lo, hi - lo).noalias() = s->A.middleCols(lo, hi - lo).transpose() * s->G;
+        });
+        bench::do_not_optimize(s->dA.data()[0]);
+        bench::do_not_optimize(s->dB.data()[0]);
+        return double(s->dA(0, 0) + s->dB(0, 0));
+      },
+      [s] {
+        return double(s->dA.template cast<double>().sum() + s->dB.template cast<double>().sum());
+      }};
 }
-BENCH_SIDE("matmul512", "eigen", matmul512);
-BENCH_SIDE("matmul512_2t", "eigen", matmul512);  // (one thread: the reference of "eigen_2t")
+bench::Case matmul512_whole() {
+  return matmul512([](int64_t n, auto&& f) { f(int64_t(0), n); });
+}
+BENCH_SIDE("matmul512", "eigen", matmul512_whole);
+BENCH_SIDE("matmul512_2t", "eigen", matmul512_whole);  // (one thread)
+BENCH_SIDE("matmul512_2t", "eigen_2t", [] {
+  return matmul512([](int64_t n, auto&& f) { paragrad::detail::parallel_for(n, (n + 1) / 2, f); });
+});
 
 // mlp_sgd: 784→256 ReLU →10, softmax cross-entropy (mean), SGD with momentum, by hand.
 // Check: the first step's loss.

@@ -4,7 +4,6 @@
 //   pool_add_<n>   y = a + b over n floats: below the size where "pool" wins, an elementwise op
 //                  or reduction stays on its thread (kParallelElementwiseGrain, ...ReduceGrain)
 //   pool_gemm_<s>  C = A B for s×s float32 (2 s³ flops): kParallelGemmFlops
-// and raw Eigen's matmul512 on the pool, the hardware reference of the matmul512_2t row.
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,40 +52,6 @@ bench::Case pool_gemm(int64_t s, bool pool) {
     return double(C(s - 1, s - 1));
   }};
 }
-
-// matmul512_2t's hardware reference ("eigen_2t"): raw Eigen's matmul512 (bench_eigen.cpp: C = A B,
-// sum, dA = G Bᵀ, dB = Aᵀ G with G = ones), each of the three products cut into two halves of its
-// rows, one half per thread of the 2-thread pool. No autograd and no copies: what two threads give
-// these GEMMs on this machine, against raw Eigen's one-thread run ("eigen", the same rounds).
-bench::Case matmul512_halves() {
-  using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  struct State {
-    Mat A = bench::matmul_input(0).cast<float>(), B = bench::matmul_input(1).cast<float>();
-    Mat C, G, dA, dB;
-  };
-  auto s = std::make_shared<State>();
-  const int64_t n = bench::kMatmulN;
-  s->C.resize(n, n), s->G.resize(n, n), s->dA.resize(n, n), s->dB.resize(n, n);
-  auto halves = [n](auto&& rows) { paragrad::detail::parallel_for(n, (n + 1) / 2, rows); };
-  return {
-      [s, halves] {
-        halves([&](int64_t lo, int64_t hi) {
-          s->C.middleRows(lo, hi - lo).noalias() = s->A.middleRows(lo, hi - lo) * s->B;
-        });
-        float sum = s->C.sum();
-        bench::do_not_optimize(sum);
-        s->G.setOnes();
-        halves([&](int64_t lo, int64_t hi) {
-          s->dA.middleRows(lo, hi - lo).noalias() = s->G.middleRows(lo, hi - lo) * s->B.transpose();
-          s->dB.middleRows(lo, hi - lo).noalias() = s->A.middleCols(lo, hi - lo).transpose() * s->G;
-        });
-        bench::do_not_optimize(s->dA.data()[0]);
-        bench::do_not_optimize(s->dB.data()[0]);
-        return double(s->dA(0, 0) + s->dB(0, 0));
-      },
-      [s] { return double(s->dA.cast<double>().sum() + s->dB.cast<double>().sum()); }};
-}
-BENCH_SIDE("matmul512_2t", "eigen_2t", matmul512_halves);
 
 const bool kSides = [] {
   for (int64_t n : bench::kPoolAddSizes) {  // the registry copies the names
