@@ -4,6 +4,7 @@
 #include <new>
 #include <utility>
 
+#include <paragrad/engine/detail/shared_block.hpp>
 #include <paragrad/engine/detail/small_alloc.hpp>
 #include <paragrad/engine/error.hpp>
 
@@ -15,7 +16,7 @@ namespace {
 constexpr size_t kAlign = 64;
 constexpr size_t kHeader = (sizeof(Storage) + kAlign - 1) / kAlign * kAlign;
 constexpr size_t kSmall = 1024;
-constexpr size_t kSmallHeader = (sizeof(Storage) + 15) / 16 * 16;
+constexpr size_t kSmallHeader = kStorageHeader;
 // No tensor may claim more than this (2^46 bytes): a corrupt shape fails cleanly.
 constexpr size_t kMaxBytes = size_t(1) << 46;
 
@@ -49,6 +50,12 @@ IntrusivePtr<Storage> Storage::allocate(size_t nbytes, const char* op) {
   return IntrusivePtr<Storage>::from_new(new (block) Storage(data, nbytes));
 }
 
+IntrusivePtr<Storage> Storage::place_in_block(void* at, size_t nbytes, uint16_t block_offset) {
+  auto* s = new (at) Storage(static_cast<unsigned char*>(at) + kStorageHeader, nbytes);
+  s->block_offset_ = block_offset;
+  return IntrusivePtr<Storage>::from_new(s);
+}
+
 void Storage::raise_version_to(uint32_t v) {
   uint32_t now = version_.load(std::memory_order_relaxed);
   while (now < v && !version_.compare_exchange_weak(now, v, std::memory_order_relaxed)) {
@@ -73,6 +80,12 @@ void IntrusiveDeleter<Storage>::destroy(Storage* s) {
     if (d->fn) d->fn(data);
     d->~ExternalDeleter();
     ::operator delete(static_cast<void*>(s));
+    return;
+  }
+  if (s->block_offset_ != 0) {
+    void* block = reinterpret_cast<unsigned char*>(s) - s->block_offset_;
+    s->~Storage();
+    detail::leave_shared_block(block);
     return;
   }
   const size_t nbytes = s->nbytes();

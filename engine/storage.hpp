@@ -33,14 +33,24 @@ class Storage : public RefCounted {
   void raise_version_to(uint32_t v);
   bool is_external() const { return external_; }  // made by wrap()
 
+  // A storage of nbytes placed at `at`, its elements right after it (kStorageHeader bytes on),
+  // inside a small block shared with the header of the tensor made with it (TensorImpl::
+  // make_contiguous: one allocation per small tensor, not two). `block_offset` is its distance
+  // from the block's start, where a detail::SharedBlock counts who still uses the block.
+  static IntrusivePtr<Storage> place_in_block(void* at, size_t nbytes, uint16_t block_offset);
+
  private:
   friend struct IntrusiveDeleter<Storage>;
   Storage(void* data, size_t nbytes) : data_(data), nbytes_(nbytes) {}
   void* data_;
   size_t nbytes_;
   std::atomic<uint32_t> version_{0};
-  bool external_ = false;  // fits the padding after version_: sizeof(Storage) is unchanged
+  bool external_ = false;      // fits the padding after version_: sizeof(Storage) is unchanged
+  uint16_t block_offset_ = 0;  // in a shared block (place_in_block) when not 0; also padding
 };
+
+// The bytes from a small storage's start to its elements (16-byte aligned).
+inline constexpr size_t kStorageHeader = (sizeof(Storage) + 15) / 16 * 16;
 
 template <>
 struct IntrusiveDeleter<Storage> {

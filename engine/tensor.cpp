@@ -8,6 +8,7 @@
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
+#include <paragrad/engine/detail/shared_block.hpp>
 
 namespace paragrad {
 
@@ -69,6 +70,58 @@ TensorImpl::TensorImpl(SameLayout, const TensorImpl& src)
 
 TensorImpl::~TensorImpl() {
   if (hooks.load(std::memory_order_acquire)) autograd::drop_tensor_hooks(*this);
+}
+
+namespace {
+// A shared block: its count, the header, then the storage with the elements.
+constexpr size_t kImplInBlock = detail::kSharedBlockHeader;
+constexpr size_t kStorageInBlock = kImplInBlock + (sizeof(TensorImpl) + 15) / 16 * 16;
+static_assert(kStorageInBlock < 65536, "the storage's offset is kept in 16 bits");
+
+Storage* storage_in_block(TensorImpl* t) {
+  return reinterpret_cast<Storage*>(reinterpret_cast<unsigned char*>(t) - kImplInBlock +
+                                    kStorageInBlock);
+}
+}  // namespace
+
+IntrusivePtr<TensorImpl> TensorImpl::make_contiguous(const Dims& sizes, int64_t numel, Dtype dtype,
+                                                     size_t nbytes, const char* op) {
+  const size_t bytes = kStorageInBlock + kStorageHeader + nbytes;
+  if (bytes > detail::kMaxSmallBlock)
+    return make_intrusive<TensorImpl>(Contiguous{}, Storage::allocate(nbytes, op), sizes, numel,
+                                      dtype);
+  void* block = detail::small_alloc(bytes);
+  // Counts the storage alone until the header is built: if building it throws, the storage's
+  // release frees the block.
+  new (block) detail::SharedBlock{{1}, uint32_t(bytes)};
+  auto* at = static_cast<unsigned char*>(block);
+  auto* t = ::new (at + kImplInBlock) TensorImpl(
+      Contiguous{}, Storage::place_in_block(at + kStorageInBlock, nbytes, kStorageInBlock), sizes,
+      numel, dtype);
+  static_cast<detail::SharedBlock*>(block)->users.store(2, std::memory_order_relaxed);
+  t->in_block = true;
+  return IntrusivePtr<TensorImpl>::from_new(t);
+}
+
+void IntrusiveDeleter<TensorImpl>::destroy(TensorImpl* t) noexcept {
+  if (!t->in_block) {
+    delete t;
+    return;
+  }
+  void* block = reinterpret_cast<unsigned char*>(t) - kImplInBlock;
+  Storage* own = storage_in_block(t);
+  if (t->storage.get() == own && own->sole_reference()) {
+    // The header holds its block's storage alone: both go now, the count untouched.
+    const uint32_t bytes = static_cast<detail::SharedBlock*>(block)->bytes;
+    t->storage.release();
+    t->~TensorImpl();
+    own->~Storage();
+    static_cast<detail::SharedBlock*>(block)->~SharedBlock();
+    detail::small_free(block, bytes);
+    return;
+  }
+  t->~TensorImpl();
+  detail::leave_shared_block(block);
 }
 
 void TensorImpl::recompute_layout() {

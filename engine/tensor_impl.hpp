@@ -33,6 +33,14 @@ template <>
 struct IntrusiveHasWeakRefs<autograd::Node> : std::true_type {};
 using NodePtr = IntrusivePtr<autograd::Node>;
 
+class TensorImpl;
+// A tensor header may share its block with its storage (TensorImpl::make_contiguous): freed
+// through tensor.cpp, which knows the block.
+template <>
+struct IntrusiveDeleter<TensorImpl> {
+  static void destroy(TensorImpl* t) noexcept;
+};
+
 // Where a view was made; in-place ops on views made without grad mode are refused with it on.
 enum class ViewCreation : uint8_t { GradMode, NoGradMode };
 
@@ -48,6 +56,11 @@ class TensorImpl : public RefCounted, public detail::SmallObject {
   struct SameLayout {};
   TensorImpl(SameLayout, const TensorImpl& src);
   ~TensorImpl();
+  // A new contiguous tensor on new, uninitialized storage of `nbytes` (detail::empty_for checked
+  // sizes, numel and nbytes). A small one takes a single block for its header, storage and
+  // elements (detail/shared_block.hpp): one allocation and one free per small tensor, not two.
+  static IntrusivePtr<TensorImpl> make_contiguous(const Dims& sizes, int64_t numel, Dtype dtype,
+                                                  size_t nbytes, const char* op);
 
   // Strides are in elements. numel and contiguity are computed once, here.
   IntrusivePtr<Storage> storage;
@@ -75,6 +88,7 @@ class TensorImpl : public RefCounted, public detail::SmallObject {
   IntrusivePtr<TensorImpl> view_base;
   std::atomic<uint32_t> view_history{0};
   ViewCreation view_creation = ViewCreation::GradMode;
+  bool in_block = false;  // made by make_contiguous in a block shared with its first storage
 
   template <class T>
   T* data() const {

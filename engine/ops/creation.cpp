@@ -107,9 +107,7 @@ Tensor empty_for(const char* op, const Dims& sizes, Dtype dtype) {
   if (!mul_ok(n, int64_t(element_size(dtype)), nbytes))
     throw ValueError(cat(op, ": cannot allocate ", shape_str(sizes), " of ", dtype_name(dtype),
                          ": more than 2^63 bytes"));
-  auto storage = Storage::allocate(size_t(nbytes), op);
-  return Tensor(
-      make_intrusive<TensorImpl>(TensorImpl::Contiguous{}, std::move(storage), sizes, n, dtype));
+  return Tensor(TensorImpl::make_contiguous(sizes, n, dtype, size_t(nbytes), op));
 }
 }  // namespace detail
 
