@@ -2,6 +2,7 @@
 #include <paragrad/engine/tensor.hpp>
 
 #include <cstring>
+#include <new>
 #include <sstream>
 
 #include <paragrad/engine/autograd/engine.hpp>
@@ -90,7 +91,12 @@ IntrusivePtr<TensorImpl> TensorImpl::make_contiguous(const Dims& sizes, int64_t 
   if (bytes > detail::kMaxSmallBlock)
     return make_intrusive<TensorImpl>(Contiguous{}, Storage::allocate(nbytes, op), sizes, numel,
                                       dtype);
-  void* block = detail::small_alloc(bytes);
+  void* block = nullptr;
+  try {
+    block = detail::small_alloc(bytes);
+  } catch (const std::bad_alloc&) {  // (as Storage::allocate says it)
+    throw ValueError(cat(op, ": cannot allocate ", nbytes, " bytes: out of memory"));
+  }
   // Counts the storage alone until the header is built: if building it throws, the storage's
   // release frees the block.
   new (block) detail::SharedBlock{{1}, uint32_t(bytes)};
