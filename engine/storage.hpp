@@ -33,14 +33,14 @@ class Storage : public RefCounted {
   void raise_version_to(uint32_t v);
   bool is_external() const { return external_; }  // made by wrap()
 
+ private:
+  friend struct IntrusiveDeleter<Storage>;
+  friend class TensorImpl;  // make_contiguous places storages in shared blocks
   // A storage of nbytes placed at `at`, its elements right after it (kStorageHeader bytes on),
   // inside a small block shared with the header of the tensor made with it (TensorImpl::
   // make_contiguous: one allocation per small tensor, not two). `block_offset` is its distance
   // from the block's start, where a detail::SharedBlock counts who still uses the block.
   static IntrusivePtr<Storage> place_in_block(void* at, size_t nbytes, uint16_t block_offset);
-
- private:
-  friend struct IntrusiveDeleter<Storage>;
   Storage(void* data, size_t nbytes) : data_(data), nbytes_(nbytes) {}
   void* data_;
   size_t nbytes_;

@@ -72,6 +72,10 @@ TEST_CASE("a small tensor's header and storage share one block, a large one's do
   // A view, a detached copy and a tensor made from caller's memory get a header of their own.
   CHECK_FALSE(small.narrow(0, 1, 2).impl()->in_block);
   CHECK_FALSE(small.detach().impl()->in_block);
+  float caller[4] = {0, 1, 2, 3};
+  const Tensor wrapped = from_blob(caller, {4}, kFloat32);
+  CHECK_FALSE(wrapped.impl()->in_block);
+  CHECK(counts_from(wrapped, 0));
   CHECK(counts_from(small, 0));
 }
 
@@ -139,7 +143,7 @@ TEST_CASE("set_ moves a small tensor onto another storage while its own lives on
     const Tensor view_of_a = a.narrow(0, 1, 3);
     a.set_(b);  // a's header now holds b's block's storage; a's own lives on in view_of_a
     REQUIRE(counts_from(a, 100));
-    switch (r % 3) {  // every order of letting go of the three
+    switch (r % 3) {  // three orders of letting go of the three
       case 0:
         b = Tensor();
         a = Tensor();
@@ -149,7 +153,7 @@ TEST_CASE("set_ moves a small tensor onto another storage while its own lives on
         b = Tensor();
         break;
       default:
-        break;  // all three at the end of the scope, the view last
+        break;  // all three at the end of the scope: the view, then b, then a
     }
     REQUIRE(counts_from(view_of_a, float(r) + 1));
   });
