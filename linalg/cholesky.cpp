@@ -44,7 +44,7 @@ Tensor cholesky(const Tensor& A) {
   if (needs_grad(A))
     // grad LinalgCholeskyBackward: linalg.cholesky(A) => L⁻ᵀΦL⁻¹, Φ = sym(tril(Lᵀg)) (see below)
     record("LinalgCholeskyBackward", L, {A}, [sL = SavedTensor(L, true)](const Tensor& gL) {
-      return grad_list(cholesky_backward(gL, sL.unpack()));
+      return cholesky_backward(gL, sL.unpack());
     });
   return L;
 }

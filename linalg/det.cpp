@@ -96,9 +96,8 @@ Tensor det(const Tensor& A) {
            [sA = SavedTensor(A), sdet = SavedTensor(out, true)](const Tensor& g) {
              const Tensor a = sA.unpack();
              const Tensor gd = (g * sdet.unpack()).unsqueeze(-1).unsqueeze(-1);
-             if (any_singular(a))
-               return grad_list(g.unsqueeze(-1).unsqueeze(-1) * cofactor_matrix(a));
-             return grad_list(gd * inv(a).mT());
+             if (any_singular(a)) return g.unsqueeze(-1).unsqueeze(-1) * cofactor_matrix(a);
+             return gd * inv(a).mT();
            });
   return out;
 }
@@ -113,7 +112,7 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A) {
       const Tensor a = sA.unpack();
       check<ValueError>(!any_singular(a), "linalg.slogdet: backward through a singular matrix ",
                         "of shape ", shape_str(a.sizes()), " (log|det| = -inf has no gradient)");
-      return grad_list(g.unsqueeze(-1).unsqueeze(-1) * inv(a).mT());
+      return g.unsqueeze(-1).unsqueeze(-1) * inv(a).mT();
     });
   return {sign, logabs};
 }

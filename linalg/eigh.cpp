@@ -77,7 +77,7 @@ std::tuple<Tensor, Tensor> eigh(const Tensor& A) {
     record_multi(
         "LinalgEighBackward", outs, {A},
         [sL = SavedTensor(outs[0], true), sV = SavedTensor(outs[1], true, 1)](const TensorList& g) {
-          return grad_list(eigh_backward(g[0], g[1], sL.unpack(), sV.unpack()));
+          return eigh_backward(g[0], g[1], sL.unpack(), sV.unpack());
         });
     return {outs[0], outs[1]};
   }

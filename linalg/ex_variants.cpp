@@ -67,7 +67,7 @@ std::tuple<Tensor, Tensor> cholesky_ex(const Tensor& A, bool check_errors) {
   if (needs_grad(A))
     // grad LinalgCholeskyExBackward: linalg.cholesky_ex(A) => cholesky's rule at gL (info: none)
     record("LinalgCholeskyExBackward", L, {A}, [sL = SavedTensor(L, true)](const Tensor& gL) {
-      return grad_list(cholesky_backward(gL, sL.unpack()));
+      return cholesky_backward(gL, sL.unpack());
     });
   return {L, info};
 }
@@ -94,7 +94,7 @@ std::tuple<Tensor, Tensor> inv_ex(const Tensor& A, bool check_errors) {
     // grad LinalgInvExBackward: linalg.inv_ex(A) => -Xᵀ g Xᵀ, X = out (info gets none)
     record("LinalgInvExBackward", X, {A}, [sX = SavedTensor(X, true)](const Tensor& g) {
       const Tensor Xt = sX.unpack().mT();
-      return grad_list(-matmul(Xt, matmul(g, Xt)));
+      return -matmul(Xt, matmul(g, Xt));
     });
   return {X, f.info};
 }

@@ -157,11 +157,11 @@ std::tuple<Tensor, Tensor, Tensor> lu_factor_ex(const Tensor& A) {
     // grad LinalgLuFactorBackward: linalg.lu_factor_ex(A) => lu's rule at tril(gLU, -1), triu(gLU)
     record_multi("LinalgLuFactorBackward", outs, {A},
                  [k, sLU = SavedTensor(outs[0], true), piv = f.pivots](const TensorList& g) {
-                   if (!g[0].defined()) return grad_list(Tensor());
+                   if (!g[0].defined()) return Tensor();
                    const Tensor LU = sLU.unpack();
                    const Tensor P = permutation_matrix(pivot_order(piv, LU.size(-2)), LU.dtype());
-                   return grad_list(lu_backward(g[0].narrow(-1, 0, k), g[0].narrow(-2, 0, k), P,
-                                                unit_lower(LU, k), upper(LU, k)));
+                   return lu_backward(g[0].narrow(-1, 0, k), g[0].narrow(-2, 0, k), P,
+                                      unit_lower(LU, k), upper(LU, k));
                  });
     f.LU = outs[0];
   }
@@ -197,8 +197,8 @@ std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A) {
     record_multi("LinalgLuBackward", outs, {A},
                  [sP = SavedTensor(P), sL = SavedTensor(outs[0], true, 0),
                   sU = SavedTensor(outs[1], true, 1)](const TensorList& g) {
-                   if (!g[0].defined() && !g[1].defined()) return grad_list(Tensor());
-                   return grad_list(lu_backward(g[0], g[1], sP.unpack(), sL.unpack(), sU.unpack()));
+                   if (!g[0].defined() && !g[1].defined()) return Tensor();
+                   return lu_backward(g[0], g[1], sP.unpack(), sL.unpack(), sU.unpack());
                  });
     return {P, outs[0], outs[1]};
   }

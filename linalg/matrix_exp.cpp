@@ -216,8 +216,8 @@ Tensor matrix_exp(const Tensor& A) {
       const Tensor a = sA.unpack();
       const Tensor G = broadcast_to(g, a.sizes());
       if (is_grad_enabled() && (a.requires_grad() || G.requires_grad()))
-        return grad_list(exp_frechet_adjoint_ops(a, G));
-      return grad_list(exp_frechet_adjoint(a, G));
+        return exp_frechet_adjoint_ops(a, G);
+      return exp_frechet_adjoint(a, G);
     });
   return out;
 }

@@ -57,7 +57,7 @@ Tensor pnorm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
                const Tensor ratio = where(xnz, xv.abs(), ones_like(xv)) / nsafe;
                d = where(xnz, xv.sign() * ratio.pow(p - 1), zeros_like(xv));
              }
-             return grad_list(where(nz, d, zeros_like(d)) * gk);
+             return where(nz, d, zeros_like(d)) * gk;
            });
   }
   return out;
@@ -93,9 +93,7 @@ Tensor vector_norm(const Tensor& x, double ord, Shape dims, bool keepdim) {
     if (needs_grad(x))
       // grad LinalgVectorNormBackward: linalg.vector_norm(x, 0, dims) => 0 (a count)
       record("LinalgVectorNormBackward", out, {x},
-             [shape = x.shape(), dt = x.dtype()](const Tensor&) {
-               return grad_list(zeros(shape, dt));
-             });
+             [shape = x.shape(), dt = x.dtype()](const Tensor&) { return zeros(shape, dt); });
     return out;
   }
   return pnorm(x, ord, dims, keepdim);

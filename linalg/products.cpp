@@ -25,8 +25,7 @@ Tensor matrix_power(const Tensor& A, int64_t n) {
     Tensor I = broadcast_to(eye(rows(A), A.dtype()), A.sizes()).contiguous();
     if (needs_grad(A))
       // grad LinalgMatrixPowerBackward: linalg.matrix_power(A, 0) => 0 (n ≠ 0: via matmul and inv)
-      record("LinalgMatrixPowerBackward", I, {A},
-             [](const Tensor& g) { return grad_list(zeros_like(g)); });
+      record("LinalgMatrixPowerBackward", I, {A}, [](const Tensor& g) { return zeros_like(g); });
     return I;
   }
   check<ValueError>(n != std::numeric_limits<int64_t>::min(), op, ": power ", n,

@@ -105,7 +105,7 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
                                      "mode='r' does not compute; use mode='reduced'");
                    check<ValueError>(!complete || m <= n, "linalg.qr: mode='complete' is not ",
                                      "differentiable when rows > cols (got ", m, "x", n, ")");
-                   return grad_list(qr_backward(g[0], g[1], sQ.unpack(), sR.unpack(), sA.unpack()));
+                   return qr_backward(g[0], g[1], sQ.unpack(), sR.unpack(), sA.unpack());
                  });
     return {outs[0], outs[1]};
   }

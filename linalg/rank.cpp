@@ -78,7 +78,7 @@ Tensor pinv(const Tensor& A) {
     // grad LinalgPinvBackward: linalg.pinv(A) => -(XK)ᵀ + KXᵀ - AXKXᵀ + XᵀX(gᵀ - KA), K = gᵀX (m≤n)
     record("LinalgPinvBackward", X, {A},
            [sA = SavedTensor(A), sX = SavedTensor(X, true)](const Tensor& g) {
-             return grad_list(pinv_backward(g, sA.unpack(), sX.unpack()));
+             return pinv_backward(g, sA.unpack(), sX.unpack());
            });
   return X;
 }

@@ -120,7 +120,7 @@ Tensor inv(const Tensor& A) {
     // grad LinalgInvBackward: linalg.inv(A) => -Xᵀ g Xᵀ, X = out
     record("LinalgInvBackward", X, {A}, [sX = SavedTensor(X, true)](const Tensor& g) {
       const Tensor Xt = sX.unpack().mT();
-      return grad_list(-matmul(Xt, matmul(g, Xt)));
+      return -matmul(Xt, matmul(g, Xt));
     });
   return X;
 }

@@ -141,11 +141,10 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices) {
                  [sU = SavedTensor(outs[0], true), sS = SavedTensor(outs[1], true, 1),
                   sVh = SavedTensor(outs[2], true, 2), full_matrices, k](const TensorList& g) {
                    const Tensor U = sU.unpack(), Vh = sVh.unpack();
-                   if (!full_matrices)
-                     return grad_list(svd_backward(g[0], g[1], g[2], U, sS.unpack(), Vh));
-                   return grad_list(svd_backward(
-                       completion_grad(g[0], U, k, -1), g[1], completion_grad(g[2], Vh, k, -2),
-                       U.narrow(-1, 0, k), sS.unpack(), Vh.narrow(-2, 0, k)));
+                   if (!full_matrices) return svd_backward(g[0], g[1], g[2], U, sS.unpack(), Vh);
+                   return svd_backward(completion_grad(g[0], U, k, -1), g[1],
+                                       completion_grad(g[2], Vh, k, -2), U.narrow(-1, 0, k),
+                                       sS.unpack(), Vh.narrow(-2, 0, k));
                  });
     return {outs[0], outs[1], outs[2]};
   }

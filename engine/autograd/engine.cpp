@@ -45,11 +45,6 @@ inline Tensor conform(Tensor&& g, const OutputMeta& meta, const Node* n) {
   return conform_slow(std::move(g), meta, n);
 }
 
-[[noreturn]] void throw_gradient_count(const Node& n, size_t got) {
-  throw AutogradError(
-      cat(n.name(), ": returned ", got, " gradients for ", n.next_edges.size(), " inputs"));
-}
-
 // A second gradient for the same input: added into the first one's elements when the engine
 // holds the only reference to them (detail::can_write_over), as PyTorch's InputBuffer does;
 // false when it cannot be (then slot + g makes a new tensor).
@@ -299,6 +294,28 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     }
   }
   TensorList grads;  // reused for every node
+  // Adds the gradients node n returned (one per edge; fewer: none for the rest) into the buffers
+  // of the nodes its edges lead to, and queues those that have all their gradients.
+  auto pass_on = [&](Node& n, Tensor* input_grads, size_t count) {
+    for (size_t k = 0; k < n.next_edges.size(); ++k) {
+      const Edge& e = n.next_edges[k];
+      if (!e.fn) continue;
+      Node* c = e.fn.get();
+      NodeTask& ct = *task.find(c);
+      if (!ct.needed && !ct.captured) continue;
+      if (k < count && input_grads[k].defined()) {
+        // Bring each gradient to the input's shape before adding: a broadcast gradient
+        // and a plain one must not be added in the broadcast shape.
+        Tensor gk = conform(std::move(input_grads[k]), c->outputs[e.input_nr], c);
+        Tensor& slot = ct.buffer[e.input_nr];
+        if (!slot.defined())
+          slot = std::move(gk);
+        else if (!add_into_own(slot, gk))
+          slot = slot + gk;
+      }
+      if (--ct.dependencies == 0) ready.push_back(c);
+    }
+  };
   // The ready loop is compiled twice, with anomaly mode a compile-time constant: off, it holds
   // no anomaly test at all (op_chain under callgrind: no more instructions per step than a build
   // without anomaly mode).
@@ -314,6 +331,23 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
           continue;
         }
         NodeTask& t = *task.find(n);
+        // A node with one output and one input, no hooks and not a requested input's: its
+        // gradient goes through apply_one(), with no list (most nodes: unary ops, ops by a scalar).
+        if (!anomaly && !t.captured && t.buffer.size() == 1 && n->next_edges.size() == 1 &&
+            !n->extra.load(std::memory_order_acquire)) {
+          Tensor g = std::move(t.buffer[0]);
+          if (!t.needed) continue;
+          GraphTask::Turn turn(task, n);
+          Tensor input_grad;
+          if (g.defined()) {
+            CurrentNodeScope scope(n);
+            input_grad = n->apply_one(std::move(g));
+          }
+          if (!retain_graph) n->release_saved();
+          turn.end();
+          pass_on(*n, &input_grad, 1);
+          continue;
+        }
         grads.clear();
         bool any = false;
         for (Tensor& b : t.buffer) {  // (already conformed when it was added, below)
@@ -332,24 +366,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         TensorList input_grads = any ? apply_node<anomaly>(*n, grads) : TensorList();
         if (!retain_graph) n->release_saved();
         turn.end();
-        for (size_t k = 0; k < n->next_edges.size(); ++k) {
-          const Edge& e = n->next_edges[k];
-          if (!e.fn) continue;
-          Node* c = e.fn.get();
-          NodeTask& ct = *task.find(c);
-          if (!ct.needed && !ct.captured) continue;
-          if (k < input_grads.size() && input_grads[k].defined()) {
-            // Bring each gradient to the input's shape before adding: a broadcast gradient
-            // and a plain one must not be added in the broadcast shape.
-            Tensor gk = conform(std::move(input_grads[k]), c->outputs[e.input_nr], c);
-            Tensor& slot = ct.buffer[e.input_nr];
-            if (!slot.defined())
-              slot = std::move(gk);
-            else if (!add_into_own(slot, gk))
-              slot = slot + gk;
-          }
-          if (--ct.dependencies == 0) ready.push_back(c);
-        }
+        pass_on(*n, input_grads.data(), input_grads.size());
         recycle_grad_list(std::move(input_grads));
       }
       if (last || deferred.empty()) break;

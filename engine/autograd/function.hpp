@@ -8,15 +8,17 @@
 //       return grad_list(g * sb.unpack(), g * sa.unpack());
 //     });
 //
-// The rule returns one gradient per input (undefined = none). It may return a gradient
-// in the broadcast shape of the output: the engine sums it down to the input's shape.
+// The rule returns one gradient per input (undefined = none), as grad_list(...). It may return
+// a gradient in the broadcast shape of the output: the engine sums it down to the input's shape.
 // Rules are written in Tensor ops, so with create_graph they are differentiated too.
 //
-// A single-input rule may take its gradient by value, `[](Tensor g)`: the node hands over the
-// engine's handle, and an elementwise rule may then write its result over g's elements when
-// nothing else can see them (detail::output_for), saving the new tensor:
+// A single-input rule returns its one gradient as a plain Tensor, with no list; the engine then
+// runs the node through apply_one() (node.hpp), which passes the gradient in and out as is. It may
+// take its gradient by value, `[](Tensor g)`: the node hands over the engine's handle, and an
+// elementwise rule may then write its result over g's elements when nothing else can see them
+// (detail::output_for), saving the new tensor:
 //
-//   record("MulBackward", out, {a}, [s](Tensor g) { return grad_list(mul_of(g, s, &g)); });
+//   record("MulBackward", out, {a}, [s](Tensor g) { return mul_of(g, s, &g); });
 //
 // (engine/ops/arithmetic.cpp: mul_of is `*` by a scalar with the gradient it may write over).
 #include <functional>
@@ -42,17 +44,54 @@ bool any_requires_grad(const TensorList& ts);  // grad mode on and some ts requi
 
 [[noreturn]] void throw_released(const char* name);
 
+// An empty list with room for n gradients, from this thread's spare lists: the engine hands
+// each rule's returned list back (recycle_grad_list) once it has taken the gradients out, so a
+// backward pass does not allocate a list per node.
+TensorList take_grad_list(size_t n);
+void recycle_grad_list(TensorList&& list) noexcept;
+
+// The gradients a rule returns, one per input: grad_list(ga, gb) moves temporaries into the
+// list where TensorList{ga, gb} would copy them.
+template <class... Ts>
+TensorList grad_list(Ts&&... grads) {
+  TensorList list = take_grad_list(sizeof...(Ts));
+  (list.emplace_back(std::forward<Ts>(grads)), ...);
+  return list;
+}
+
+// A rule's result as a list: a single-input rule may return its one gradient as a plain Tensor.
+inline TensorList as_list(TensorList&& list) { return std::move(list); }
+inline TensorList as_list(Tensor&& grad) { return grad_list(std::move(grad)); }
+
 template <class F>
 class LambdaNode final : public Node {
+  // The rule takes the gradient of one output and returns the one input's gradient.
+  static constexpr bool kOneToOne = [] {
+    if constexpr (std::is_invocable_v<F&, Tensor&&>)
+      return std::is_same_v<std::invoke_result_t<F&, Tensor&&>, Tensor>;
+    else
+      return false;
+  }();
+
  public:
   LambdaNode(const char* name, F&& f) : name_(name), fn_(std::move(f)) {}
   const char* name() const override { return name_; }
   TensorList apply(TensorList&& grads) override {
     if (!fn_) throw_released(name_);
-    if constexpr (std::is_invocable_v<F&, Tensor&&>)
+    if constexpr (kOneToOne)
+      return as_list((*fn_)(std::move(grads[0])));
+    else if constexpr (std::is_invocable_v<F&, Tensor&&>)
       return (*fn_)(std::move(grads[0]));  // (a `const Tensor&` rule binds to it, moving nothing)
     else
-      return (*fn_)(grads);
+      return as_list((*fn_)(grads));
+  }
+  Tensor apply_one(Tensor&& grad) override {
+    if constexpr (kOneToOne) {
+      if (!fn_) throw_released(name_);
+      return (*fn_)(std::move(grad));
+    } else {
+      return Node::apply_one(std::move(grad));
+    }
   }
   void release_saved() override { fn_.reset(); }
   std::vector<SavedInfo> saved_info() const override {
@@ -86,21 +125,6 @@ void record(const char* name, Tensor& out, const TensorList& inputs, F&& backwar
   auto* node = new LambdaNode<std::decay_t<F>>(name, std::forward<F>(backward));
   connect(node, inputs.data(), inputs.size(), &out, 1);
 }
-// An empty list with room for n gradients, from this thread's spare lists: the engine hands
-// each rule's returned list back (recycle_grad_list) once it has taken the gradients out, so a
-// backward pass does not allocate a list per node.
-TensorList take_grad_list(size_t n);
-void recycle_grad_list(TensorList&& list) noexcept;
-
-// The gradients a rule returns, one per input: grad_list(ga, gb) moves temporaries into the
-// list where TensorList{ga, gb} would copy them.
-template <class... Ts>
-TensorList grad_list(Ts&&... grads) {
-  TensorList list = take_grad_list(sizeof...(Ts));
-  (list.emplace_back(std::forward<Ts>(grads)), ...);
-  return list;
-}
-
 // Several outputs; backward(const TensorList& grads) -> TensorList. Undefined entries
 // in grads are outputs that received no gradient: treat them as zero.
 template <class F>

@@ -33,6 +33,21 @@ namespace autograd {
 
 Node::~Node() { delete extra.load(std::memory_order_acquire); }
 
+Tensor Node::apply_one(Tensor&& grad) {
+  TensorList grads = take_grad_list(1);
+  grads.push_back(std::move(grad));
+  TensorList input_grads = apply(std::move(grads));
+  if (input_grads.size() != 1) throw_gradient_count(*this, input_grads.size());
+  Tensor g = std::move(input_grads[0]);
+  recycle_grad_list(std::move(input_grads));
+  return g;
+}
+
+void throw_gradient_count(const Node& n, size_t got) {
+  throw AutogradError(
+      cat(n.name(), ": returned ", got, " gradients for ", n.next_edges.size(), " inputs"));
+}
+
 namespace {
 thread_local Node* running_node = nullptr;
 }

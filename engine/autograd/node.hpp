@@ -53,6 +53,10 @@ class Node : public RefCounted, public detail::SmallObject {
   // grads[i] is the gradient of output i (undefined if none reached it); returns one
   // gradient per next edge (undefined where the input gets none).
   virtual TensorList apply(TensorList&& grads) = 0;
+  // The same for a node with one output and one input: the gradient of the input from the
+  // output's, with no list. The engine takes this path for such nodes (when no hook is on them);
+  // nodes whose rule takes and returns one tensor override it, the default goes through apply().
+  virtual Tensor apply_one(Tensor&& grad);
   // Frees what the forward saved, after a backward without retain_graph.
   virtual void release_saved() {}
   virtual bool is_accumulator() const { return false; }
@@ -74,6 +78,9 @@ class Node : public RefCounted, public detail::SmallObject {
   // chain anomaly mode recorded (hooks.hpp, anomaly.hpp): null unless one of them was asked for.
   std::atomic<NodeExtra*> extra{nullptr};
 };
+
+// Raises the error for a node that returned `got` gradients (not one per input).
+[[noreturn]] void throw_gradient_count(const Node& n, size_t got);
 
 // The sink for a leaf's gradient: adds what arrives into leaf.grad().
 class AccumulateGrad final : public Node {

@@ -77,7 +77,7 @@ Tensor window_of(const Tensor& g, const ViewGeometry& base, const ViewGeometry& 
   // grad WindowBackward: window_of(t, base, view) => scatter_window(g, base, view)
   if (needs_grad(g))
     record("WindowBackward", out, {g},
-           [base, view](const Tensor& gg) { return grad_list(scatter_window(gg, base, view)); });
+           [base, view](const Tensor& gg) { return scatter_window(gg, base, view); });
   return out;
 }
 
@@ -89,7 +89,7 @@ Tensor scatter_window(const Tensor& x, const ViewGeometry& base, const ViewGeome
   // grad ScatterWindowBackward: scatter_window(x, base, view) => window_of(g, base, view)
   if (needs_grad(x))
     record("ScatterWindowBackward", out, {x},
-           [base, view](const Tensor& gg) { return grad_list(window_of(gg, base, view)); });
+           [base, view](const Tensor& gg) { return window_of(gg, base, view); });
   return out;
 }
 
@@ -134,7 +134,7 @@ const NodePtr& view_grad_fn(TensorImpl& view, const char* op) {
       "ambiguous, so it is refused (as in PyTorch). Take the view and make the in-place change "
       "both inside the NoGradGuard (not recorded) or both outside it (recorded)");
   auto rule = [b = geometry_of(base, base), v = geometry_of(view, base)](const Tensor& g) {
-    return grad_list(scatter_window(g, b, v));
+    return scatter_window(g, b, v);
   };
   // grad AsStridedBackward: as_strided(base, view) => scatter_window(g, base, view)
   auto* node = new LambdaNode<decltype(rule)>("AsStridedBackward", std::move(rule));

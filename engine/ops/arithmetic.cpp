@@ -114,7 +114,7 @@ Tensor mul_of(const Tensor& a, double s, Over over) {
       over);
   if (needs_grad(a))
     // grad MulBackward: mul(a, s) => g * s
-    record("MulBackward", out, {a}, [s](Tensor g) { return grad_list(mul_of(g, s, &g)); });
+    record("MulBackward", out, {a}, [s](Tensor g) { return mul_of(g, s, &g); });
   return out;
 }
 
@@ -124,7 +124,7 @@ Tensor div_of(const Tensor& a, double s, Over over) {
       "div", a, s, float_type(a.dtype()), [](auto x, auto y) { return x / y; }, over);
   if (needs_grad(a))
     // grad DivBackward: div(a, s) => g / s
-    record("DivBackward", out, {a}, [s](Tensor g) { return grad_list(div_of(g, s, &g)); });
+    record("DivBackward", out, {a}, [s](Tensor g) { return div_of(g, s, &g); });
   return out;
 }
 
@@ -151,7 +151,7 @@ Tensor add_of(const Tensor& a, double s, Over over) {
       "add", a, s, scalar_type("add", a, s), [](auto x, auto y) { return detail::wrap_add(x, y); },
       over);
   // grad AddBackward: add(a, s) => g
-  if (needs_grad(a)) record("AddBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
+  if (needs_grad(a)) record("AddBackward", out, {a}, [](Tensor g) { return g; });
   return out;
 }
 
@@ -161,7 +161,7 @@ Tensor sub_of(const Tensor& a, double s, Over over) {
       "sub", a, s, scalar_type("sub", a, s), [](auto x, auto y) { return detail::wrap_sub(x, y); },
       over);
   // grad SubBackward: sub(a, s) => g
-  if (needs_grad(a)) record("SubBackward", out, {a}, [](const Tensor& g) { return grad_list(g); });
+  if (needs_grad(a)) record("SubBackward", out, {a}, [](const Tensor& g) { return g; });
   return out;
 }
 
@@ -172,7 +172,7 @@ Tensor rsub_of(double s, const Tensor& a, Over over) {
       over);
   if (needs_grad(a))
     // grad RsubBackward: rsub(a, s) => -g (the op s - a)
-    record("RsubBackward", out, {a}, [](const Tensor& g) { return grad_list(-g); });
+    record("RsubBackward", out, {a}, [](const Tensor& g) { return -g; });
   return out;
 }
 
@@ -186,7 +186,7 @@ Tensor rdiv_of(double s, const Tensor& a, Over over) {
     // grad RdivBackward: rdiv(a, s) => -g * out / a (the op s / a)
     record("RdivBackward", out, {a},
            [sa = SavedTensor(a), so = SavedTensor(out, true)](const Tensor& g) {
-             return grad_list(-g * so.unpack() / sa.unpack());
+             return -g * so.unpack() / sa.unpack();
            });
   return out;
 }

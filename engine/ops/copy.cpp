@@ -90,8 +90,7 @@ Tensor Tensor::to(Dtype dtype) const {
   if (is_floating(dtype) && needs_grad(*this)) {
     const Dtype from = this->dtype();
     // grad ToCopyBackward: to(x, dtype) => g.to(x.dtype)
-    record("ToCopyBackward", out, {*this},
-           [from](const Tensor& g) { return grad_list(g.to(from)); });
+    record("ToCopyBackward", out, {*this}, [from](const Tensor& g) { return g.to(from); });
   }
   return out;
 }
@@ -102,7 +101,7 @@ Tensor Tensor::clone() const {
   detail::copy_into(out, *this, "clone");
   if (needs_grad(*this))
     // grad CloneBackward: clone(x) => g
-    record("CloneBackward", out, {*this}, [](const Tensor& g) { return grad_list(g); });
+    record("CloneBackward", out, {*this}, [](const Tensor& g) { return g; });
   return out;
 }
 

@@ -93,8 +93,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
     Dims in = sizes();
     // grad GatherBackward: gather(x, dim, index) => scatter_add(zeros_like(x), dim, index, g)
     record("GatherBackward", out, {*this}, [in, d, si = SavedTensor(index)](const Tensor& g) {
-      return grad_list(
-          scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, si.unpack(), g));
+      return scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, si.unpack(), g);
     });
   }
   return out;
@@ -141,8 +140,8 @@ Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
     Dims in = sizes();
     // grad IndexSelectBackward: index_select(x, dim, index) => g scatter-added at the index
     record("IndexSelectBackward", out, {*this}, [in, d, si = SavedTensor(index)](const Tensor& g) {
-      return grad_list(scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d,
-                                   spread_index(si.unpack(), d, in), g));
+      return scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d,
+                         spread_index(si.unpack(), d, in), g);
     });
   }
   return out;
@@ -166,7 +165,7 @@ Tensor Tensor::masked_fill(const Tensor& mask, double value) const {
   if (needs_grad(*this))
     // grad MaskedFillBackward: masked_fill(x, mask, v) => where(mask, 0, g)
     record("MaskedFillBackward", out, {*this}, [sm = SavedTensor(mask)](const Tensor& g) {
-      return grad_list(where(sm.unpack(), scalar(0.0, g.dtype()), g));
+      return where(sm.unpack(), scalar(0.0, g.dtype()), g);
     });
   return out;
 }

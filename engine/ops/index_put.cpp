@@ -339,7 +339,7 @@ Tensor advanced_index(const Tensor& self, const std::vector<TensorIndex>& indice
     record("IndexBackward", out, {ix.view},
            [shape = ix.view.shape(), per_dim, saved = std::move(saved)](const Tensor& g) {
              for (const SavedTensor& s : saved) s.unpack();
-             return grad_list(zeros(shape, g.dtype()).index_put(per_dim, g, /*accumulate=*/true));
+             return zeros(shape, g.dtype()).index_put(per_dim, g, /*accumulate=*/true);
            });
   }
   return out;

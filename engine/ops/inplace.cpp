@@ -85,9 +85,7 @@ void write(const Tensor& dst, const Tensor& src_in, Dtype compute, F&& f, const 
 
 // The rule of an op whose gradient for self is g times a constant and that has no operand.
 auto scaled_rule(double factor) {
-  return [factor] {
-    return [factor](const Tensor& g) { return grad_list(factor == 1 ? g : g * factor); };
-  };
+  return [factor] { return [factor](const Tensor& g) { return factor == 1 ? g : g * factor; }; };
 }
 
 // The rule of an op that overwrites self with constants (fill_, zero_): self's old value gets
@@ -95,7 +93,7 @@ auto scaled_rule(double factor) {
 // of the old history still run, so one that saved the overwritten value raises its version
 // error as in PyTorch (an undefined gradient would skip them).
 auto overwrite_rule() {
-  return [] { return [](const Tensor& g) { return grad_list(zeros_like(g)); }; };
+  return [] { return [](const Tensor& g) { return zeros_like(g); }; };
 }
 
 }  // namespace
@@ -213,7 +211,7 @@ Tensor& Tensor::clamp_(double lo, double hi) {
         const Tensor old = detach();
         Tensor inside = (old >= lo) && (old <= hi);
         return [si = SavedTensor(inside)](const Tensor& g) {
-          return grad_list(where(si.unpack(), g, scalar(0.0, g.dtype())));
+          return where(si.unpack(), g, scalar(0.0, g.dtype()));
         };
       },
       [&] {

@@ -102,7 +102,7 @@ Tensor Tensor::diag(int64_t k) const {
   detail::copy_into(out.diagonal(k), *this);
   if (needs_grad(*this))
     // grad DiagBackward: diag(v, k) => g.diagonal(k) (1-d v; a 2-d input is diagonal(k).clone())
-    record("DiagBackward", out, {*this}, [k](const Tensor& g) { return grad_list(g.diagonal(k)); });
+    record("DiagBackward", out, {*this}, [k](const Tensor& g) { return g.diagonal(k); });
   return out;
 }
 

@@ -144,7 +144,7 @@ Tensor Tensor::sum(Shape dims, bool keepdim) const {
     Dims in = sizes();
     // grad SumBackward: sum(x, dims, keepdim) => g broadcast back to x.shape
     record("SumBackward", out, {*this}, [in, mask, keepdim](const Tensor& g) {
-      return grad_list(broadcast_to(unreduce(g, in, mask, keepdim), in));
+      return broadcast_to(unreduce(g, in, mask, keepdim), in);
     });
   }
   return out;
@@ -227,8 +227,7 @@ Tensor extreme_reduce(const Tensor& x, const Shape& dims, bool keepdim, bool is_
              for (size_t i = 0; i < mask.size(); ++i)
                if (mask[i]) rdims.push_back(int64_t(i));
              const Tensor count = (rdims.empty() ? hit : hit.sum(rdims, true)).to(g.dtype());
-             return grad_list(
-                 where(hit, unreduce(g, in, mask, keepdim) / count, scalar(0.0, g.dtype())));
+             return where(hit, unreduce(g, in, mask, keepdim) / count, scalar(0.0, g.dtype()));
            });
   }
   return out;
@@ -308,14 +307,13 @@ std::tuple<Tensor, Tensor> extreme_along(const Tensor& x, int64_t dim, bool keep
     // The indices are saved like any tensor: editing them in place before backward raises.
     // grad MaxBackward: max(x, dim, keepdim) => g at the argmax along dim, 0 elsewhere
     // grad MinBackward: min(x, dim, keepdim) => g at the argmin along dim, 0 elsewhere
-    record(
-        is_max ? "MaxBackward" : "MinBackward", values, {x},
-        [in, d, kd, si = SavedTensor(indices)](const Tensor& g) {
-          if (in.empty()) return grad_list(g.reshape({}));
-          const Tensor idx = kd ? si.unpack() : si.unpack().unsqueeze(d);
-          const Tensor gk = kd ? g : g.unsqueeze(d);
-          return grad_list(scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, idx, gk));
-        });
+    record(is_max ? "MaxBackward" : "MinBackward", values, {x},
+           [in, d, kd, si = SavedTensor(indices)](const Tensor& g) {
+             if (in.empty()) return g.reshape({});
+             const Tensor idx = kd ? si.unpack() : si.unpack().unsqueeze(d);
+             const Tensor gk = kd ? g : g.unsqueeze(d);
+             return scatter_add(zeros(Shape(in.begin(), in.end()), g.dtype()), d, idx, gk);
+           });
   }
   return {values, indices};
 }
@@ -397,7 +395,7 @@ Tensor Tensor::norm() const {
            [sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
              Tensor n = so.unpack();
              Tensor safe = where(n == zeros_like(n), ones_like(n), n);
-             return grad_list(sx.unpack() * (g / safe));
+             return sx.unpack() * (g / safe);
            });
   return out;
 }

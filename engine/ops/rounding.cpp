@@ -26,7 +26,7 @@ Tensor rounding(const Tensor& x, const char* op, const char* backward_name, F&& 
     // grad CeilBackward: ceil(x) => 0
     // grad RoundBackward: round(x) => 0
     // grad TruncBackward: trunc(x) => 0
-    record(backward_name, out, {x}, [](const Tensor& g) { return grad_list(zeros_like(g)); });
+    record(backward_name, out, {x}, [](const Tensor& g) { return zeros_like(g); });
   return out;
 }
 
@@ -53,7 +53,7 @@ Tensor Tensor::frac() const {
       *this, dtype(), [](auto v) { return v - std::trunc(v); }, "frac");
   if (needs_grad(*this))
     // grad FracBackward: frac(x) => g
-    record("FracBackward", out, {*this}, [](const Tensor& g) { return grad_list(g); });
+    record("FracBackward", out, {*this}, [](const Tensor& g) { return g; });
   return out;
 }
 

@@ -111,8 +111,8 @@ Tensor Tensor::cumsum(int64_t dim) const {
     // The adjoint of a running sum is the running sum from the end.
     // grad CumsumBackward: cumsum(x, dim) => g.flip(dim).cumsum(dim).flip(dim)
     record("CumsumBackward", out, {*this}, [d](const Tensor& g) {
-      if (g.dim() == 0) return grad_list(g);
-      return grad_list(g.flip({d}).cumsum(d).flip({d}));
+      if (g.dim() == 0) return g;
+      return g.flip({d}).cumsum(d).flip({d});
     });
   }
   return out;
@@ -126,9 +126,9 @@ Tensor Tensor::cumprod(int64_t dim) const {
     // grad CumprodBackward: cumprod(x, dim) => λ out_{i-1} (1 at i=0), λ = scan(g, x_{i+1}, rev)
     record("CumprodBackward", out, {*this},
            [d, sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
-             if (g.dim() == 0) return grad_list(g);
+             if (g.dim() == 0) return g;
              const Tensor lambda = linear_scan(g, shift(sx.unpack(), d, false, 0.0), d, true);
-             return grad_list(lambda * shift(so.unpack(), d, true, 1.0));
+             return lambda * shift(so.unpack(), d, true, 1.0);
            });
   }
   return out;

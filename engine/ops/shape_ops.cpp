@@ -47,7 +47,7 @@ Tensor Tensor::flip(Shape dims) const {
   }
   if (needs_grad(*this))
     // grad FlipBackward: flip(x, dims) => g.flip(dims)
-    record("FlipBackward", out, {*this}, [ds](const Tensor& g) { return grad_list(g.flip(ds)); });
+    record("FlipBackward", out, {*this}, [ds](const Tensor& g) { return g.flip(ds); });
   return out;
 }
 
@@ -84,7 +84,7 @@ Tensor Tensor::roll(Shape shifts, Shape dims) const {
     for (int64_t s : shifts) back.push_back(-s);
     // grad RollBackward: roll(x, shifts, dims) => g.roll(-shifts, dims)
     record("RollBackward", out, {*this},
-           [back, wrapped](const Tensor& g) { return grad_list(g.roll(back, wrapped)); });
+           [back, wrapped](const Tensor& g) { return g.roll(back, wrapped); });
   }
   return out;
 }

@@ -92,9 +92,8 @@ std::tuple<Tensor, Tensor> sort_op(const Tensor& x, int64_t dim, int64_t k, bool
     Dims in = x.sizes();
     // grad SortBackward: sort(x, dim, descending) => scatter_add(zeros_like(x), dim, indices, g)
     // grad TopkBackward: topk(x, k, dim, largest) => scatter_add(zeros_like(x), dim, indices, g)
-    record(backward_name, s.values, {x}, [in, d, idx = s.indices](const Tensor& g) {
-      return grad_list(selected_backward(g, idx, d, in));
-    });
+    record(backward_name, s.values, {x},
+           [in, d, idx = s.indices](const Tensor& g) { return selected_backward(g, idx, d, in); });
   }
   return {s.values, s.indices};
 }
@@ -169,9 +168,8 @@ std::tuple<Tensor, Tensor> Tensor::median(int64_t dim, bool keepdim) const {
     const bool kd = keepdim;
     // grad MedianBackward: median(x, dim, keepdim) => scatter_add(zeros_like(x), dim, indices, g)
     record("MedianBackward", values, {*this}, [in, d, kd, indices](const Tensor& g) {
-      if (in.empty()) return grad_list(g.reshape({}));
-      return grad_list(
-          selected_backward(kd ? g : g.unsqueeze(d), kd ? indices : indices.unsqueeze(d), d, in));
+      if (in.empty()) return g.reshape({});
+      return selected_backward(kd ? g : g.unsqueeze(d), kd ? indices : indices.unsqueeze(d), d, in);
     });
   }
   return {values, indices};
@@ -197,7 +195,7 @@ Tensor Tensor::median() const {
              const Tensor x = sx.unpack().detach(), m = so.unpack().detach();
              const Tensor hit = m.isnan().item<bool>() ? x.isnan() : x == m;
              const Tensor mask = hit.to(g.dtype());
-             return grad_list(mask * (g / mask.sum()));
+             return mask * (g / mask.sum());
            });
   return out;
 }

@@ -21,7 +21,7 @@ Tensor Tensor::log2() const {
   if (needs_grad(*this))
     // grad Log2Backward: log2(x) => g / (x ln 2)
     record("Log2Backward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return grad_list(g / (sx.unpack() * std::log(2.0)));
+      return g / (sx.unpack() * std::log(2.0));
     });
   return out;
 }
@@ -31,7 +31,7 @@ Tensor Tensor::log10() const {
   if (needs_grad(*this))
     // grad Log10Backward: log10(x) => g / (x ln 10)
     record("Log10Backward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return grad_list(g / (sx.unpack() * std::log(10.0)));
+      return g / (sx.unpack() * std::log(10.0));
     });
   return out;
 }
@@ -42,7 +42,7 @@ Tensor Tensor::erf() const {
     // grad ErfBackward: erf(x) => g * 2/√π * exp(-x²)
     record("ErfBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
-      return grad_list(g * (-(x * x)).exp() * kTwoOverSqrtPi);
+      return g * (-(x * x)).exp() * kTwoOverSqrtPi;
     });
   return out;
 }
@@ -53,7 +53,7 @@ Tensor Tensor::erfc() const {
     // grad ErfcBackward: erfc(x) => -g * 2/√π * exp(-x²)
     record("ErfcBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
-      return grad_list(g * (-(x * x)).exp() * -kTwoOverSqrtPi);
+      return g * (-(x * x)).exp() * -kTwoOverSqrtPi;
     });
   return out;
 }
@@ -81,7 +81,7 @@ Tensor Tensor::nan_to_num(double nan, std::optional<double> posinf,
   if (needs_grad(*this))
     // grad NanToNumBackward: nan_to_num(x, nan, posinf, neginf) => g * [x is finite]
     record("NanToNumBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return grad_list(g * sx.unpack().isfinite().to(g.dtype()));
+      return g * sx.unpack().isfinite().to(g.dtype());
     });
   return out;
 }

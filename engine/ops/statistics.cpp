@@ -78,13 +78,13 @@ Tensor Tensor::prod(int64_t dim, bool keepdim) const {
     record("ProdBackward", out, {*this},
            [d, keepdim, sx = SavedTensor(*this), so = SavedTensor(out, true)](const Tensor& g) {
              const Tensor x = sx.unpack();
-             if (x.dim() == 0) return grad_list(g);
+             if (x.dim() == 0) return g;
              const Tensor gk = keepdim ? g : g.unsqueeze(d);
              if (!(x.detach() == zeros_like(x)).any()) {
                const Tensor ok = keepdim ? so.unpack() : so.unpack().unsqueeze(d);
-               return grad_list(gk * ok / x);
+               return gk * ok / x;
              }
-             return grad_list(gk * exclusive_cumprod(x, d, false) * exclusive_cumprod(x, d, true));
+             return gk * exclusive_cumprod(x, d, false) * exclusive_cumprod(x, d, true);
            });
   }
   return out;
@@ -132,7 +132,7 @@ Tensor Tensor::std(Shape dims, bool unbiased, bool keepdim) const {
              const Tensor zero = s.detach() == zeros_like(s);
              const Tensor scale =
                  where(zero, zeros_like(s), gk / (where(zero, ones_like(s), s) * denom));
-             return grad_list(scale * (x - x.mean(dims, true)));
+             return scale * (x - x.mean(dims, true));
            });
   }
   return out;
@@ -161,9 +161,8 @@ Tensor Tensor::norm(double p, Shape dims, bool keepdim) const {
     Tensor out = (detach() != zeros_like(*this)).to(dtype()).sum(dims, keepdim);
     if (needs_grad(*this))
       // grad NormBackward: norm(x, 0, dims) => 0 (a count)
-      record("NormBackward", out, {*this}, [shape = shape(), dt = dtype()](const Tensor&) {
-        return grad_list(zeros(shape, dt));
-      });
+      record("NormBackward", out, {*this},
+             [shape = shape(), dt = dtype()](const Tensor&) { return zeros(shape, dt); });
     return out;
   }
   Tensor out;
@@ -195,7 +194,7 @@ Tensor Tensor::norm(double p, Shape dims, bool keepdim) const {
                const Tensor ratio = where(xnz, x.abs(), ones_like(x)) / nsafe;
                d = where(xnz, x.sign() * ratio.pow(p - 1), zeros_like(x));
              }
-             return grad_list(where(nz, d, zeros_like(d)) * gk);
+             return where(nz, d, zeros_like(d)) * gk;
            });
   }
   return out;

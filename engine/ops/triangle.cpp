@@ -31,7 +31,7 @@ Tensor triangle(const Tensor& x, int64_t k, bool upper, const char* op) {
     // grad TriuBackward: triu(x, k) => g.triu(k)
     // grad TrilBackward: tril(x, k) => g.tril(k)
     record(upper ? "TriuBackward" : "TrilBackward", out, {x},
-           [k, upper](const Tensor& g) { return grad_list(upper ? g.triu(k) : g.tril(k)); });
+           [k, upper](const Tensor& g) { return upper ? g.triu(k) : g.tril(k); });
   return out;
 }
 }  // namespace

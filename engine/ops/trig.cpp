@@ -19,7 +19,7 @@ Tensor Tensor::tan() const {
     // grad TanBackward: tan(x) => g * (1 + out²)
     record("TanBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
-      return grad_list(g * (y * y + 1.0));
+      return g * (y * y + 1.0);
     });
   return out;
 }
@@ -30,7 +30,7 @@ Tensor Tensor::asin() const {
     // grad AsinBackward: asin(x) => g / √(1 - x²)
     record("AsinBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
-      return grad_list(g * (1.0 - x * x).rsqrt());
+      return g * (1.0 - x * x).rsqrt();
     });
   return out;
 }
@@ -41,7 +41,7 @@ Tensor Tensor::acos() const {
     // grad AcosBackward: acos(x) => -g / √(1 - x²)
     record("AcosBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
-      return grad_list(-g * (1.0 - x * x).rsqrt());
+      return -g * (1.0 - x * x).rsqrt();
     });
   return out;
 }
@@ -52,7 +52,7 @@ Tensor Tensor::atan() const {
     // grad AtanBackward: atan(x) => g / (1 + x²)
     record("AtanBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
-      return grad_list(g / (x * x + 1.0));
+      return g / (x * x + 1.0);
     });
   return out;
 }
@@ -61,9 +61,8 @@ Tensor Tensor::sinh() const {
   Tensor out = detail::float_unary("sinh", *this, [](auto v) { return std::sinh(v); });
   if (needs_grad(*this))
     // grad SinhBackward: sinh(x) => g * cosh(x)
-    record("SinhBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return grad_list(g * sx.unpack().cosh());
-    });
+    record("SinhBackward", out, {*this},
+           [sx = SavedTensor(*this)](const Tensor& g) { return g * sx.unpack().cosh(); });
   return out;
 }
 
@@ -71,9 +70,8 @@ Tensor Tensor::cosh() const {
   Tensor out = detail::float_unary("cosh", *this, [](auto v) { return std::cosh(v); });
   if (needs_grad(*this))
     // grad CoshBackward: cosh(x) => g * sinh(x)
-    record("CoshBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return grad_list(g * sx.unpack().sinh());
-    });
+    record("CoshBackward", out, {*this},
+           [sx = SavedTensor(*this)](const Tensor& g) { return g * sx.unpack().sinh(); });
   return out;
 }
 
@@ -83,7 +81,7 @@ Tensor Tensor::asinh() const {
     // grad AsinhBackward: asinh(x) => g / √(x² + 1)
     record("AsinhBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
-      return grad_list(g * (x * x + 1.0).rsqrt());
+      return g * (x * x + 1.0).rsqrt();
     });
   return out;
 }
@@ -94,7 +92,7 @@ Tensor Tensor::acosh() const {
     // grad AcoshBackward: acosh(x) => g / √(x² - 1)
     record("AcoshBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
-      return grad_list(g * (x * x - 1.0).rsqrt());
+      return g * (x * x - 1.0).rsqrt();
     });
   return out;
 }
@@ -105,7 +103,7 @@ Tensor Tensor::atanh() const {
     // grad AtanhBackward: atanh(x) => g / (1 - x²)
     record("AtanhBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
       Tensor x = sx.unpack();
-      return grad_list(g / (1.0 - x * x));
+      return g / (1.0 - x * x);
     });
   return out;
 }

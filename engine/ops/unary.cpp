@@ -83,7 +83,7 @@ Tensor Tensor::neg() const {
       numeric_map<kernels::Unary::neg>(*this, "neg", [](auto x) { return detail::wrap_neg(x); });
   if (needs_grad(*this))
     // grad NegBackward: neg(x) => -g
-    record("NegBackward", out, {*this}, [](const Tensor& g) { return grad_list(-g); });
+    record("NegBackward", out, {*this}, [](const Tensor& g) { return -g; });
   return out;
 }
 
@@ -92,7 +92,7 @@ Tensor Tensor::exp() const {
   if (needs_grad(*this))
     // grad ExpBackward: exp(x) => g * out
     record("ExpBackward", out, {*this},
-           [so = SavedTensor(out, true)](const Tensor& g) { return grad_list(g * so.unpack()); });
+           [so = SavedTensor(out, true)](const Tensor& g) { return g * so.unpack(); });
   return out;
 }
 
@@ -100,9 +100,8 @@ Tensor Tensor::expm1() const {
   Tensor out = float_map(*this, "expm1", [](auto x) { return std::expm1(x); });
   if (needs_grad(*this))
     // grad Expm1Backward: expm1(x) => g * (out + 1)
-    record("Expm1Backward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return grad_list(g * (so.unpack() + 1.0));
-    });
+    record("Expm1Backward", out, {*this},
+           [so = SavedTensor(out, true)](const Tensor& g) { return g * (so.unpack() + 1.0); });
   return out;
 }
 
@@ -111,7 +110,7 @@ Tensor Tensor::log() const {
   if (needs_grad(*this))
     // grad LogBackward: log(x) => g / x
     record("LogBackward", out, {*this},
-           [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g / sx.unpack()); });
+           [sx = SavedTensor(*this)](const Tensor& g) { return g / sx.unpack(); });
   return out;
 }
 
@@ -119,9 +118,8 @@ Tensor Tensor::log1p() const {
   Tensor out = float_map(*this, "log1p", [](auto x) { return std::log1p(x); });
   if (needs_grad(*this))
     // grad Log1pBackward: log1p(x) => g / (x + 1)
-    record("Log1pBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return grad_list(g / (sx.unpack() + 1.0));
-    });
+    record("Log1pBackward", out, {*this},
+           [sx = SavedTensor(*this)](const Tensor& g) { return g / (sx.unpack() + 1.0); });
   return out;
 }
 
@@ -129,9 +127,8 @@ Tensor Tensor::sqrt() const {
   Tensor out = float_map(*this, "sqrt", [](auto x) { return std::sqrt(x); });
   if (needs_grad(*this))
     // grad SqrtBackward: sqrt(x) => g / (2 * out)
-    record("SqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return grad_list(g / (so.unpack() * 2.0));
-    });
+    record("SqrtBackward", out, {*this},
+           [so = SavedTensor(out, true)](const Tensor& g) { return g / (so.unpack() * 2.0); });
   return out;
 }
 
@@ -141,7 +138,7 @@ Tensor Tensor::rsqrt() const {
     // grad RsqrtBackward: rsqrt(x) => -½ * g * out³
     record("RsqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
-      return grad_list(g * y * y * y * -0.5);
+      return g * y * y * y * -0.5;
     });
   return out;
 }
@@ -151,9 +148,8 @@ Tensor Tensor::abs() const {
       *this, "abs", [](auto x) { return x < 0 ? detail::wrap_neg(x) : x; });
   if (needs_grad(*this))
     // grad AbsBackward: abs(x) => g * sign(x)
-    record("AbsBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return grad_list(g * sx.unpack().sign());
-    });
+    record("AbsBackward", out, {*this},
+           [sx = SavedTensor(*this)](const Tensor& g) { return g * sx.unpack().sign(); });
   return out;
 }
 
@@ -166,7 +162,7 @@ Tensor Tensor::sign() const {
   });
   if (needs_grad(*this))
     // grad SignBackward: sign(x) => 0
-    record("SignBackward", out, {*this}, [](const Tensor& g) { return grad_list(zeros_like(g)); });
+    record("SignBackward", out, {*this}, [](const Tensor& g) { return zeros_like(g); });
   return out;
 }
 
@@ -175,7 +171,7 @@ Tensor Tensor::sin() const {
   if (needs_grad(*this))
     // grad SinBackward: sin(x) => g * cos(x)
     record("SinBackward", out, {*this},
-           [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g * sx.unpack().cos()); });
+           [sx = SavedTensor(*this)](const Tensor& g) { return g * sx.unpack().cos(); });
   return out;
 }
 
@@ -183,9 +179,8 @@ Tensor Tensor::cos() const {
   Tensor out = float_map(*this, "cos", [](auto x) { return std::cos(x); });
   if (needs_grad(*this))
     // grad CosBackward: cos(x) => -g * sin(x)
-    record("CosBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return grad_list(-g * sx.unpack().sin());
-    });
+    record("CosBackward", out, {*this},
+           [sx = SavedTensor(*this)](const Tensor& g) { return -g * sx.unpack().sin(); });
   return out;
 }
 
@@ -195,7 +190,7 @@ Tensor Tensor::tanh() const {
   if (needs_grad(*this))
     // grad TanhBackward: tanh(x) => tanh_backward(g, out) = g * (1 - out²)
     record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
-      return grad_list(tanh_backward_of(g, so.unpack(), &g));
+      return tanh_backward_of(g, so.unpack(), &g);
     });
   return out;
 }
@@ -205,7 +200,7 @@ Tensor Tensor::sigmoid() const {
   if (needs_grad(*this))
     // grad SigmoidBackward: sigmoid(x) => sigmoid_backward(g, out) = g * out * (1 - out)
     record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
-      return grad_list(sigmoid_backward_of(g, so.unpack(), &g));
+      return sigmoid_backward_of(g, so.unpack(), &g);
     });
   return out;
 }
@@ -221,9 +216,8 @@ Tensor Tensor::softplus() const {
   });
   if (needs_grad(*this))
     // grad SoftplusBackward: softplus(x) => g * sigmoid(x)
-    record("SoftplusBackward", out, {*this}, [sx = SavedTensor(*this)](const Tensor& g) {
-      return grad_list(g * sx.unpack().sigmoid());
-    });
+    record("SoftplusBackward", out, {*this},
+           [sx = SavedTensor(*this)](const Tensor& g) { return g * sx.unpack().sigmoid(); });
   return out;
 }
 
@@ -236,7 +230,7 @@ Tensor Tensor::relu() const {
   if (needs_grad(*this))
     // grad ReluBackward: relu(x) => g * [out > 0]
     record("ReluBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
-      return grad_list(where(so.unpack() <= 0.0, scalar(0.0, g.dtype()), g));
+      return where(so.unpack() <= 0.0, scalar(0.0, g.dtype()), g);
     });
   return out;
 }
@@ -248,7 +242,7 @@ Tensor Tensor::square() const {
   if (needs_grad(*this))
     // grad SquareBackward: square(x) => 2 * g * x
     record("SquareBackward", out, {*this},
-           [sx = SavedTensor(*this)](const Tensor& g) { return grad_list(g * sx.unpack() * 2.0); });
+           [sx = SavedTensor(*this)](const Tensor& g) { return g * sx.unpack() * 2.0; });
   return out;
 }
 
@@ -258,7 +252,7 @@ Tensor Tensor::reciprocal() const {
     // grad ReciprocalBackward: reciprocal(x) => -g * out²
     record("ReciprocalBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
       Tensor y = so.unpack();
-      return grad_list(-g * y * y);
+      return -g * y * y;
     });
   return out;
 }
@@ -300,8 +294,8 @@ Tensor Tensor::pow(double p) const {
   if (needs_grad(*this))
     // grad PowBackward: pow(x, p) => g * p * x^(p-1) (0 when p == 0)
     record("PowBackward", out, {*this}, [p, sx = SavedTensor(*this)](const Tensor& g) {
-      if (p == 0) return grad_list(zeros_like(g));
-      return grad_list(g * sx.unpack().pow(p - 1) * p);
+      if (p == 0) return zeros_like(g);
+      return g * sx.unpack().pow(p - 1) * p;
     });
   return out;
 }
@@ -330,7 +324,7 @@ Tensor clamp_impl(const Tensor& x, std::optional<double> lo, std::optional<doubl
     // grad ClampBackward: clamp(x, lo, hi) => where(lo <= x <= hi, g, 0)
     record("ClampBackward", out, {x}, [l, h, sx = SavedTensor(x)](const Tensor& g) {
       const Tensor xv = sx.unpack();
-      return grad_list(where((xv >= l) && (xv <= h), g, scalar(0.0, g.dtype())));
+      return where((xv >= l) && (xv <= h), g, scalar(0.0, g.dtype()));
     });
   return out;
 }

@@ -45,7 +45,7 @@ Tensor scatter_into_view(const Tensor& g, const Dims& sizes, const char* name, V
     // grad SelectBackwardBackward: select_backward(grad, ...) => g.select(dim, i)
     // grad SliceBackwardBackward: slice_backward(grad, ...) => slice(g, dim, start, stop, step)
     // grad DiagonalBackwardBackward: diagonal_backward(grad, ...) => g.diagonal(offset, d0, d1)
-    record(name, base, {g}, [view_of](const Tensor& g2) { return grad_list(view_of(g2)); });
+    record(name, base, {g}, [view_of](const Tensor& g2) { return view_of(g2); });
   return base;
 }
 
@@ -117,7 +117,7 @@ Tensor record_reshape(const Tensor& in, Tensor out, const char* name) {
     Shape back = in.shape();
     // grad ViewBackward: view(x, shape) => g.reshape(x.shape) (also reshape, when it can view)
     // grad ReshapeBackward: reshape(x, shape) => g.reshape(x.shape) (when reshape copies)
-    record(name, out, {in}, [back](const Tensor& g) { return grad_list(g.reshape(back)); });
+    record(name, out, {in}, [back](const Tensor& g) { return g.reshape(back); });
   }
   return out;
 }
@@ -191,7 +191,7 @@ Tensor Tensor::permute(Shape perm) const {
   if (needs_grad(*this))
     // grad PermuteBackward: permute(x, dims) => g.permute(the inverse of dims)
     record("PermuteBackward", out, {*this},
-           [inverse](const Tensor& g) { return grad_list(g.permute(inverse)); });
+           [inverse](const Tensor& g) { return g.permute(inverse); });
   return out;
 }
 
@@ -208,7 +208,7 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
   if (needs_grad(*this))
     // grad TransposeBackward: transpose(x, d0, d1) => g.transpose(d0, d1)
     record("TransposeBackward", out, {*this},
-           [d0, d1](const Tensor& g) { return grad_list(g.transpose(d0, d1)); });
+           [d0, d1](const Tensor& g) { return g.transpose(d0, d1); });
   return out;
 }
 
@@ -240,8 +240,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
   Tensor out = make_view(*this, sz, st, impl()->offset);
   if (needs_grad(*this))
     // grad UnsqueezeBackward: unsqueeze(x, d) => g.squeeze(d)
-    record("UnsqueezeBackward", out, {*this},
-           [d](const Tensor& g) { return grad_list(g.squeeze(d)); });
+    record("UnsqueezeBackward", out, {*this}, [d](const Tensor& g) { return g.squeeze(d); });
   return out;
 }
 
@@ -256,8 +255,7 @@ Tensor Tensor::squeeze(int64_t d) const {
   Tensor out = make_view(*this, sz, st, impl()->offset);
   if (needs_grad(*this))
     // grad SqueezeBackward: squeeze(x, d) => g.unsqueeze(d)
-    record("SqueezeBackward", out, {*this},
-           [d](const Tensor& g) { return grad_list(g.unsqueeze(d)); });
+    record("SqueezeBackward", out, {*this}, [d](const Tensor& g) { return g.unsqueeze(d); });
   return out;
 }
 
@@ -298,8 +296,7 @@ Tensor expand_impl(const Tensor& t, const Dims& shape, const char* op) {
   if (needs_grad(t)) {
     Dims back = t.sizes();
     // grad ExpandBackward: expand(x, shape) => g.sum_to(x.shape)
-    record("ExpandBackward", out, {t},
-           [back](const Tensor& g) { return grad_list(g.sum_to(back)); });
+    record("ExpandBackward", out, {t}, [back](const Tensor& g) { return g.sum_to(back); });
   }
   return out;
 }
@@ -334,8 +331,8 @@ Tensor Tensor::select(int64_t d, int64_t i) const {
     Dims in = sizes();
     // grad SelectBackward: select(x, dim, i) => zeros_like(x), g at index i along dim
     record("SelectBackward", out, {*this}, [in, d, i](const Tensor& g) {
-      return grad_list(scatter_into_view(g, in, "SelectBackwardBackward",
-                                         [d, i](const Tensor& b) { return b.select(d, i); }));
+      return scatter_into_view(g, in, "SelectBackwardBackward",
+                               [d, i](const Tensor& b) { return b.select(d, i); });
     });
   }
   return out;
@@ -364,9 +361,8 @@ Tensor slice(const Tensor& t, int64_t d, int64_t start, int64_t stop, int64_t st
     Dims in = t.sizes();
     // grad SliceBackward: slice(x, dim, start, stop, step) => zeros_like(x), g in the window
     record("SliceBackward", out, {t}, [in, d, start, stop, step](const Tensor& g) {
-      return grad_list(scatter_into_view(g, in, "SliceBackwardBackward", [=](const Tensor& b) {
-        return slice(b, d, start, stop, step);
-      }));
+      return scatter_into_view(g, in, "SliceBackwardBackward",
+                               [=](const Tensor& b) { return slice(b, d, start, stop, step); });
     });
   }
   return out;
@@ -414,9 +410,8 @@ Tensor Tensor::diagonal(int64_t offset, int64_t d0, int64_t d1) const {
     Dims in = sizes();
     // grad DiagonalBackward: diagonal(x, offset, d0, d1) => zeros_like(x), g on the diagonal
     record("DiagonalBackward", out, {*this}, [in, offset, d0, d1](const Tensor& g) {
-      return grad_list(scatter_into_view(g, in, "DiagonalBackwardBackward", [=](const Tensor& b) {
-        return b.diagonal(offset, d0, d1);
-      }));
+      return scatter_into_view(g, in, "DiagonalBackwardBackward",
+                               [=](const Tensor& b) { return b.diagonal(offset, d0, d1); });
     });
   }
   return out;

@@ -24,7 +24,7 @@ Tensor relu(const Tensor& x) {
     const Tensor y = so.unpack();
     if (is_grad_enabled() || !g.is_floating_point() || g.dtype() != y.dtype() ||
         g.sizes() != y.sizes())
-      return grad_list(g * (y > 0.0).to(g.dtype()));
+      return g * (y > 0.0).to(g.dtype());
     const Tensor gc = g.contiguous(), yc = y.detach().contiguous();
     Tensor gx = empty(yc.shape(), yc.dtype());
     dispatch_floating(yc.dtype(), "relu_backward", [&](auto tag) {
@@ -34,7 +34,7 @@ Tensor relu(const Tensor& x) {
       T* __restrict po = gx.data_ptr<T>();
       for (int64_t i = 0, n = yc.numel(); i < n; ++i) po[i] = py[i] > T(0) ? pg[i] : T(0);
     });
-    return grad_list(std::move(gx));
+    return gx;
   });
   return out;
 }
@@ -55,7 +55,7 @@ Tensor erf(const Tensor& x) {
     // grad ErfBackward: erf(x) => g * 2/√π * exp(-x²)
     record("ErfBackward", out, {x}, [sx = SavedTensor(x)](const Tensor& g) {
       const Tensor v = sx.unpack();
-      return grad_list(g * (2.0 / std::sqrt(M_PI)) * (-v.square()).exp());
+      return g * (2.0 / std::sqrt(M_PI)) * (-v.square()).exp();
     });
   return out;
 }

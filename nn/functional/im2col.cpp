@@ -116,7 +116,7 @@ Tensor unfold_op(const Tensor& x, const Blocks& b) {
   Tensor out = unfold_impl(x, b);
   if (needs_grad(x))
     // grad Im2ColBackward: im2col(x, blocks) => col2im(g, blocks)
-    record("Im2ColBackward", out, {x}, [b](const Tensor& g) { return grad_list(fold_op(g, b)); });
+    record("Im2ColBackward", out, {x}, [b](const Tensor& g) { return fold_op(g, b); });
   return out;
 }
 
@@ -124,8 +124,7 @@ Tensor fold_op(const Tensor& cols, const Blocks& b) {
   Tensor out = fold_impl(cols, b);
   if (needs_grad(cols))
     // grad Col2ImBackward: col2im(cols, blocks) => im2col(g, blocks)
-    record("Col2ImBackward", out, {cols},
-           [b](const Tensor& g) { return grad_list(unfold_op(g, b)); });
+    record("Col2ImBackward", out, {cols}, [b](const Tensor& g) { return unfold_op(g, b); });
   return out;
 }
 

@@ -245,7 +245,7 @@ Tensor plane_gather(const Tensor& x, const ArgmaxPtr& am) {
   if (needs_grad(x))
     // grad MaxPoolGatherBackward: plane_gather(x, idx) => plane_scatter(g, idx)
     record("MaxPoolGatherBackward", out, {x},
-           [am](const Tensor& g) { return grad_list(plane_scatter(g, am)); });
+           [am](const Tensor& g) { return plane_scatter(g, am); });
   return out;
 }
 
@@ -270,7 +270,7 @@ Tensor plane_scatter(const Tensor& g, const ArgmaxPtr& am) {
   if (needs_grad(g))
     // grad MaxPoolScatterBackward: plane_scatter(grad, idx) => plane_gather(g, idx)
     record("MaxPoolScatterBackward", out, {g},
-           [am](const Tensor& gg) { return grad_list(plane_gather(gg, am)); });
+           [am](const Tensor& gg) { return plane_gather(gg, am); });
   return out;
 }
 
@@ -330,7 +330,7 @@ std::tuple<Tensor, Tensor> max_pool2d(const std::string& who, const Tensor& inpu
     // g added at each window's argmax:
     // grad MaxPool2DWithIndicesBackward: max_pool2d(x, k, s, p, d) => plane_scatter(g, argmax)
     record("MaxPool2DWithIndicesBackward", values, {input},
-           [argmax](const Tensor& g) { return grad_list(plane_scatter(g, argmax)); });
+           [argmax](const Tensor& g) { return plane_scatter(g, argmax); });
   return {values, want_indices ? argmax->to_tensor() : Tensor()};
 }
 
@@ -464,7 +464,7 @@ Tensor adaptive_max_pool2d(const Tensor& input, Size2 output_size) {
     // g added at each window's argmax:
     // grad AdaptiveMaxPool2DBackward: adaptive_max_pool2d(x, size) => plane_scatter(g, argmax)
     record("AdaptiveMaxPool2DBackward", values, {input},
-           [argmax](const Tensor& g) { return grad_list(plane_scatter(g, argmax)); });
+           [argmax](const Tensor& g) { return plane_scatter(g, argmax); });
   return values;
 }
 
