@@ -169,3 +169,18 @@ TEST_CASE("hooks, anomaly mode and autograd::grad see one-input nodes as before"
     check_values(g[1], each(+dtanh2));
   }
 }
+
+TEST_CASE("a one-input node that receives no gradient runs no rule and passes none on",
+          "[autograd]") {
+  // out = f(tanh(x), w), whose rule gives tanh(x) no gradient: TanhBackward becomes ready with
+  // an empty buffer, must not run its rule (it would raise on the undefined gradient) and leaves
+  // x.grad() undefined, while w gets its gradient.
+  Tensor x = leaf(), w = leaf();
+  Tensor t = x.tanh();
+  Tensor out = (t * w).detach();
+  autograd::record("OnlyTheSecondBackward", out, {t, w},
+                   [](const Tensor& g) { return autograd::grad_list(Tensor(), g * 2.0); });
+  out.sum().backward();
+  CHECK_FALSE(x.grad().defined());
+  check_values(w.grad(), {2, 2, 2, 2, 2});
+}
