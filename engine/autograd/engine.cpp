@@ -226,14 +226,23 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     task.visit(e.fn.get(), fresh);
     if (fresh) stack.push_back(e.fn.get());
   }
+  // (The last fresh node of each node's edges is walked next without going through the stack, so
+  // a chain is a loop with no push and pop: the load of the stack's ends right after a store to
+  // one of them is one the CPU cannot forward. The counts do not depend on the walk's order.)
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
-    for (const Edge& e : n->next_edges) {
-      if (!e.fn) continue;
-      NodeTask& t = task.visit(e.fn.get(), fresh);
-      if (fresh) stack.push_back(e.fn.get());
-      ++t.dependencies;
+    while (n) {
+      Node* next = nullptr;
+      for (const Edge& e : n->next_edges) {
+        if (!e.fn) continue;
+        NodeTask& t = task.visit(e.fn.get(), fresh);
+        ++t.dependencies;
+        if (!fresh) continue;
+        if (next) stack.push_back(next);
+        next = e.fn.get();
+      }
+      n = next;
     }
   }
 
@@ -295,8 +304,9 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   }
   TensorList grads;  // reused for every node
   // Adds the gradients node n returned (one per edge; fewer: none for the rest) into the buffers
-  // of the nodes its edges lead to, and queues those that have all their gradients.
-  auto pass_on = [&](Node& n, Tensor* input_grads, size_t count) {
+  // of the nodes its edges lead to, and queues those that have all their gradients; with `next`,
+  // a node n's last edge makes ready is handed back there instead, to run at once.
+  auto pass_on = [&](Node& n, Tensor* input_grads, size_t count, Node** next = nullptr) {
     for (size_t k = 0; k < n.next_edges.size(); ++k) {
       const Edge& e = n.next_edges[k];
       if (!e.fn) continue;
@@ -313,7 +323,12 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         else if (!add_into_own(slot, gk))
           slot = slot + gk;
       }
-      if (--ct.dependencies == 0) ready.push_back(c);
+      if (--ct.dependencies == 0) {
+        if (next && k + 1 == n.next_edges.size())
+          *next = c;
+        else
+          ready.push_back(c);
+      }
     }
   };
   // The ready loop is compiled twice, with anomaly mode a compile-time constant: off, it holds
@@ -330,13 +345,20 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
           deferred.push_back(n);
           continue;
         }
-        NodeTask& t = *task.find(n);
+        NodeTask* t = task.find(n);
         // A node with one output and one input, no hooks and not a requested input's: its
         // gradient goes through apply_one(), with no list (most nodes: unary ops, ops by a scalar).
-        if (!anomaly && !t.captured && t.buffer.size() == 1 && n->next_edges.size() == 1 &&
-            !n->extra.load(std::memory_order_acquire)) {
-          Tensor g = std::move(t.buffer[0]);
-          if (!t.needed) continue;
+        // When that makes its input's node ready, that node runs next, here: a chain of such
+        // nodes runs without going through `ready` (the order is the same: it would be popped
+        // next).
+        bool done = false;
+        while (!anomaly && !t->captured && t->buffer.size() == 1 && n->next_edges.size() == 1 &&
+               !n->extra.load(std::memory_order_acquire)) {
+          Tensor g = std::move(t->buffer[0]);
+          if (!t->needed) {
+            done = true;
+            break;
+          }
           GraphTask::Turn turn(task, n);
           Tensor input_grad;
           if (g.defined()) {
@@ -345,20 +367,27 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
           }
           if (!retain_graph) n->release_saved();
           turn.end();
-          pass_on(*n, &input_grad, 1);
-          continue;
+          Node* next = nullptr;
+          pass_on(*n, &input_grad, 1, &next);
+          if (!next) {
+            done = true;
+            break;
+          }
+          n = next;
+          t = task.find(n);
         }
+        if (done) continue;
         grads.clear();
         bool any = false;
-        for (Tensor& b : t.buffer) {  // (already conformed when it was added, below)
+        for (Tensor& b : t->buffer) {  // (already conformed when it was added, below)
           any = any || b.defined();
           grads.push_back(std::move(b));
         }
-        // (t.buffer now holds empty handles only: the next pass's visit() resizes it anew.)
-        if (t.captured) {
+        // (t->buffer now holds empty handles only: the next pass's visit() resizes it anew.)
+        if (t->captured) {
           for (const Capture& c : captures[n]) results[c.slot] = grads[c.output_nr];
         }
-        if (!t.needed) continue;  // a requested input's node that leads to no other one
+        if (!t->needed) continue;  // a requested input's node that leads to no other one
 
         GraphTask::Turn turn(task, n);
         // (Constructed in place: copying the list just returned would load the vector's
