@@ -5,6 +5,8 @@
 #
 # PARAGRAD_SANITIZE (e.g. "address,undefined") compiles and links everything in this directory
 # tree with the sanitizers; errors abort the program instead of being reported and ignored.
+#
+# Under ccache, debug information names paths relative to the checkout (below).
 
 function(paragrad_target_warnings target)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
@@ -34,4 +36,12 @@ if(PARAGRAD_SANITIZE)
   add_compile_options(${PARAGRAD_SANITIZE_FLAGS})
   add_link_options(${PARAGRAD_SANITIZE_FLAGS})
   message(STATUS "paragrad: sanitizers enabled: ${PARAGRAD_SANITIZE}")
+endif()
+
+# Under ccache (scripts/deps.sh sets it as the compiler launcher), debug information names its
+# paths relative to the checkout, so that a -g build in another clone hits the cache: without it
+# ccache hashes the build folder's absolute path into every compilation that emits debug
+# information, and CI's sanitizer builds, in a fresh clone each time, compiled everything anew.
+if(CMAKE_CXX_COMPILER_LAUNCHER MATCHES "ccache" AND CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+  add_compile_options(-fdebug-prefix-map=${PROJECT_SOURCE_DIR}=.)
 endif()

@@ -58,7 +58,10 @@ fi
 
 # ccache, when installed, compiles each build folder through one shared cache (objects that are the
 # same in two build folders, e.g. the Release and LAPACK builds of CI, compile once). Paths are
-# hashed relative to the checkout, so the build folder's name does not matter. Sets
+# hashed relative to the checkout, so a build without debug information does not depend on its
+# folder's name; one with debug information hashes its folder's path relative to the checkout
+# (cmake/ParagradCompilerFlags.cmake makes the debug information's paths relative). Either way a
+# fresh clone, as CI makes, reuses the last run's objects. Sets
 # PARAGRAD_CCACHE_ARGS (CMake arguments; empty without ccache).
 paragrad_use_ccache() {
   PARAGRAD_CCACHE_ARGS=()
