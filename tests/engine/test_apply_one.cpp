@@ -205,7 +205,8 @@ TEST_CASE("a chain of one-input nodes runs node after node, in the order of the 
   // The leaf's accumulator waits for both chains. d out/dx = 2·3 + 5·7 per element.
   std::vector<std::string> ran;
   Tensor x = leaf();
-  Tensor b = noted(noted(x, "A", 2.0, ran), "B", 3.0, ran);
+  Tensor a = noted(x, "A", 2.0, ran);
+  Tensor b = noted(a, "B", 3.0, ran);
   Tensor d = noted(noted(x, "C", 5.0, ran), "D", 7.0, ran);
   Tensor out = (b + d).detach();
   autograd::record("M", out, {b, d}, [&ran](const Tensor& g) {
@@ -217,13 +218,17 @@ TEST_CASE("a chain of one-input nodes runs node after node, in the order of the 
     CHECK(ran == std::vector<std::string>{"M", "D", "C", "B", "A"});
     check_values(x.grad(), std::vector<double>(kX.size(), 2 * 3 + 5 * 7));
   }
-  SECTION("autograd::grad of an input in the middle of a chain runs only the nodes it needs") {
-    TensorList g = autograd::grad({out.sum()}, {d, b}, {}, /*retain_graph=*/true);
-    CHECK(ran == std::vector<std::string>{"M"});
-    check_values(g[0], std::vector<double>(kX.size(), 1.0));
+  SECTION("autograd::grad of an input in the middle of a chain stops the chain at its node") {
+    // a is A's output, B's input: B hands A over as the next node of its chain, but A is a
+    // requested input's node, so the loop leaves it to the general path, which reads the gradient
+    // off it and does not run it (it leads to no other requested input). d's node D is requested
+    // too and does not run; C and A lead to nothing requested: M and B only run.
+    TensorList g = autograd::grad({out.sum()}, {a, d}, {}, /*retain_graph=*/true);
+    CHECK(ran == std::vector<std::string>{"M", "B"});
+    check_values(g[0], std::vector<double>(kX.size(), 3.0));
     check_values(g[1], std::vector<double>(kX.size(), 1.0));
     TensorList gc = autograd::grad({out.sum()}, {x});
-    CHECK(ran == std::vector<std::string>{"M", "M", "D", "C", "B", "A"});
+    CHECK(ran == std::vector<std::string>{"M", "B", "M", "D", "C", "B", "A"});
     check_values(gc[0], std::vector<double>(kX.size(), 2 * 3 + 5 * 7));
   }
 }
