@@ -8,6 +8,9 @@
 #include <type_traits>
 
 #include <Eigen/Core>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include <paragrad/engine/kernels/elementwise.hpp>
 
@@ -95,6 +98,31 @@ void map1(const T* __restrict a, T* __restrict o, int64_t n, F f) {
   for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
 }
 
+// tanh of the r < P elements at a, written to o. With AVX2 (P = 8; 16 with AVX-512) the last
+// 1 to 8 of them go as one 8-lane packet loaded and stored under a mask: the lanes beyond r are
+// neither read nor written. (Not through a padded block on the stack: loading the whole packet
+// right after storing its elements one by one is a load the CPU cannot forward from those stores,
+// and it waits for them to reach the cache; perf put a third of the tanh kernel's samples of
+// op_chain there.) SSE has no masked load: the baseline level pads a block (at most 3 elements).
+#if defined(__AVX2__)
+inline void tanh_tail(const float* a, float* o, int r) {
+  using Eigen::internal::ptanh;
+  for (; r > 8; r -= 8, a += 8, o += 8)  // (AVX-512: a tail of 9 to 15, its first 8 whole)
+    _mm256_storeu_ps(o, ptanh(_mm256_loadu_ps(a)));
+  const __m256i mask =
+      _mm256_cmpgt_epi32(_mm256_set1_epi32(r), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  _mm256_maskstore_ps(o, mask, ptanh(_mm256_maskload_ps(a, mask)));
+}
+#else
+inline void tanh_tail(const float* a, float* o, int r) {
+  constexpr int P = Eigen::internal::packet_traits<float>::size;
+  Eigen::Array<float, P, 1> block = Eigen::Array<float, P, 1>::Zero();
+  for (int i = 0; i < r; ++i) block[i] = a[i];
+  block = block.tanh().eval();
+  for (int i = 0; i < r; ++i) o[i] = block[i];
+}
+#endif
+
 template <class T>
 void unary(Unary op, const T* a, T* o, int64_t n) {
   switch (op) {
@@ -107,18 +135,13 @@ void unary(Unary op, const T* a, T* o, int64_t n) {
     case Unary::tanh:
       if constexpr (std::is_same<T, float>::value) {  // Eigen's vectorized tanh
         // Whole packets through Eigen's loop; the last n % P elements (all of a 4-element tensor)
-        // as one more packet through a padded block, not one by one: Eigen runs a dynamic-size
-        // tail in scalar code, 4 scalar tanh took about as long as the rest of op_chain's tanh.
+        // as one more packet, not one by one: Eigen runs a dynamic-size tail in scalar code, 4
+        // scalar tanh took about as long as the rest of op_chain's tanh.
         constexpr int64_t P = Eigen::internal::packet_traits<float>::size;
         const int64_t whole = n - n % P;
         if (whole > 0)
           Eigen::Map<Eigen::ArrayXf>(o, whole) = Eigen::Map<const Eigen::ArrayXf>(a, whole).tanh();
-        if (whole < n) {
-          Eigen::Array<float, P, 1> block = Eigen::Array<float, P, 1>::Zero();
-          for (int64_t i = whole; i < n; ++i) block[i - whole] = a[i];
-          block = block.tanh().eval();
-          for (int64_t i = whole; i < n; ++i) o[i] = block[i - whole];
-        }
+        if (whole < n) tanh_tail(a + whole, o + whole, int(n - whole));
 #if !defined(__x86_64__)
         // Eigen 3.4 clamps x to +-7.90531 before its rational approximation unless
         // EIGEN_VECTORIZE_FMA, which it defines on x86 only: the bound where the approximation
