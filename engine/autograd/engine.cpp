@@ -303,32 +303,32 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     }
   }
   TensorList grads;  // reused for every node
+  // Adds gradient g (if defined) for edge e into the buffer of e's node c, whose scratch is ct;
+  // true when that was c's last missing gradient.
+  auto deliver = [](const Edge& e, Node* c, NodeTask& ct, Tensor& g) {
+    if (g.defined()) {
+      // Bring each gradient to the input's shape before adding: a broadcast gradient
+      // and a plain one must not be added in the broadcast shape.
+      Tensor gk = conform(std::move(g), c->outputs[e.input_nr], c);
+      Tensor& slot = ct.buffer[e.input_nr];
+      if (!slot.defined())
+        slot = std::move(gk);
+      else if (!add_into_own(slot, gk))
+        slot = slot + gk;
+    }
+    return --ct.dependencies == 0;
+  };
   // Adds the gradients node n returned (one per edge; fewer: none for the rest) into the buffers
-  // of the nodes its edges lead to, and queues those that have all their gradients; with `next`,
-  // a node n's last edge makes ready is handed back there instead, to run at once.
-  auto pass_on = [&](Node& n, Tensor* input_grads, size_t count, Node** next = nullptr) {
+  // of the nodes its edges lead to, and queues those that have all their gradients.
+  auto pass_on = [&](Node& n, Tensor* input_grads, size_t count) {
+    Tensor none;
     for (size_t k = 0; k < n.next_edges.size(); ++k) {
       const Edge& e = n.next_edges[k];
       if (!e.fn) continue;
       Node* c = e.fn.get();
       NodeTask& ct = *task.find(c);
       if (!ct.needed && !ct.captured) continue;
-      if (k < count && input_grads[k].defined()) {
-        // Bring each gradient to the input's shape before adding: a broadcast gradient
-        // and a plain one must not be added in the broadcast shape.
-        Tensor gk = conform(std::move(input_grads[k]), c->outputs[e.input_nr], c);
-        Tensor& slot = ct.buffer[e.input_nr];
-        if (!slot.defined())
-          slot = std::move(gk);
-        else if (!add_into_own(slot, gk))
-          slot = slot + gk;
-      }
-      if (--ct.dependencies == 0) {
-        if (next && k + 1 == n.next_edges.size())
-          *next = c;
-        else
-          ready.push_back(c);
-      }
+      if (deliver(e, c, ct, k < count ? input_grads[k] : none)) ready.push_back(c);
     }
   };
   // The ready loop is compiled twice, with anomaly mode a compile-time constant: off, it holds
@@ -367,14 +367,16 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
           }
           if (!retain_graph) n->release_saved();
           turn.end();
-          Node* next = nullptr;
-          pass_on(*n, &input_grad, 1, &next);
-          if (!next) {
+          // The one edge, as pass_on would take it; its node, when now ready, runs next, here.
+          const Edge& e = n->next_edges[0];
+          Node* c = e.fn.get();
+          NodeTask* ct = c ? task.find(c) : nullptr;
+          if (!ct || (!ct->needed && !ct->captured) || !deliver(e, c, *ct, input_grad)) {
             done = true;
             break;
           }
-          n = next;
-          t = task.find(n);
+          n = c;
+          t = ct;
         }
         if (done) continue;
         grads.clear();

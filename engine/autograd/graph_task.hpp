@@ -40,8 +40,14 @@ class GraphTask {
         n->task.needed = true;
         n->task.captured = false;
         n->task.reached = false;
-        n->task.buffer.clear();
-        n->task.buffer.resize(n->outputs.size());
+        // One empty slot per output (a node new since the last pass has none yet: built in place).
+        SmallVec<Tensor, 1>& buffer = n->task.buffer;
+        if (buffer.empty()) {
+          for (size_t k = n->outputs.size(); k > 0; --k) buffer.emplace_back();
+        } else {
+          buffer.clear();
+          buffer.resize(n->outputs.size());
+        }
       }
       return n->task;
     }
