@@ -67,8 +67,8 @@ class SmallVec {
     return *this;
   }
   ~SmallVec() {
-    clear();
-    release_heap();
+    destroy_elements();
+    if (on_heap()) ::operator delete(store_.heap);
   }
 
   size_t size() const { return size_; }
@@ -102,7 +102,7 @@ class SmallVec {
   }
   void pop_back() { ptr()[--size_].~T(); }
   void clear() {
-    for (size_t i = 0; i < size_; ++i) ptr()[i].~T();
+    destroy_elements();
     size_ = 0;
   }
   void resize(size_t n, const T& v = T()) {
@@ -129,6 +129,7 @@ class SmallVec {
   }
 
   friend bool operator==(const SmallVec& a, const SmallVec& b) {
+    if (&a == &b) return true;  // (an op checking its result's shape against its operand's own)
     if (a.size_ != b.size_) return false;
     for (size_t i = 0; i < a.size_; ++i)  // (a loop: shapes are short, a memcmp call is not)
       if (!(a.ptr()[i] == b.ptr()[i])) return false;
@@ -138,6 +139,14 @@ class SmallVec {
 
  private:
   bool on_heap() const { return cap_ > N; }
+  // (The storage and the count read once: an element's destructor may free other objects, so the
+  // compiler cannot keep them in registers across the calls.)
+  void destroy_elements() {
+    if constexpr (!std::is_trivially_destructible<T>::value) {
+      T* p = ptr();
+      for (size_t i = 0, n = size_; i < n; ++i) p[i].~T();
+    }
+  }
   T* ptr() { return on_heap() ? store_.heap : reinterpret_cast<T*>(store_.inline_); }
   const T* ptr() const {
     return on_heap() ? store_.heap : reinterpret_cast<const T*>(store_.inline_);

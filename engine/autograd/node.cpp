@@ -11,19 +11,23 @@ namespace paragrad {
 
 // Freeing a node drops its edges, which may free the next node, and so on: a chain
 // of a million nodes would recurse a million deep. Instead, a node freed while
-// another is being freed is queued, and the outermost call drains the queue.
+// another is being freed is queued, and the outermost call drains the queue. The queue is a
+// stack threaded through the queued nodes themselves, in their pass scratch's `pass` word (no
+// backward pass can be holding a node whose last reference is gone), so queuing a node is two
+// stores, with no vector to grow and check.
 void IntrusiveDeleter<autograd::Node>::destroy(autograd::Node* n) {
   thread_local bool draining = false;
-  thread_local std::vector<autograd::Node*> pending;
+  thread_local autograd::Node* pending = nullptr;
   if (draining) {
-    pending.push_back(n);
+    n->task.pass = reinterpret_cast<uintptr_t>(pending);
+    pending = n;
     return;
   }
   draining = true;
   delete n;
-  while (!pending.empty()) {
-    autograd::Node* next = pending.back();
-    pending.pop_back();
+  while (pending) {
+    autograd::Node* next = pending;
+    pending = reinterpret_cast<autograd::Node*>(next->task.pass);
     delete next;
   }
   draining = false;

@@ -77,12 +77,13 @@ struct Over {
 
 // The output of an elementwise op: `over` itself when its elements may be written over, else a
 // new tensor. An elementwise kernel may write over its own operand: element i is read before
-// element i is written.
-inline Tensor output_for(const char* op, const Dims& sizes, Dtype dtype, Over over) {
+// element i is written. `numel`: as empty_for's (sizes are an operand's own: no check again).
+inline Tensor output_for(const char* op, const Dims& sizes, Dtype dtype, Over over,
+                         int64_t numel = -1) {
   if (over.t && (over.is_operand ? can_take_over(*over.t, sizes, dtype)
                                  : can_write_over(*over.t, sizes, dtype)))
     return *over.t;
-  return empty_for(op, sizes, dtype);
+  return empty_for(op, sizes, dtype, numel);
 }
 
 // out = f(a, b) elementwise, a and b converted to `compute`, the result stored as `out_dtype`.
@@ -96,11 +97,15 @@ Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, Dtype 
   Tensor a_holder, b_holder;
   const Tensor& a = as_type(a_in, compute, a_holder, op);
   const Tensor& b = as_type(b_in, compute, b_holder, op);
-  const Dims shape =
-      a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes(), op);
+  // (Operands of one shape, the common case, lend theirs: nothing to copy or check again.)
+  const bool same_shape = a.sizes() == b.sizes();
+  Dims broadcast;
+  if (!same_shape) broadcast = broadcast_shapes(a.sizes(), b.sizes(), op);
+  const Dims& shape = same_shape ? a.sizes() : broadcast;
   // (over a_in only, and not when b is a_in too: the kernels read b through its own pointer)
   const bool over_a = over.t == &a_in && b_in.impl() != a_in.impl();
-  Tensor out = output_for(op, shape, out_dtype, over_a ? over : Over());
+  Tensor out =
+      output_for(op, shape, out_dtype, over_a ? over : Over(), same_shape ? a.numel() : -1);
   const int64_t n = out.numel();
   dispatch(compute, [&](auto ctag) {
     using T = decltype(ctag);
@@ -187,7 +192,8 @@ enum class Kinds { All, Numeric, Floating };  // which input dtypes a kernel acc
 template <Kinds kinds = Kinds::All, kernels::Unary K = kernels::Unary::none, class F>
 Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op, Over over = {}) {
   check_defined(op, a);
-  Tensor out = output_for(op, a.sizes(), out_dtype, K == kernels::Unary::none ? over : Over());
+  Tensor out =
+      output_for(op, a.sizes(), out_dtype, K == kernels::Unary::none ? over : Over(), a.numel());
   auto body = [&](auto tag) {
     using T = decltype(tag);
     dispatch(out_dtype, [&](auto otag) {

@@ -114,8 +114,10 @@ Tensor convert(const Tensor& t, Dtype d, const char* op);
 // ShapeError unless sizes are non-negative and the product of the non-zero sizes (hence numel
 // and every contiguous stride) fits in int64.
 void check_shape(const char* op, const Dims& sizes);
-// empty(sizes, dtype) with errors (bad shape, allocation failure) naming op.
-Tensor empty_for(const char* op, const Dims& sizes, Dtype dtype);
+// empty(sizes, dtype) with errors (bad shape, allocation failure) naming op. `numel`: the count of
+// elements of sizes when the caller knows it (sizes are an existing tensor's, already checked),
+// else -1.
+Tensor empty_for(const char* op, const Dims& sizes, Dtype dtype, int64_t numel = -1);
 // full(sizes, value, dtype) with errors naming op. `checked` (PyTorch's full, fill_): a value
 // dtype cannot hold raises (NaN as int64, 1e300 as float32); unchecked, floating dtypes round
 // it (1e300 becomes inf, as a scalar operand of mul_ does in PyTorch).

@@ -129,6 +129,15 @@ TEST_CASE("SmallVec insert, erase and compare", "[small_vector]") {
   v.reserve(100);
   CHECK(v.capacity() == 100);
   CHECK(v == w);
+  // A vector compared with itself (an op checking a result's shape against its operand's own),
+  // inline and on the heap, and with a copy that then changes.
+  CHECK(v == v);
+  CHECK_FALSE(v != v);
+  SmallVec<int64_t, 2> x{7};
+  CHECK(x == x);
+  SmallVec<int64_t, 2> y = x;
+  y[0] = 8;
+  CHECK_FALSE(x == y);
 }
 
 TEST_CASE("SmallVec of a trivially copyable type copies and moves, inline and on the heap",
