@@ -112,13 +112,18 @@ using TensorRef = std::reference_wrapper<const Tensor>;
 void connect(Node* node, const TensorRef* inputs, size_t n_inputs, Tensor* outputs,
              size_t n_outputs);
 void connect(Node* node, const Tensor* inputs, size_t n_inputs, Tensor* outputs, size_t n_outputs);
+// The same for one input and one output (most ops): no loops, no room to reserve.
+void connect_one(Node* node, const Tensor& input, Tensor& output);
 
 // Single output; backward(const Tensor& grad) -> TensorList (one per input). The inputs are
 // taken by reference: {a, b} copies no tensor handle.
 template <class F>
 void record(const char* name, Tensor& out, std::initializer_list<TensorRef> inputs, F&& backward) {
   auto* node = new LambdaNode<std::decay_t<F>>(name, std::forward<F>(backward));
-  connect(node, inputs.begin(), inputs.size(), &out, 1);
+  if (inputs.size() == 1)
+    connect_one(node, inputs.begin()->get(), out);
+  else
+    connect(node, inputs.begin(), inputs.size(), &out, 1);
 }
 template <class F>
 void record(const char* name, Tensor& out, const TensorList& inputs, F&& backward) {

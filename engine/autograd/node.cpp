@@ -149,6 +149,20 @@ inline Edge input_edge(const Tensor& t, const Node* node) {
   return edge_to(t, node->name());
 }
 
+// Output number i of the node: its shape and dtype on the node and, when it can carry a gradient
+// (integer outputs, indices, carry none), the node as its grad_fn; the last output takes the
+// owner's reference.
+inline void attach_output(Node* node, TensorImpl* o, size_t i, bool last, NodePtr& owner) {
+  node->outputs.emplace_back(o->sizes, o->dtype);
+  if (!is_floating(o->dtype)) return;
+  o->requires_grad = true;
+  o->output_nr = uint32_t(i);
+  if (last)
+    o->grad_fn = std::move(owner);
+  else
+    o->grad_fn = owner;
+}
+
 // Takes the node's first reference and hands it to the outputs; the node is freed here if no
 // output takes it (all integer outputs).
 template <class Input>
@@ -159,19 +173,17 @@ void connect_node(Node* node, const Input* inputs, size_t n_inputs, Tensor* outp
   for (size_t i = 0; i < n_inputs; ++i)
     node->next_edges.push_back(input_edge(static_cast<const Tensor&>(inputs[i]), node));
   if (is_anomaly_enabled()) record_anomaly_trace(*node);
-  for (size_t i = 0; i < n_outputs; ++i) {
-    TensorImpl* o = outputs[i].impl();
-    node->outputs.emplace_back(o->sizes, o->dtype);
-    if (!is_floating(o->dtype)) continue;  // integer outputs (indices) carry no gradient
-    o->requires_grad = true;
-    o->output_nr = uint32_t(i);
-    if (i + 1 == n_outputs)
-      o->grad_fn = std::move(owner);
-    else
-      o->grad_fn = owner;
-  }
+  for (size_t i = 0; i < n_outputs; ++i)
+    attach_output(node, outputs[i].impl(), i, i + 1 == n_outputs, owner);
 }
 }  // namespace
+
+void connect_one(Node* node, const Tensor& input, Tensor& output) {
+  NodePtr owner = NodePtr::from_new(node);
+  node->next_edges.push_back(input_edge(input, node));  // (two edges fit inline: no reserve)
+  if (is_anomaly_enabled()) record_anomaly_trace(*node);
+  attach_output(node, output.impl(), 0, true, owner);
+}
 
 void connect(Node* node, const TensorRef* inputs, size_t n_inputs, Tensor* outputs,
              size_t n_outputs) {
