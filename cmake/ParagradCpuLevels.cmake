@@ -9,6 +9,22 @@
 # avx2 (x86-64-v3) and avx512 (x86-64-v4) on x86-64 with GCC or Clang.
 include(CheckCXXCompilerFlag)
 
+# PARAGRAD_NATIVE_TUNE: the tuning a native build (PARAGRAD_NATIVE) compiles its numerical code
+# with: the level kernels below, linalg/ (CMakeLists.txt) and bench/'s raw Eigen side; private,
+# never a consumer's flag (tuning is not ABI). -march=native also picks the build machine's
+# tuning, and GCC 12's for AMD Zen 3 (-mtune=znver3) makes Eigen's products much slower than the
+# generic tuning the portable build's kernels get: mlp_sgd's two GEMMs 1.58 ms against 1.15 ms
+# with -march=native -mtune=generic, a 256x256 double product 1.34 against 1.04 ms (one thread;
+# scripts/tuning-check measures it on any machine; docs/cpu-dispatch.md, "Tuning").
+set(PARAGRAD_NATIVE_TUNE "")
+if(PARAGRAD_NATIVE AND CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" AND
+   CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+  check_cxx_compiler_flag(-mtune=generic PARAGRAD_HAS_MTUNE_GENERIC)
+  if(PARAGRAD_HAS_MTUNE_GENERIC)
+    set(PARAGRAD_NATIVE_TUNE -mtune=generic)
+  endif()
+endif()
+
 # paragrad_split_level_sources(<sources_var> <level_sources_var>): moves the *_level.cpp files of
 # the list <sources_var> into <level_sources_var>.
 function(paragrad_split_level_sources sources_var level_var)
@@ -52,7 +68,7 @@ function(paragrad_add_cpu_levels target)
     if(PARAGRAD_NATIVE AND PARAGRAD_HAS_MARCH_NATIVE)
       # A native build is built for this CPU throughout: every level's kernels too (the last
       # -march wins), so the kernels match the rest of the library's code.
-      target_compile_options(${obj} PRIVATE -march=native)
+      target_compile_options(${obj} PRIVATE -march=native ${PARAGRAD_NATIVE_TUNE})
     endif()
     if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
       # No a * b + c contracted into an FMA where the level has one: every level computes the
