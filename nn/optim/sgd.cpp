@@ -1,6 +1,49 @@
+#include <paragrad/engine/autograd/engine.hpp>
+#include <paragrad/engine/detail/parallel.hpp>
 #include <paragrad/nn/optim/sgd.hpp>
 
 namespace paragrad::optim {
+
+namespace {
+
+// The momentum step `buf.mul_(momentum).add_(grad, 1 - dampening); p.add_(buf, -lr)` in one pass
+// over the three tensors (one parallel region, each element read and written once), when they
+// are float32 or float64 alike, contiguous, of one shape and in three storages; false (nothing
+// done) otherwise. The arithmetic is the three ops' own, element by element: the scalars
+// converted to the dtype, each product and sum rounded to it (the library compiles with
+// -ffp-contract=off), so the result is the same bit for bit (tests/nn/test_optim.cpp).
+bool fused_momentum_step(const Tensor& p, const Tensor& grad, const Tensor& buf, double momentum,
+                         double dampening, double lr) {
+  const Dtype d = p.dtype();
+  if ((d != kFloat32 && d != kFloat64) || grad.dtype() != d || buf.dtype() != d ||
+      !p.is_contiguous() || !grad.is_contiguous() || !buf.is_contiguous() ||
+      grad.sizes() != p.sizes() || buf.sizes() != p.sizes())
+    return false;
+  const auto* sp = p.impl()->storage.get();
+  const auto* sg = grad.impl()->storage.get();
+  const auto* sb = buf.impl()->storage.get();
+  if (sp == sg || sp == sb || sg == sb) return false;
+  dispatch_floating(d, "SGD", [&](auto tag) {
+    using T = decltype(tag);
+    const T m = static_cast<T>(momentum), a = static_cast<T>(1 - dampening),
+            step = static_cast<T>(-lr);
+    T* pp = p.data_ptr<T>();
+    const T* pg = grad.data_ptr<T>();
+    T* pb = buf.data_ptr<T>();
+    detail::parallel_for(p.numel(), detail::kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) {
+        const T b = pb[i] * m + a * pg[i];
+        pb[i] = b;
+        pp[i] = pp[i] + step * b;
+      }
+    });
+  });
+  autograd::increment_version(buf);
+  autograd::increment_version(p);
+  return true;
+}
+
+}  // namespace
 
 SGD::SGD(const TensorList& params, double lr, double momentum, double dampening,
          double weight_decay, bool nesterov)
@@ -39,6 +82,7 @@ void SGD::step_group(ParamGroup& group) {
         buffers["momentum_buffer"] = buf;
       } else {
         buf = it->second;
+        if (!nesterov && fused_momentum_step(p, d_p, buf, momentum, dampening, lr)) continue;
         buf.mul_(momentum).add_(d_p, 1 - dampening);
       }
       d_p = nesterov ? d_p + momentum * buf : buf;

@@ -52,6 +52,46 @@ TEST_CASE("SGD with momentum and dampening matches PyTorch") {
   check_trajectory(maker<optim::SGD>(0.01, 0.9, 0.1), nn_oracle::sgd_momentum_traj);
 }
 
+// nn/optim/sgd.cpp runs the momentum step of a contiguous float parameter in one pass
+// (fused_momentum_step); a parameter it cannot take (here a transposed one) goes op by op.
+TEST_CASE("SGD's one-pass momentum step gives the op-by-op update bit for bit") {
+  struct Threads {
+    int saved = get_num_threads();
+    Threads() { set_num_threads(2); }  // 75,000 elements: several chunks of the pool
+    ~Threads() { set_num_threads(saved); }
+  } threads;
+  for (Dtype d : {kFloat32, kFloat64}) {
+    for (bool transposed : {false, true}) {
+      INFO(dtype_name(d) << (transposed ? ", transposed" : ", contiguous"));
+      Tensor init = randn({300, 250}, d);
+      Tensor p = (transposed ? init.t().contiguous().t() : init.clone()).requires_grad_();
+      REQUIRE(p.is_contiguous() == !transposed);
+      optim::SGD opt({p}, 0.03, 0.9, 0.1);
+      Tensor want = init.clone(), buf;
+      for (int step = 0; step < 3; ++step) {
+        Tensor g = randn({300, 250}, d);
+        opt.zero_grad();
+        (p * g).sum().backward();
+        REQUIRE(equal(p.grad(), g));
+        const uint32_t version = p.version();
+        opt.step();
+        CHECK(p.version() > version);
+        if (step == 0)
+          buf = g.clone();
+        else
+          buf.mul_(0.9).add_(g, 1 - 0.1);
+        want.add_(buf, -0.03);
+        CHECK(equal(p.detach(), want));
+        CHECK(equal(opt.state(p).buffers.at("momentum_buffer"), buf));
+      }
+      // A graph that saved the parameter sees the step's write.
+      Tensor y = (p * p).sum();
+      opt.step();
+      CHECK_THROWS_WITH(y.backward(), Catch::Contains("modified by an in-place"));
+    }
+  }
+}
+
 TEST_CASE("SGD with Nesterov momentum matches PyTorch") {
   check_trajectory(maker<optim::SGD>(0.01, 0.9, 0.0, 0.0, true), nn_oracle::sgd_nesterov_traj);
 }
