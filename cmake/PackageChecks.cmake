@@ -11,6 +11,9 @@
 #               control program that saves has them (inputs: NM, HELLO, HELLO_SAVE, LIB_TYPE)
 #   exports     nm -D of a shared libparagrad: only paragrad's own symbols, no Eigen, no std::,
 #               no detail but the allocator pair below (inputs: NM, LIBRARY, LIB_TYPE)
+#   native      a native build (PARAGRAD_NATIVE=ON) configured in a scratch folder: -march=native on
+#               every source and in the .pc and exported target; -mtune=generic on the level kernels
+#               and linalg/ only, in no consumer's flags (inputs: SOURCE_DIR, WORK_DIR, CXX_COMPILER)
 #   visibility  every installed header that declares anything does so between PARAGRAD_API_BEGIN
 #               and PARAGRAD_API_END (engine/export.hpp), and the library's objects, compiled with
 #               -fvisibility=hidden, give a public function default visibility and a helper of an
@@ -220,6 +223,73 @@ elseif(CHECK STREQUAL "visibility")
   endforeach()
   message(STATUS "package visibility: ${n} public headers bracketed; clone() DEFAULT, "
                  "detail::copy_into HIDDEN")
+elseif(CHECK STREQUAL "native")
+  # A native build (PARAGRAD_NATIVE=ON) configured in a scratch folder: -march=native everywhere
+  # and in what consumers get (.pc, exported target); -mtune=generic on the level kernels and
+  # linalg/ only, never on the rest and never in what consumers get (docs/cpu-dispatch.md, "Tuning").
+  file(REMOVE_RECURSE "${WORK_DIR}")
+  execute_process(COMMAND "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}"
+                          "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" -DCMAKE_BUILD_TYPE=Release
+                          -DPARAGRAD_NATIVE=ON -DPARAGRAD_INSTALL=ON -DPARAGRAD_BUILD_TESTS=OFF
+                          -DPARAGRAD_BUILD_EXAMPLES=OFF -DPARAGRAD_BUILD_BENCH=OFF
+                          -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    fail("configuring a native build failed (${rc}):\n${out}")
+  endif()
+  file(STRINGS "${WORK_DIR}/CMakeCache.txt" tune REGEX "^PARAGRAD_HAS_MTUNE_GENERIC:")
+  file(STRINGS "${WORK_DIR}/CMakeCache.txt" march REGEX "^PARAGRAD_HAS_MARCH_NATIVE:")
+  if(NOT tune MATCHES "=1$" OR NOT march MATCHES "=1$")
+    skip("no -march=native / -mtune=generic here (not x86-64 with GCC or Clang)")
+    return()
+  endif()
+  file(STRINGS "${WORK_DIR}/compile_commands.json" commands REGEX "\"command\":")
+  # command_for(<var> <source regex>): the compile command of the one source matching it.
+  function(command_for var source)
+    set(found "")
+    foreach(c IN LISTS commands)
+      if(c MATCHES " -c [^ ]*${source}\"")
+        set(found "${c}")
+      endif()
+    endforeach()
+    if(NOT found)
+      fail("no compile command for ${source} in ${WORK_DIR}/compile_commands.json")
+    endif()
+    set(${var} "${found}" PARENT_SCOPE)
+  endfunction()
+  command_for(level "/engine/kernels/gemm_level\\.cpp")
+  command_for(linalg "/linalg/qr\\.cpp")
+  command_for(engine "/engine/ops/unary\\.cpp")
+  foreach(what level linalg engine)
+    if(NOT "${${what}}" MATCHES " -march=native")
+      fail("the ${what} source is compiled without -march=native: ${${what}}")
+    endif()
+  endforeach()
+  foreach(what level linalg)
+    if(NOT "${${what}}" MATCHES " -mtune=generic")
+      fail("the ${what} source is compiled without -mtune=generic: ${${what}}")
+    endif()
+  endforeach()
+  if("${engine}" MATCHES "-mtune")
+    fail("engine/ops/unary.cpp is compiled with a -mtune flag: ${engine}")
+  endif()
+  file(READ "${WORK_DIR}/paragrad.pc" pc)
+  file(GLOB_RECURSE targets "${WORK_DIR}/CMakeFiles/Export/*/paragradTargets.cmake")
+  if(NOT targets)
+    fail("no exported paragradTargets.cmake under ${WORK_DIR}/CMakeFiles/Export")
+  endif()
+  file(READ "${targets}" exported)
+  foreach(what pc exported)
+    if(NOT "${${what}}" MATCHES "-march=native")
+      fail("the native build's ${what} does not carry -march=native:\n${${what}}")
+    endif()
+    if("${${what}}" MATCHES "-mtune")
+      fail("the native build's ${what} carries a -mtune flag:\n${${what}}")
+    endif()
+  endforeach()
+  message(STATUS "package native: -march=native everywhere and for consumers; -mtune=generic on "
+                 "the level kernels and linalg/ only")
+
 else()
   fail("unknown -DCHECK=${CHECK}")
 endif()
