@@ -74,8 +74,16 @@ TEST_CASE("SGD's one-pass momentum step gives the op-by-op update bit for bit") 
         (p * g).sum().backward();
         REQUIRE(equal(p.grad(), g));
         const uint32_t version = p.version();
+        const uint32_t buf_version =
+            step == 0 ? 0 : opt.state(p).buffers.at("momentum_buffer").version();
         opt.step();
         CHECK(p.version() > version);
+        if (step > 0) {
+          // Which path ran: one pass writes the buffer once, the ops twice (mul_, add_).
+          const uint32_t writes =
+              opt.state(p).buffers.at("momentum_buffer").version() - buf_version;
+          CHECK(writes == (transposed ? 2u : 1u));
+        }
         if (step == 0)
           buf = g.clone();
         else
