@@ -180,8 +180,18 @@ void connect_node(Node* node, const Input* inputs, size_t n_inputs, Tensor* outp
 
 void connect_one(Node* node, const Tensor& input, Tensor& output) {
   NodePtr owner = NodePtr::from_new(node);
-  node->next_edges.push_back(input_edge(input, node));  // (two edges fit inline: no reserve)
-  if (is_anomaly_enabled()) record_anomaly_trace(*node);
+  // (Two edges fit inline: no reserve.) When the output is the input's own header (an operand
+  // taken over, an in-place op), the header's grad_fn is about to be replaced by this node: it
+  // moves into the edge, where a copy would add a reference and the replacement drop it again
+  // (two atomic operations). Not under anomaly mode: recording the trace may throw, and the
+  // input must then keep its grad_fn.
+  TensorImpl* in = input.impl();
+  const bool anomaly = is_anomaly_enabled();
+  if (in && in == output.impl() && in->grad_fn && !in->view_base && !anomaly)
+    node->next_edges.push_back(Edge{std::move(in->grad_fn), in->output_nr});
+  else
+    node->next_edges.push_back(input_edge(input, node));
+  if (anomaly) record_anomaly_trace(*node);
   attach_output(node, output.impl(), 0, true, owner);
 }
 

@@ -35,32 +35,44 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr)
   data_ = is_output ? t.detach() : t;
 }
 
+void SavedTensor::check_version() const {
+  if (data_.version() == version_) return;
+  Node* n = current_node();
+  // Which op's output the tensor is now (PyTorch says so too): the in-place op, usually.
+  const TensorImpl* impl = data_.impl();
+  const std::string now = impl->grad_fn && !impl->view_base
+                              ? cat(", now output ", impl->output_nr, " of ", impl->grad_fn->name())
+                              : std::string();
+  throw AutogradError(cat(n ? n->name() : "backward", ": a tensor saved for backward (shape ",
+                          shape_str(data_.sizes()), now,
+                          ") was modified by an in-place operation: it is at version ",
+                          data_.version(), ", expected version ", version_));
+}
+
+// Re-attach the saving node as the output's grad_fn, so the rule stays differentiable, when
+// the rule is being recorded (create_graph); a plain backward needs only the data.
+bool SavedTensor::reattaches() const {
+  return is_output_ && requires_grad_ && is_grad_enabled() && current_node();
+}
+
 Tensor SavedTensor::unpack() const {
   if (!data_.defined()) return {};
-  if (data_.version() != version_) {
-    Node* n = current_node();
-    // Which op's output the tensor is now (PyTorch says so too): the in-place op, usually.
-    const TensorImpl* impl = data_.impl();
-    const std::string now =
-        impl->grad_fn && !impl->view_base
-            ? cat(", now output ", impl->output_nr, " of ", impl->grad_fn->name())
-            : std::string();
-    throw AutogradError(cat(n ? n->name() : "backward", ": a tensor saved for backward (shape ",
-                            shape_str(data_.sizes()), now,
-                            ") was modified by an in-place operation: it is at version ",
-                            data_.version(), ", expected version ", version_));
-  }
-  // Re-attach the saving node as the output's grad_fn, so the rule stays differentiable, when
-  // the rule is being recorded (create_graph); a plain backward needs only the data.
-  if (!is_output_ || !requires_grad_ || !is_grad_enabled()) return data_;
-  Node* node = current_node();
-  if (!node) return data_;
+  check_version();
+  if (!reattaches()) return data_;
   Tensor alias = data_.detach();
   TensorImpl* impl = alias.impl();
   impl->requires_grad = true;
-  impl->grad_fn = NodePtr(node);
+  impl->grad_fn = NodePtr(current_node());
   impl->output_nr = output_nr_;
   return alias;
+}
+
+const Tensor& SavedTensor::unpack(Tensor& holder) const {
+  if (!data_.defined()) return data_;
+  check_version();
+  if (!reattaches()) return data_;
+  holder = unpack();
+  return holder;
 }
 
 }  // namespace paragrad::autograd

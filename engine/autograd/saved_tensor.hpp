@@ -35,6 +35,10 @@ class SavedTensor {
   ~SavedTensor() = default;
 
   Tensor unpack() const;
+  // The same without a new handle where it can: the saved tensor itself when unpack() would
+  // return it as is (a plain backward), else `holder`, set to what unpack() returns. A handle
+  // copied and dropped costs two atomic operations; a hot rule (tanh's) reads it in place.
+  const Tensor& unpack(Tensor& holder) const;
   bool defined() const { return data_.defined(); }
 
   // The saved tensors held by an object (a backward rule's closure): copies it once while
@@ -58,7 +62,9 @@ class SavedTensor {
     ListingScope& operator=(const ListingScope&) = delete;
     std::vector<SavedInfo>* previous;
   };
-  void note_copy() const;  // adds this to the listing running on this thread, if any
+  void note_copy() const;      // adds this to the listing running on this thread, if any
+  void check_version() const;  // raises when the tensor was modified in place since it was saved
+  bool reattaches() const;     // whether unpack() returns a new alias with the saving node
   // How many list_saved() calls are running, on any thread: a copy of a SavedTensor reports
   // itself only while one runs, so copies cost one relaxed load otherwise.
   static inline std::atomic<int> listings_{0};

@@ -65,26 +65,34 @@ inline bool can_take_over(const Tensor& t, const Dims& sizes, Dtype dtype) {
 // rule owns (`&g`, can_write_over) or an operand the op was handed as an rvalue
 // (`Over::operand(a)`, can_take_over).
 struct Over {
-  Over(const Tensor* t = nullptr) : t(t) {}  // (a gradient: implicitly, from its address)
-  static Over operand(const Tensor& a) {
+  Over(Tensor* g = nullptr) : t(g) {}  // (a gradient: implicitly, from its address)
+  static Over operand(Tensor& a) {
     Over o(&a);
     o.is_operand = true;
     return o;
   }
-  const Tensor* t;
+  Tensor* t;
   bool is_operand = false;
 };
 
 // The output of an elementwise op: `over` itself when its elements may be written over, else a
 // new tensor. An elementwise kernel may write over its own operand: element i is read before
 // element i is written. `numel`: as empty_for's (sizes are an operand's own: no check again).
+// What is written over is moved into the result and its handle left empty (a copy would add a
+// reference and the handle's drop remove it: two atomic operations per op). So the maps below
+// read their operand from the result then, and an op whose operand was taken records the result
+// as its input (`taken_or`: the result holds the operand's header and its grad_fn).
 inline Tensor output_for(const char* op, const Dims& sizes, Dtype dtype, Over over,
                          int64_t numel = -1) {
   if (over.t && (over.is_operand ? can_take_over(*over.t, sizes, dtype)
                                  : can_write_over(*over.t, sizes, dtype)))
-    return *over.t;
+    return std::move(*over.t);
   return empty_for(op, sizes, dtype, numel);
 }
+
+// An op's operand `a`, or its result when the result took `a` over (output_for): the header `a`
+// had, with its history.
+inline const Tensor& taken_or(const Tensor& a, const Tensor& out) { return a.defined() ? a : out; }
 
 // out = f(a, b) elementwise, a and b converted to `compute`, the result stored as `out_dtype`.
 // `op` (the public op) names errors: undefined inputs, shapes that do not broadcast. K: the
@@ -95,17 +103,19 @@ Tensor binary_map(const char* op, const Tensor& a_in, const Tensor& b_in, Dtype 
                   Dtype out_dtype, F&& f, Over over = {}) {
   check_defined(op, a_in, b_in);
   Tensor a_holder, b_holder;
-  const Tensor& a = as_type(a_in, compute, a_holder, op);
+  const Tensor& a_conv = as_type(a_in, compute, a_holder, op);
   const Tensor& b = as_type(b_in, compute, b_holder, op);
-  // (Operands of one shape, the common case, lend theirs: nothing to copy or check again.)
-  const bool same_shape = a.sizes() == b.sizes();
+  // (Operands of one shape, the common case, lend theirs: nothing to copy or check again. The
+  // shape lives in the header, which a gradient moved into `out` keeps.)
+  const bool same_shape = a_conv.sizes() == b.sizes();
   Dims broadcast;
-  if (!same_shape) broadcast = broadcast_shapes(a.sizes(), b.sizes(), op);
-  const Dims& shape = same_shape ? a.sizes() : broadcast;
+  if (!same_shape) broadcast = broadcast_shapes(a_conv.sizes(), b.sizes(), op);
+  const Dims& shape = same_shape ? a_conv.sizes() : broadcast;
   // (over a_in only, and not when b is a_in too: the kernels read b through its own pointer)
   const bool over_a = over.t == &a_in && b_in.impl() != a_in.impl();
   Tensor out =
-      output_for(op, shape, out_dtype, over_a ? over : Over(), same_shape ? a.numel() : -1);
+      output_for(op, shape, out_dtype, over_a ? over : Over(), same_shape ? a_conv.numel() : -1);
+  const Tensor& a = taken_or(a_conv, out);  // (a_in moved into out: the same elements)
   const int64_t n = out.numel();
   dispatch(compute, [&](auto ctag) {
     using T = decltype(ctag);
@@ -190,10 +200,11 @@ enum class Kinds { All, Numeric, Floating };  // which input dtypes a kernel acc
 // a gradient the caller owns, written over when it can be (output_for) and f's own loop runs
 // (K = none: the level kernels take an output apart from their input).
 template <Kinds kinds = Kinds::All, kernels::Unary K = kernels::Unary::none, class F>
-Tensor unary_map(const Tensor& a, Dtype out_dtype, F&& f, const char* op, Over over = {}) {
-  check_defined(op, a);
-  Tensor out =
-      output_for(op, a.sizes(), out_dtype, K == kernels::Unary::none ? over : Over(), a.numel());
+Tensor unary_map(const Tensor& a_in, Dtype out_dtype, F&& f, const char* op, Over over = {}) {
+  check_defined(op, a_in);
+  Tensor out = output_for(op, a_in.sizes(), out_dtype, K == kernels::Unary::none ? over : Over(),
+                          a_in.numel());
+  const Tensor& a = taken_or(a_in, out);  // (a_in moved into out: the same elements)
   auto body = [&](auto tag) {
     using T = decltype(tag);
     dispatch(out_dtype, [&](auto otag) {

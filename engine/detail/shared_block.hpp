@@ -18,10 +18,14 @@ struct SharedBlock {
 constexpr size_t kSharedBlockHeader = 16;
 static_assert(sizeof(SharedBlock) <= kSharedBlockHeader);
 
-// One of the two is gone; the last frees the block.
+// One of the two is gone; the last frees the block. When the count already reads 1 the other
+// one has left (its decrement released what it did, the acquire load sees it) and none can come
+// back, so the last one out needs no atomic read-modify-write (as IntrusivePtr::reset).
 inline void leave_shared_block(void* block) noexcept {
   auto* b = static_cast<SharedBlock*>(block);
-  if (b->users.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (b->users.load(std::memory_order_acquire) != 1 &&
+      b->users.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    return;
   const uint32_t bytes = b->bytes;
   b->~SharedBlock();
   small_free(block, bytes);

@@ -68,9 +68,10 @@ Tensor add_of(const Tensor& a, const Tensor& b, Over over) {
   const Dtype t = arith_type("add", a, b);
   Tensor out = detail::binary_map<kernels::Binary::add>(
       "add", a, b, t, t, [](auto x, auto y) { return detail::wrap_add(x, y); }, over);
-  if (needs_grad(a, b))
+  const Tensor& in = detail::taken_or(a, out);  // (out may have taken a over)
+  if (needs_grad(in, b))
     // grad AddBackward: add(a, b) => (g, g)
-    record("AddBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, g); });
+    record("AddBackward", out, {in, b}, [](const Tensor& g) { return grad_list(g, g); });
   return out;
 }
 
@@ -82,9 +83,10 @@ Tensor sub_of(const Tensor& a, const Tensor& b, Over over) {
                     " of shape ", shape_str(b.sizes()), "); use logical ops or convert to int64");
   Tensor out = detail::binary_map<kernels::Binary::sub>(
       "sub", a, b, t, t, [](auto x, auto y) { return detail::wrap_sub(x, y); }, over);
-  if (needs_grad(a, b))
+  const Tensor& in = detail::taken_or(a, out);  // (out may have taken a over)
+  if (needs_grad(in, b))
     // grad SubBackward: sub(a, b) => (g, -g)
-    record("SubBackward", out, {a, b}, [](const Tensor& g) { return grad_list(g, -g); });
+    record("SubBackward", out, {in, b}, [](const Tensor& g) { return grad_list(g, -g); });
   return out;
 }
 
@@ -94,11 +96,12 @@ Tensor mul_of(const Tensor& a, const Tensor& b, Over over) {
   const Dtype t = arith_type("mul", a, b);
   Tensor out = detail::binary_map<kernels::Binary::mul>(
       "mul", a, b, t, t, [](auto x, auto y) { return detail::wrap_mul(x, y); }, over);
-  if (needs_grad(a, b)) {
-    SavedTensor sa(a.requires_grad() ? b : Tensor()), sb(b.requires_grad() ? a : Tensor());
+  const Tensor& in = detail::taken_or(a, out);  // (out may have taken a over)
+  if (needs_grad(in, b)) {
+    SavedTensor sa(in.requires_grad() ? b : Tensor()), sb(b.requires_grad() ? in : Tensor());
     // d(ab)/da = b, d(ab)/db = a: each input's rule keeps the other input.
     // grad MulBackward: mul(a, b) => (g * b, g * a)
-    record("MulBackward", out, {a, b}, [sa = std::move(sa), sb = std::move(sb)](Tensor g) {
+    record("MulBackward", out, {in, b}, [sa = std::move(sa), sb = std::move(sb)](Tensor g) {
       // (the last product may be written over g)
       Tensor ga = sa.defined() ? mul_of(g, sa.unpack(), sb.defined() ? nullptr : &g) : Tensor();
       Tensor gb = sb.defined() ? mul_of(g, sb.unpack(), &g) : Tensor();
@@ -112,9 +115,10 @@ Tensor mul_of(const Tensor& a, double s, Over over) {
   Tensor out = scalar_map(
       "mul", a, s, scalar_type("mul", a, s), [](auto x, auto y) { return detail::wrap_mul(x, y); },
       over);
-  if (needs_grad(a))
+  const Tensor& in = detail::taken_or(a, out);  // (out may have taken a over)
+  if (needs_grad(in))
     // grad MulBackward: mul(a, s) => g * s
-    record("MulBackward", out, {a}, [s](Tensor g) { return mul_of(g, s, &g); });
+    record("MulBackward", out, {in}, [s](Tensor g) { return mul_of(g, s, &g); });
   return out;
 }
 
@@ -122,9 +126,10 @@ Tensor div_of(const Tensor& a, double s, Over over) {
   check_defined("div", a);
   Tensor out = scalar_map(
       "div", a, s, float_type(a.dtype()), [](auto x, auto y) { return x / y; }, over);
-  if (needs_grad(a))
+  const Tensor& in = detail::taken_or(a, out);  // (out may have taken a over)
+  if (needs_grad(in))
     // grad DivBackward: div(a, s) => g / s
-    record("DivBackward", out, {a}, [s](Tensor g) { return div_of(g, s, &g); });
+    record("DivBackward", out, {in}, [s](Tensor g) { return div_of(g, s, &g); });
   return out;
 }
 
@@ -132,11 +137,12 @@ Tensor tensor_div_of(const Tensor& a, const Tensor& b, Over over) {
   const Dtype t = float_type(arith_type("div", a, b));
   Tensor out = detail::binary_map<kernels::Binary::div>(
       "div", a, b, t, t, [](auto x, auto y) { return x / y; }, over);
-  if (needs_grad(a, b)) {
+  const Tensor& in = detail::taken_or(a, out);  // (out may have taken a over)
+  if (needs_grad(in, b)) {
     const bool need_b = b.requires_grad();
     // grad DivBackward: div(a, b) => (g / b, -g * a / b²)
-    record("DivBackward", out, {a, b},
-           [sa = SavedTensor(need_b ? a : Tensor()), sb = SavedTensor(b)](const Tensor& g) {
+    record("DivBackward", out, {in, b},
+           [sa = SavedTensor(need_b ? in : Tensor()), sb = SavedTensor(b)](const Tensor& g) {
              Tensor bb = sb.unpack();
              Tensor ga = g / bb;
              Tensor gb = sa.defined() ? -ga * sa.unpack() / bb : Tensor();
@@ -150,8 +156,9 @@ Tensor add_of(const Tensor& a, double s, Over over) {
   Tensor out = scalar_map(
       "add", a, s, scalar_type("add", a, s), [](auto x, auto y) { return detail::wrap_add(x, y); },
       over);
+  const Tensor& in = detail::taken_or(a, out);  // (out may have taken a over)
   // grad AddBackward: add(a, s) => g
-  if (needs_grad(a)) record("AddBackward", out, {a}, [](Tensor g) { return g; });
+  if (needs_grad(in)) record("AddBackward", out, {in}, [](Tensor g) { return g; });
   return out;
 }
 
@@ -160,8 +167,9 @@ Tensor sub_of(const Tensor& a, double s, Over over) {
   Tensor out = scalar_map(
       "sub", a, s, scalar_type("sub", a, s), [](auto x, auto y) { return detail::wrap_sub(x, y); },
       over);
+  const Tensor& in = detail::taken_or(a, out);  // (out may have taken a over)
   // grad SubBackward: sub(a, s) => g
-  if (needs_grad(a)) record("SubBackward", out, {a}, [](const Tensor& g) { return g; });
+  if (needs_grad(in)) record("SubBackward", out, {in}, [](const Tensor& g) { return g; });
   return out;
 }
 
@@ -170,9 +178,10 @@ Tensor rsub_of(double s, const Tensor& a, Over over) {
   Tensor out = scalar_map(
       "sub", a, s, scalar_type("sub", a, s), [](auto x, auto y) { return detail::wrap_sub(y, x); },
       over);
-  if (needs_grad(a))
+  const Tensor& in = detail::taken_or(a, out);  // (out may have taken a over)
+  if (needs_grad(in))
     // grad RsubBackward: rsub(a, s) => -g (the op s - a)
-    record("RsubBackward", out, {a}, [](const Tensor& g) { return -g; });
+    record("RsubBackward", out, {in}, [](const Tensor& g) { return -g; });
   return out;
 }
 
@@ -181,11 +190,12 @@ Tensor rdiv_of(double s, const Tensor& a, Over over) {
   const Dtype t = float_type(a.dtype());
   Tensor out = scalar_map(
       "div", a, s, t, [](auto x, auto y) { return y / x; }, over);
-  if (needs_grad(a))
+  const Tensor& in = detail::taken_or(a, out);  // (out may have taken a over)
+  if (needs_grad(in))
     // d(s/a)/da = -s/a^2 = -out/a
     // grad RdivBackward: rdiv(a, s) => -g * out / a (the op s / a)
-    record("RdivBackward", out, {a},
-           [sa = SavedTensor(a), so = SavedTensor(out, true)](const Tensor& g) {
+    record("RdivBackward", out, {in},
+           [sa = SavedTensor(in), so = SavedTensor(out, true)](const Tensor& g) {
              return -g * so.unpack() / sa.unpack();
            });
   return out;
@@ -197,9 +207,7 @@ Tensor rdiv_of(double s, const Tensor& a, Over over) {
 // tensor passed with std::move is not a second handle to the result.
 template <class Op>
 Tensor consume(Tensor& a, bool keeps_a, Op&& op) {
-  Tensor out = op(keeps_a ? Over() : Over::operand(a));
-  if (out.impl() == a.impl()) a = Tensor();
-  return out;
+  return op(keeps_a ? Over() : Over::operand(a));  // (a taken is moved into the result)
 }
 }  // namespace
 

@@ -40,8 +40,9 @@ T sigmoid_of(T x) {
 
 // g * (1 - y^2) in one kernel: the backward of tanh, given its output y. Being an op of
 // its own (with its own rule) keeps tanh cheap and still twice differentiable.
-// `over`: g when the caller owns it (a backward rule), written over when it can be.
-Tensor tanh_backward_of(const Tensor& g, const Tensor& y, const Tensor* over) {
+// `over`: g when the caller owns it (a backward rule), written over when it can be (and then
+// moved into the result: g is left empty).
+Tensor tanh_backward_of(const Tensor& g, const Tensor& y, Tensor* over) {
   check_defined("tanh_backward", g, y);
   const Dtype t = result_type(g, y);
   Tensor out = detail::binary_map(
@@ -57,7 +58,7 @@ Tensor tanh_backward_of(const Tensor& g, const Tensor& y, const Tensor* over) {
 }
 
 // g * y * (1 - y): the backward of sigmoid, given its output y.
-Tensor sigmoid_backward_of(const Tensor& g, const Tensor& y, const Tensor* over) {
+Tensor sigmoid_backward_of(const Tensor& g, const Tensor& y, Tensor* over) {
   check_defined("sigmoid_backward", g, y);
   const Dtype t = result_type(g, y);
   Tensor out = detail::binary_map(
@@ -190,7 +191,8 @@ Tensor Tensor::tanh() const {
   if (needs_grad(*this))
     // grad TanhBackward: tanh(x) => tanh_backward(g, out) = g * (1 - out²)
     record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
-      return tanh_backward_of(g, so.unpack(), &g);
+      Tensor holder;  // (set only when the rule is recorded: create_graph)
+      return tanh_backward_of(g, so.unpack(holder), &g);
     });
   return out;
 }
@@ -200,7 +202,8 @@ Tensor Tensor::sigmoid() const {
   if (needs_grad(*this))
     // grad SigmoidBackward: sigmoid(x) => sigmoid_backward(g, out) = g * out * (1 - out)
     record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
-      return sigmoid_backward_of(g, so.unpack(), &g);
+      Tensor holder;
+      return sigmoid_backward_of(g, so.unpack(holder), &g);
     });
   return out;
 }

@@ -96,6 +96,16 @@ TEST_CASE("sigmoid_backward (SigmoidBackwardBackward) passes gradcheck to second
   CHECK(gradcheck2(f, {leaf({4})}));
 }
 
+TEST_CASE("tanh_backward (TanhBackwardBackward) passes gradcheck to second order",
+          "[gradcheck_rules]") {
+  // f(x) = tanh'(x) through tanh's rule, which reads its saved output in place in a plain backward
+  // and re-attaches it (SavedTensor::unpack(holder)) here, under create_graph: third order.
+  auto f = [](const TensorList& in) {
+    return autograd::grad({in[0].tanh()}, {in[0]}, {ones_like(in[0])}, true, true)[0];
+  };
+  CHECK(gradcheck2(f, {leaf({4})}));
+}
+
 TEST_CASE("the backward of select, slice and diagonal passes gradcheck to second order",
           "[gradcheck_rules]") {
   Tensor x = leaf({3, 4});

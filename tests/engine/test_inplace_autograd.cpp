@@ -407,6 +407,26 @@ TEST_CASE("a recorded in-place op on a saved input raises at backward naming the
   REQUIRE_THROWS_WITH(z2.sum().backward(), Catch::StartsWith("SinBackward"));
 }
 
+TEST_CASE("tanh and sigmoid read their saved output in place and still check its version",
+          "[inplace][autograd][errors]") {
+  // Their rules read the output with SavedTensor::unpack(holder), no handle copied: the version
+  // check must hold there too.
+  for (const bool sigmoid : {false, true}) {
+    Tensor x = tensor({0.5, -1.0, 2.0}, kFloat64).requires_grad_();
+    Tensor y = sigmoid ? x.sigmoid() : x.tanh();
+    y.mul_(2.0);
+    REQUIRE_THROWS_WITH(y.sum().backward(),
+                        Catch::StartsWith(sigmoid ? "SigmoidBackward" : "TanhBackward") &&
+                            Catch::Contains("modified by an in-place"));
+    // Unmodified, the same chain gives tanh' = 1 - y², sigmoid' = y (1 - y).
+    Tensor y2 = sigmoid ? x.sigmoid() : x.tanh();
+    (y2 * 2.0).sum().backward();
+    const std::vector<double> yv = y2.tolist(), gv = x.grad().tolist();
+    for (size_t i = 0; i < yv.size(); ++i)
+      CHECK(gv[i] == Approx(2 * (sigmoid ? yv[i] * (1 - yv[i]) : 1 - yv[i] * yv[i])));
+  }
+}
+
 TEST_CASE("an output saved for backward and overwritten by zero_ fill_ or copy_ raises at backward",
           "[inplace][autograd][errors]") {
   // PyTorch's rules for fill_/zero_/copy_ give self a zero gradient (zeros_like(grad)), so the
