@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -66,28 +67,57 @@ struct RegionFlag {  // marks the calling thread as inside a region for its life
   RegionFlag& operator=(const RegionFlag&) = delete;
 };
 
+// A job's chunks are dealt out in contiguous ranges, one per thread that takes part (the
+// caller's first): a thread claims the chunks of its own range first, in order, and then those
+// left in the others' ranges. So an op over the same elements as the op before it gives each
+// thread the part of them that the same thread handled then (a GEMM's row blocks and the SGD step
+// over its gradient, a parameter's momentum buffer step after step), where claiming from one
+// counter gave each chunk to whichever thread came first: on two cores the step after a
+// two-thread backward then read about half of its data from the other core's cache and ran slower
+// than on one thread (docs/threads.md). A thread that comes late or not at all slows nothing:
+// the others take its chunks. Which thread runs a chunk never changes the chunks themselves.
 struct Job {
-  Job(detail::ChunkFn fn_, const void* ctx_, int64_t n_, int64_t chunk_, int64_t chunks_)
-      : fn(fn_), ctx(ctx_), n(n_), chunk(chunk_), chunks(chunks_) {}
+  struct alignas(64) Range {  // (a cache line each: the threads claim from them at once)
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
+  Job(detail::ChunkFn fn_, const void* ctx_, int64_t n_, int64_t chunk_, int64_t chunks_,
+      int parts_)
+      : fn(fn_),
+        ctx(ctx_),
+        n(n_),
+        chunk(chunk_),
+        chunks(chunks_),
+        parts(parts_),
+        ranges(new Range[size_t(parts_)]) {
+    for (int p = 0; p < parts; ++p) {
+      ranges[p].next.store(chunks * p / parts, std::memory_order_relaxed);
+      ranges[p].end = chunks * (p + 1) / parts;
+    }
+  }
   detail::ChunkFn fn;
   const void* ctx;
   int64_t n, chunk, chunks;
-  std::atomic<int64_t> next{0};
+  int parts;  // threads the job is dealt to: the caller (part 0) and its helpers
+  std::unique_ptr<Range[]> ranges;
   std::atomic<bool> failed{false};
   std::mutex error_mutex;
   std::exception_ptr error;
 
-  // Claims and runs chunks until none is left (or one has thrown).
-  void work() {
-    for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
-      if (failed.load(std::memory_order_relaxed)) return;
-      try {
-        fn(ctx, i * chunk, std::min(n, (i + 1) * chunk));
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        failed.store(true, std::memory_order_relaxed);
-        return;
+  // Claims and runs chunks, its own range's first, until none is left (or one has thrown).
+  void work(int part) {
+    for (int k = 0; k < parts; ++k) {
+      Range& r = ranges[(part + k) % parts];
+      for (int64_t i; (i = r.next.fetch_add(1, std::memory_order_relaxed)) < r.end;) {
+        if (failed.load(std::memory_order_relaxed)) return;
+        try {
+          fn(ctx, i * chunk, std::min(n, (i + 1) * chunk));
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(error_mutex);
+          if (!error) error = std::current_exception();
+          failed.store(true, std::memory_order_relaxed);
+          return;
+        }
       }
     }
   }
@@ -124,12 +154,12 @@ bool poll(const Ready& ready) {
 
 class Pool {
  public:
-  // Runs the job on up to `threads` threads (the caller included). Returns false, having done
+  // Runs the job on its `parts` threads (the caller included). Returns false, having done
   // nothing, when another caller holds the pool.
-  bool run(Job& job, int threads) {
+  bool run(Job& job) {
     std::unique_lock<std::mutex> region(region_, std::try_to_lock);
     if (!region.owns_lock()) return false;
-    const int helpers = int(std::min<int64_t>(threads - 1, job.chunks - 1));
+    const int helpers = job.parts - 1;
     start_workers(helpers);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -140,7 +170,7 @@ class Pool {
     wake_.notify_all();
     {
       RegionFlag in_region;
-      job.work();
+      job.work(0);
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -183,7 +213,7 @@ class Pool {
       Job* job = job_;
       joined_.fetch_add(1);
       lock.unlock();
-      job->work();
+      job->work(id + 1);
       lock.lock();
       if (joined_.fetch_sub(1) == 1) done_.notify_all();
     }
@@ -224,8 +254,8 @@ void parallel_for_impl(int64_t n, int64_t chunk, ChunkFn fn, const void* ctx) {
   const int threads = get_num_threads();
   const int64_t chunks = (n - 1) / chunk + 1;
   if (threads > 1 && chunks > 1 && !t_in_region) {
-    Job job(fn, ctx, n, chunk, chunks);
-    if (pool().run(job, threads)) {
+    Job job(fn, ctx, n, chunk, chunks, int(std::min<int64_t>(threads, chunks)));
+    if (pool().run(job)) {
       if (job.error) std::rethrow_exception(job.error);
       return;
     }

@@ -47,6 +47,13 @@ inline int64_t gemm_block_start(int64_t i, int64_t parts, int64_t extent) {
   if (i >= parts) return extent;
   return i * (extent / kGemmAlign) / parts * kGemmAlign;
 }
+// The same for blocks of whole row panels (gemm_split, below): on the multiple of kGemmRowPanel
+// nearest to an even cut.
+constexpr int64_t kGemmRowPanel = 48;
+inline int64_t gemm_panel_block_start(int64_t i, int64_t parts, int64_t extent) {
+  if (i >= parts) return extent;
+  return (2 * i * extent / parts + kGemmRowPanel) / (2 * kGemmRowPanel) * kGemmRowPanel;
+}
 
 // How a product C (n x m, depth k) is cut. The level kernel computes a column-major product (C
 // itself, or Cᵀ when C is row-major: gemm_level.cpp), and blocks of that product's columns give
@@ -60,15 +67,33 @@ inline int64_t gemm_block_start(int64_t i, int64_t parts, int64_t extent) {
 // thread ran at 88% of raw Eigen's speed on an AVX2 VM, `bench/results/2026-12-05-234142.md`).
 // Otherwise it is cut along the kernel's rows by its shape alone. Either way the result does not
 // depend on the thread count (`tests/engine/test_parallel.cpp`, for 1, 2 and 3 threads).
+//
+// On several threads, blocks of the kernel's rows on multiples of kGemmRowPanel give bitwise the
+// whole product's result too: Eigen cuts rows in panels of 3 SIMD packets (48 floats with
+// AVX-512, 24 with AVX2, 12 with SSE2; half as many doubles), so an edge on a multiple of 48 keeps
+// every row in the panel it has in the whole product (checked in tests/engine/test_parallel.cpp
+// against the whole product at every CPU level). Such blocks are taken when the kernel's left
+// operand (its rows by the depth) is the larger one: each thread then reads only its part of it
+// and all of the smaller one, where column blocks have every thread read all of the larger. In
+// mlp_sgd's forward (x by the weight's transpose) the larger is the weight: read whole by both
+// threads, the weight's cache lines were in both cores' caches when the SGD step wrote them, and
+// on a two-core VM that step ran 3.4 times longer than the same step run again right after
+// (docs/threads.md).
 struct GemmSplit {
-  bool by_rows;   // blocks of C's rows (else of its columns)
-  int64_t parts;  // 1: one Eigen product
+  bool by_rows;         // blocks of C's rows (else of its columns)
+  int64_t parts;        // 1: one Eigen product
+  bool panels = false;  // edges on whole row panels (gemm_panel_block_start)
 };
 inline GemmSplit gemm_split(int64_t n, int64_t m, int64_t k, bool row_major_c) {
   const int64_t kernel_cols = row_major_c ? n : m, kernel_rows = row_major_c ? m : n;
   const int64_t col_parts = gemm_parts(kernel_cols, kernel_rows, k);
   if (col_parts > 1) {
     const int64_t threads = in_parallel_region() ? 1 : int64_t(get_num_threads());
+    if (threads > 1 && kernel_rows > kernel_cols && k > kernel_cols) {
+      const int64_t row_parts = std::min(gemm_parts(kernel_rows, kernel_cols, k), threads);
+      if (row_parts > 1 && kernel_rows / row_parts >= kGemmRowPanel)
+        return {!row_major_c, row_parts, true};
+    }
     return {row_major_c, std::min(col_parts, std::max<int64_t>(threads, 1))};
   }
   return {!row_major_c, gemm_parts(kernel_rows, kernel_cols, k)};
@@ -97,8 +122,10 @@ void gemm(MC& C, const MA& A, const MB& B, bool accumulate = false) {
   const int64_t extent = by_rows ? n : m;
   parallel_for(parts, 1, [&](int64_t first, int64_t last) {
     for (int64_t i = first; i < last; ++i) {
-      const int64_t b = gemm_block_start(i, parts, extent);
-      const int64_t e = gemm_block_start(i + 1, parts, extent);
+      const int64_t b = split.panels ? gemm_panel_block_start(i, parts, extent)
+                                     : gemm_block_start(i, parts, extent);
+      const int64_t e = split.panels ? gemm_panel_block_start(i + 1, parts, extent)
+                                     : gemm_block_start(i + 1, parts, extent);
       if (by_rows)
         product(C.middleRows(b, e - b), A.middleRows(b, e - b), B);
       else

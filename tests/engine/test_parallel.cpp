@@ -8,6 +8,7 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -209,8 +210,18 @@ TEST_CASE("large GEMMs are split into blocks and small ones are not", "[parallel
     CHECK((s.by_rows && s.parts == std::min<int64_t>(8, t)));
     s = detail::gemm_split(512, 512, 512, false);  // column-major C: its columns
     CHECK((!s.by_rows && s.parts == std::min<int64_t>(8, t)));
-    s = detail::gemm_split(128, 256, 784, true);  // mlp_sgd's first layer: 2 blocks of 64 rows
-    CHECK((s.by_rows && s.parts == std::min<int64_t>(2, t)));
+    // mlp_sgd's first layer (x by the weight's transpose): the weight, the kernel's left operand
+    // (256 x 784), is the largest of the three, so on several threads its rows are split, on
+    // whole row panels (C's columns: 2, 3 or 4 blocks); on one thread the product runs whole.
+    s = detail::gemm_split(128, 256, 784, true);
+    if (threads == 1)
+      CHECK((s.by_rows && s.parts == 1 && !s.panels));
+    else
+      CHECK((!s.by_rows && s.parts == std::min<int64_t>(4, t) && s.panels));
+    // Its weight gradient (256 x 784 from 256x128 by 128x784): the result is the largest, so
+    // C's rows, contiguous, as before.
+    s = detail::gemm_split(256, 784, 128, true);
+    CHECK((s.by_rows && s.parts == std::min<int64_t>(4, t) && !s.panels));
     s = detail::gemm_split(40, 700, 300, true);  // too few rows for two blocks: 700 columns
     CHECK((!s.by_rows && s.parts == detail::gemm_parts(700, 40, 300)));
     CHECK(s.parts == 8);
@@ -268,6 +279,54 @@ TEST_CASE("matmul forward and backward are bitwise identical for 1, 2 and 3 thre
   const Tensor i1 = (seeded({200, 160}, kFloat64, 7) * 8.0).to(kInt64);
   const Tensor i2 = (seeded({160, 180}, kFloat64, 8) * 8.0).to(kInt64);
   require_same_for_all_counts([&] { return TensorList{matmul(i1, i2)}; });
+}
+
+TEST_CASE("GEMM blocks of whole row panels are bitwise the whole product at every CPU level",
+          "[parallel][cpu_dispatch]") {
+  // Eigen cuts the kernel's rows in panels of 3 SIMD packets (48 floats with AVX-512); blocks
+  // whose edges are multiples of 48 (gemm_panel_block_start) leave every row in the panel it has
+  // in the whole product, so 2 and 3 threads give 1 thread's bits (an edge on another multiple
+  // of 16, 128, changed thousands of elements of a 256 x 128 product in a one-off check with
+  // AVX-512 and with AVX2).
+  // Shapes whose left operand is the largest: mlp_sgd's first layer and its input gradient, an
+  // odd extent with a short last block, and float64.
+  struct Restore {
+    std::string saved = cpu_capability();
+    ~Restore() { set_cpu_capability(saved); }
+  } restore;
+  const Tensor x = seeded({128, 784}, kFloat32, 31), w = seeded({256, 784}, kFloat32, 32);
+  const Tensor o1 = seeded({130, 400}, kFloat32, 33), o2 = seeded({400, 301}, kFloat32, 34);
+  const Tensor d1 = seeded({128, 300}, kFloat64, 35), d2 = seeded({300, 250}, kFloat64, 36);
+  {  // (each product of them takes whole row panels on two threads)
+    ThreadCountGuard threads;
+    set_num_threads(2);
+    CHECK(detail::gemm_split(128, 256, 784, true).panels);  // x wᵀ
+    CHECK(detail::gemm_split(128, 784, 256, true).panels);  // its input gradient, g w
+    CHECK(detail::gemm_split(130, 301, 400, true).panels);
+    CHECK(detail::gemm_split(128, 250, 300, true).panels);
+  }
+  for (const std::string& level : available_cpu_capabilities()) {
+    INFO("CPU level " << level);
+    set_cpu_capability(level);
+    CHECK(detail::gemm_panel_block_start(1, 2, 256) == 144);
+    require_same_for_all_counts([&] { return matmul_forward_backward(x, w.t()); });
+    require_same_for_all_counts([&] { return matmul_forward_backward(o1, o2); });
+    require_same_for_all_counts([&] { return matmul_forward_backward(d1, d2); });
+  }
+  // The blocks cover the extent once, on multiples of 48 but the end, none empty.
+  for (int64_t extent : {96, 150, 256, 301, 784})
+    for (int64_t parts : {2, 3, 4}) {
+      if (extent / parts < detail::kGemmRowPanel) continue;
+      int64_t prev = detail::gemm_panel_block_start(0, parts, extent);
+      CHECK(prev == 0);
+      for (int64_t i = 1; i <= parts; ++i) {
+        const int64_t b = detail::gemm_panel_block_start(i, parts, extent);
+        CHECK(b > prev);
+        if (i < parts) CHECK(b % detail::kGemmRowPanel == 0);
+        prev = b;
+      }
+      CHECK(prev == extent);
+    }
 }
 
 TEST_CASE("batched matmul of many small products is bitwise identical for 1, 2 and 3 threads",
