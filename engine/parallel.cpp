@@ -17,6 +17,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -74,8 +75,8 @@ struct RegionFlag {  // marks the calling thread as inside a region for its life
 // over its gradient, a parameter's momentum buffer step after step), where claiming from one
 // counter gave each chunk to whichever thread came first: on two cores the step after a
 // two-thread backward then read about half of its data from the other core's cache and ran slower
-// than on one thread (docs/threads.md). A thread that comes late or not at all slows nothing:
-// the others take its chunks. Which thread runs a chunk never changes the chunks themselves.
+// than on one thread (docs/threads.md). A thread that comes late or not at all leaves its range
+// to the others. Which thread runs a chunk never changes the chunks themselves.
 struct Job {
   struct alignas(64) Range {  // (a cache line each: the threads claim from them at once)
     std::atomic<int64_t> next{0};
@@ -89,7 +90,8 @@ struct Job {
         chunk(chunk_),
         chunks(chunks_),
         parts(parts_),
-        ranges(new Range[size_t(parts_)]) {
+        ranges(new (std::nothrow) Range[size_t(parts_)]) {
+    if (!ranges) return;  // (out of memory: the caller runs the chunks itself)
     for (int p = 0; p < parts; ++p) {
       ranges[p].next.store(chunks * p / parts, std::memory_order_relaxed);
       ranges[p].end = chunks * (p + 1) / parts;
@@ -255,7 +257,7 @@ void parallel_for_impl(int64_t n, int64_t chunk, ChunkFn fn, const void* ctx) {
   const int64_t chunks = (n - 1) / chunk + 1;
   if (threads > 1 && chunks > 1 && !t_in_region) {
     Job job(fn, ctx, n, chunk, chunks, int(std::min<int64_t>(threads, chunks)));
-    if (pool().run(job)) {
+    if (job.ranges && pool().run(job)) {
       if (job.error) std::rethrow_exception(job.error);
       return;
     }

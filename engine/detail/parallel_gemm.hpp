@@ -73,12 +73,13 @@ inline int64_t gemm_panel_block_start(int64_t i, int64_t parts, int64_t extent) 
 // AVX-512, 24 with AVX2, 12 with SSE2; half as many doubles), so an edge on a multiple of 48 keeps
 // every row in the panel it has in the whole product (checked in tests/engine/test_parallel.cpp
 // against the whole product at every CPU level). Such blocks are taken when the kernel's left
-// operand (its rows by the depth) is the larger one: each thread then reads only its part of it
-// and all of the smaller one, where column blocks have every thread read all of the larger. In
-// mlp_sgd's forward (x by the weight's transpose) the larger is the weight: read whole by both
-// threads, the weight's cache lines were in both cores' caches when the SGD step wrote them, and
-// on a two-core VM that step ran 3.4 times longer than the same step run again right after
-// (docs/threads.md).
+// operand (its rows by the depth) is the largest of the three matrices (more rows than the
+// result has columns, and a depth above that too): each thread then reads only its part of it
+// and all of the right operand, where column blocks have every thread read all of the left one.
+// In mlp_sgd's forward (x by the weight's transpose) the largest is the weight: read whole by
+// both threads, its cache lines were in both cores' caches when the SGD step wrote them, and on
+// a two-core VM that step took 135 µs against 23 µs for the same step run again right after
+// (docs/threads.md). When the result is the largest, it is cut as above.
 struct GemmSplit {
   bool by_rows;         // blocks of C's rows (else of its columns)
   int64_t parts;        // 1: one Eigen product
@@ -120,12 +121,13 @@ void gemm(MC& C, const MA& A, const MB& B, bool accumulate = false) {
   const int64_t parts = split.parts;
   if (parts == 1) return product(C, A, B);
   const int64_t extent = by_rows ? n : m;
+  auto start = [&](int64_t i) {
+    return split.panels ? gemm_panel_block_start(i, parts, extent)
+                        : gemm_block_start(i, parts, extent);
+  };
   parallel_for(parts, 1, [&](int64_t first, int64_t last) {
     for (int64_t i = first; i < last; ++i) {
-      const int64_t b = split.panels ? gemm_panel_block_start(i, parts, extent)
-                                     : gemm_block_start(i, parts, extent);
-      const int64_t e = split.panels ? gemm_panel_block_start(i + 1, parts, extent)
-                                     : gemm_block_start(i + 1, parts, extent);
+      const int64_t b = start(i), e = start(i + 1);
       if (by_rows)
         product(C.middleRows(b, e - b), A.middleRows(b, e - b), B);
       else

@@ -145,6 +145,28 @@ TEST_CASE("parallel_for runs chunks on pool threads when the count is above 1", 
   }
 }
 
+TEST_CASE("each thread runs its own contiguous range of chunks first", "[parallel]") {
+  // Two threads, four chunks: the caller's range is chunks 0 and 1, the worker's 2 and 3. The
+  // caller runs 0 and then 1 (the worker could take 1 only after finishing its own two), and the
+  // worker, woken well within a chunk's time, starts with 2. (With one shared counter the worker
+  // took chunk 1.) So the same elements go to the same thread region after region.
+  ThreadCountGuard guard;
+  set_num_threads(2);
+  for (int round = 0; round < 2; ++round) {
+    std::mutex m;
+    std::vector<std::thread::id> ran_on(4);
+    detail::parallel_for(4, 1, [&](int64_t b, int64_t) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(40));
+      std::lock_guard<std::mutex> lock(m);
+      ran_on[size_t(b)] = std::this_thread::get_id();
+    });
+    const auto caller = std::this_thread::get_id();
+    CHECK(ran_on[0] == caller);
+    CHECK(ran_on[1] == caller);
+    CHECK(ran_on[2] != caller);
+  }
+}
+
 TEST_CASE("an error raised in a pool chunk reaches the caller as the original paragrad error",
           "[parallel]") {
   ThreadCountGuard guard;
