@@ -130,8 +130,10 @@ struct Job {
 // sleeping thread costs a futex call and a trip through the scheduler, twice per region, and a
 // training step runs one region per large op, back to back (a profile of mlp_sgd_2t with sleeping
 // workers showed pthread_cond_broadcast and sched_yield). OpenMP runtimes poll the same way
-// (GOMP_SPINCOUNT). Bench rows pool_*, mlp_sgd_2t, matmul512_2t (docs/threads.md).
-constexpr auto kPollFor = std::chrono::microseconds(100);
+// (GOMP_SPINCOUNT). Long enough to cover a training step's serial stretches: mlp_sgd_2t's ~90 µs
+// of small ops between two large GEMMs outlasted a 100 µs poll, and the step ran 0.585 ms against
+// 0.520 with 500 µs (docs/threads.md). Bench rows pool_*, mlp_sgd_2t, matmul512_2t.
+constexpr auto kPollFor = std::chrono::microseconds(500);
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)

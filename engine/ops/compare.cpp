@@ -1,6 +1,9 @@
 // Comparisons and logical ops (Bool results, no gradient) and where(), which routes
 // the gradient to whichever input each element came from.
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
@@ -86,6 +89,33 @@ Tensor Tensor::isfinite() const {
 }
 
 namespace detail {
+namespace {
+// c ? u : v on the bits, with no branch: where's masks are often random (ReLU's, a clamp's), and
+// a branch mispredicted half the time ran where at ~3.4 ns per element against 0.1 for a sum
+// (32,768 floats: 112 µs, and no SIMD); this form vectorizes.
+template <class T>
+T select_bits(uint8_t c, T u, T v) {
+  using Bits =
+      std::conditional_t<sizeof(T) == 8, uint64_t,
+                         std::conditional_t<sizeof(T) == 4, uint32_t,
+                                            std::conditional_t<sizeof(T) == 2, uint16_t, uint8_t>>>;
+  static_assert(sizeof(Bits) == sizeof(T), "select_bits: no unsigned type of T's size");
+  Bits a, b;
+  std::memcpy(&a, &u, sizeof(T));
+  std::memcpy(&b, &v, sizeof(T));
+  const Bits m = Bits(0) - Bits(c != 0);
+  const Bits r = Bits((a & m) | (b & Bits(~m)));
+  T out;
+  std::memcpy(&out, &r, sizeof(T));
+  return out;
+}
+template <class T>
+void select_run(T* __restrict out, const uint8_t* __restrict c, const T* __restrict a,
+                const T* __restrict b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = select_bits(c[i], a[i], b[i]);
+}
+}  // namespace
+
 // where(cond, a, b), errors naming op (where, masked_fill).
 Tensor where_impl(const char* op, const Tensor& cond, const Tensor& a, const Tensor& b) {
   check_defined(op, cond, a, b);
@@ -102,14 +132,20 @@ Tensor where_impl(const char* op, const Tensor& cond, const Tensor& a, const Ten
                sa = detail::broadcast_strides(x, shape), sb = detail::broadcast_strides(y, shape);
     std::array<const Dims*, 4> st{&out.strides(), &sc, &sa, &sb};
     T* po = out.data_ptr<T>();
-    const bool* pc = cond.data_ptr<bool>();
+    // (a bool's byte, 0 or 1: GCC vectorizes loads of bytes, not of bools)
+    const auto* pc = reinterpret_cast<const uint8_t*>(cond.data_ptr<bool>());
     const T* pa = x.data_ptr<T>();
     const T* pb = y.data_ptr<T>();
     detail::for_each_run<4>(
         shape, st,
         [&](const std::array<int64_t, 4>& o, int64_t n, const std::array<int64_t, 4>& k) {
+          if (k[0] == 1 && k[1] == 1 && k[2] == 1 && k[3] == 1) {
+            select_run(po + o[0], pc + o[1], pa + o[2], pb + o[3], n);
+            return;
+          }
           for (int64_t i = 0; i < n; ++i)
-            po[o[0] + i * k[0]] = pc[o[1] + i * k[1]] ? pa[o[2] + i * k[2]] : pb[o[3] + i * k[3]];
+            po[o[0] + i * k[0]] =
+                select_bits(pc[o[1] + i * k[1]], pa[o[2] + i * k[2]], pb[o[3] + i * k[3]]);
         });
   });
   if (needs_grad(a, b))

@@ -73,6 +73,50 @@ TEST_CASE("where picks elementwise with broadcasting and routes gradients", "[jo
                  {x, leaf({4}, 3)}));
 }
 
+TEST_CASE("where picks every element right in each dtype, contiguous or strided", "[join]") {
+  // where selects on the bits with no branch (engine/ops/compare.cpp): NaN, -0.0, infinities,
+  // int64 extremes and bools come through unchanged, on the contiguous run and the strided one.
+  const int64_t n = 1000;  // SIMD body and remainder
+  Tensor cond = randn({n}) > 0.0;
+  const std::vector<double> c = cond.tolist();
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> va(static_cast<size_t>(n)), vb(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const double specials[] = {std::nan(""), -0.0, inf, -inf, 1e300, -3.5};
+    va[size_t(i)] = i % 7 == 0 ? specials[i % 6] : double(i);
+    vb[size_t(i)] = i % 5 == 0 ? specials[(i + 3) % 6] : -double(i) - 0.5;
+  }
+  for (Dtype t : {kFloat32, kFloat64}) {
+    const Tensor a = tensor(va, {n}, t), b = tensor(vb, {n}, t);
+    for (bool strided : {false, true}) {
+      // strided: every other element of a 2n buffer
+      const Tensor ca = strided ? stack({a, b}, 1).select(1, 0) : a;
+      const Tensor cb = strided ? stack({b, a}, 1).select(1, 0) : b;
+      const Tensor cc = strided ? stack({cond, cond.logical_not()}, 1).select(1, 0) : cond;
+      CHECK(ca.is_contiguous() == !strided);
+      CHECK(cc.is_contiguous() == !strided);
+      const std::vector<double> got = where(cc, ca, cb).tolist(), ea = ca.tolist(),
+                                eb = cb.tolist();
+      int wrong = 0;
+      for (size_t i = 0; i < got.size(); ++i) {
+        const double want = c[i] != 0 ? ea[i] : eb[i];
+        const bool same = std::isnan(want)
+                              ? std::isnan(got[i])
+                              : got[i] == want && std::signbit(got[i]) == std::signbit(want);
+        wrong += same ? 0 : 1;
+      }
+      CHECK(wrong == 0);
+    }
+  }
+  const int64_t large = int64_t(1) << 62;
+  const Tensor big = tensor({double(large), -1.0}, {2}, kInt64);
+  const Tensor low = tensor({-9.0, 4.0}, {2}, kInt64);
+  const Tensor ci = tensor({1, 0}, kBool);
+  CHECK(where(ci, big, low).tolist() == std::vector<double>{double(large), 4});
+  CHECK(where(ci, tensor({0, 0}, kBool), tensor({1, 1}, kBool)).tolist() ==
+        std::vector<double>{0, 1});
+}
+
 TEST_CASE("where promotes the two branches", "[join][dtype]") {
   Tensor c = tensor({1, 0}, kBool);
   CHECK(where(c, ones({2}, kInt64), zeros({2}, kFloat32)).dtype() == kFloat32);
