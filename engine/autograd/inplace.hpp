@@ -50,7 +50,8 @@ void rebase_history(const Tensor& self, NodePtr fn);
 // and its history would close a reference cycle (self, its new grad_fn, the saved operand).
 inline SavedTensor save_operand(const Tensor& operand, const Tensor& self) {
   const bool aliases = operand.defined() && operand.impl()->storage == self.impl()->storage;
-  return SavedTensor(aliases ? operand.detach() : operand);
+  if (aliases) return SavedTensor(operand.detach());
+  return SavedTensor(operand);  // (no copy: one conditional expression would make one)
 }
 
 template <class MakeRule, class Write>

@@ -31,8 +31,13 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr)
   // An output is saved before record() attaches it to the node, so its requires_grad is
   // not set yet: every floating output of a recorded op will require grad.
   requires_grad_ = is_output ? is_floating(t.dtype()) : t.requires_grad();
-  // An output keeps only its data (its grad_fn would point back at the saving node).
-  data_ = is_output ? t.detach() : t;
+  // An output keeps only its data (its grad_fn would point back at the saving node). (Not one
+  // conditional expression: with a const lvalue on one side its result is a const prvalue, and
+  // the detached alias was copied in and dropped, two atomic count updates per saved output.)
+  if (is_output)
+    data_ = t.detach();
+  else
+    data_ = t;
 }
 
 void SavedTensor::check_version() const {
