@@ -96,6 +96,19 @@ AccumulateGrad::~AccumulateGrad() {
   if (leaf->grad_accumulator == this) leaf->grad_accumulator = nullptr;
 }
 
+namespace {
+// Whether g, a view, is the only way to its elements: no other handle to g, its base held by g
+// alone, the storage by the two of them, and g covering all of it, contiguous (a view of a
+// gradient a rule made: einsum's and reshape's backward return one, whose base died with the
+// rule). Not memory the caller owns (from_blob): that is not ours to keep as .grad.
+bool view_held_alone(const TensorImpl& g) {
+  const TensorImpl* base = g.view_base.get();
+  return base && g.use_count() == 1 && base->use_count() == 1 && base->storage == g.storage &&
+         g.storage->use_count() == 2 && !g.storage->is_external() && g.contiguous &&
+         g.offset == 0 && size_t(g.numel) * element_size(g.dtype) == g.storage->nbytes();
+}
+}  // namespace
+
 TensorList AccumulateGrad::apply(TensorList&& grads) {
   TensorImpl* leaf = variable_.impl();
   // The leaf's hooks see the gradient before it is added (hooks.hpp).
@@ -105,8 +118,18 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
   // Without create_graph the stored gradient is a plain tensor with no history, and never
   // an alias of a tensor someone else holds (a seed, or the same g sent to two inputs):
   // an in-place update of one .grad() must not change another.
-  const bool shared = g.impl()->use_count() > 1 || g.impl()->storage->use_count() > 1;
-  Tensor incoming = !is_grad_enabled() && (shared || g.requires_grad()) ? g.detach().clone() : g;
+  // A view held alone is kept as a plain tensor on the same elements (detach: a header with no
+  // base), not copied: einsum_bmm's backward spent ~7% of its time copying B's gradient.
+  const TensorImpl& gi = *g.impl();
+  const bool alone_view = view_held_alone(gi);
+  const bool shared = gi.use_count() > 1 || (gi.storage->use_count() > 1 && !alone_view);
+  Tensor incoming = g;
+  if (!is_grad_enabled()) {
+    if (shared || g.requires_grad())
+      incoming = g.detach().clone();
+    else if (alone_view)
+      incoming = g.detach();
+  }
   if (!leaf->grad) {
     leaf->grad = incoming.impl_ptr();
   } else {

@@ -212,3 +212,63 @@ TEST_CASE("a second gradient for an input is added into the first when the engin
     check_values(x.grad(), want);
   }
 }
+
+TEST_CASE("a leaf keeps a view gradient that only it can reach, without copying it") {
+  // AccumulateGrad (autograd/node.cpp) keeps such a view as a plain tensor on the same elements;
+  // a view anyone else can reach, or of part of a buffer, or of the caller's memory, is copied.
+  Tensor x = tensor({1.0, 2.0, 3.0, 4.0, 5.0, 6.0}, {2, 3}, kFloat64).requires_grad_();
+  const void* made = nullptr;
+  SECTION("a reshape of a fresh gradient: kept as it is") {
+    x.register_hook([&made](const Tensor& g) {
+      Tensor fresh = (g * 2.0).reshape({6});
+      made = fresh.data_ptr<double>();
+      return fresh.reshape({2, 3});  // a view whose base only it holds
+    });
+    (x * 1.0).sum().backward();
+    CHECK(x.grad().data_ptr<double>() == made);
+    CHECK(x.grad().is_contiguous());
+    check_values(x.grad(), {2, 2, 2, 2, 2, 2});
+    x.grad().mul_(3.0);  // a plain tensor: written like any .grad
+    check_values(x.grad(), {6, 6, 6, 6, 6, 6});
+    (x * 1.0).sum().backward();  // accumulates into it
+    check_values(x.grad(), {8, 8, 8, 8, 8, 8});
+  }
+  SECTION("einsum's gradients arrive as views: values right, contiguous") {
+    Tensor a = tensor({1.0, 2.0, 3.0, 4.0}, {1, 2, 2}, kFloat64).requires_grad_();
+    Tensor b = tensor({5.0, 6.0, 7.0, 8.0}, {1, 2, 2}, kFloat64).requires_grad_();
+    einsum("bij,bjk->bik", {a, b}).sum().backward();
+    // d sum(AB)/dA = 1 Bᵀ (row sums of B), d/dB = Aᵀ 1 (column sums of A)
+    check_values(a.grad(), {11, 15, 11, 15});
+    check_values(b.grad(), {4, 4, 6, 6});
+    CHECK(a.grad().is_contiguous());
+    CHECK(b.grad().is_contiguous());
+  }
+  SECTION("a view of a tensor the caller holds: copied") {
+    Tensor mine = tensor({1.0, 1.0, 1.0, 1.0, 1.0, 1.0}, kFloat64);
+    x.register_hook([&mine](const Tensor&) { return mine.reshape({2, 3}); });
+    (x * 1.0).sum().backward();
+    CHECK(x.grad().data_ptr<double>() != mine.data_ptr<double>());
+    x.grad().mul_(5.0);
+    check_values(mine, {1, 1, 1, 1, 1, 1});
+  }
+  SECTION("a view of part of a fresh buffer: copied, the buffer not kept") {
+    x.register_hook([&made](const Tensor&) {
+      Tensor big = ones({4, 3}, kFloat64);
+      made = big.data_ptr<double>();
+      return big.narrow(0, 0, 2);  // contiguous, but half of its storage
+    });
+    (x * 1.0).sum().backward();
+    CHECK(x.grad().data_ptr<double>() != made);
+    check_values(x.grad(), {1, 1, 1, 1, 1, 1});
+  }
+  SECTION("a view over the caller's memory (from_blob): copied") {
+    std::vector<double> buffer = {7, 7, 7, 7, 7, 7};
+    x.register_hook([&buffer](const Tensor&) {
+      return from_blob(buffer.data(), {6}, kFloat64).reshape({2, 3});
+    });
+    (x * 1.0).sum().backward();
+    CHECK(x.grad().data_ptr<double>() != static_cast<const void*>(buffer.data()));
+    x.grad().mul_(2.0);
+    CHECK(buffer == std::vector<double>{7, 7, 7, 7, 7, 7});
+  }
+}
