@@ -341,7 +341,7 @@ Tensor Tensor::argmin(int64_t dim, bool keepdim) const {
 }
 
 namespace {
-// The (detached) maximum over dims, kept, for the stable forms of logsumexp and softmax; 0 where
+// The (detached) maximum over dims, kept, for the stable form of logsumexp; 0 where
 // it is not finite (an all -inf group then gives -inf, not NaN) and everywhere for an empty x
 // (a group over an empty dim has no maximum: logsumexp of nothing is log 0 = -inf, as PyTorch).
 Tensor stable_shift(const Tensor& x, const Shape& dims, const SmallVec<bool, 8>& mask) {
@@ -363,21 +363,6 @@ Tensor Tensor::logsumexp(Shape dims, bool keepdim) const {
   if (keepdim) return r;
   const Dims kept = kept_shape(*this, mask, false);
   return r.reshape(Shape(kept.begin(), kept.end()));
-}
-
-Tensor Tensor::softmax(int64_t dim) const {
-  const auto mask = reduced_mask(*this, {dim}, "softmax");  // checks dim, naming softmax
-  check<DtypeError>(is_floating_point(), "softmax: expected a floating tensor, got ",
-                    dtype_name(dtype()));
-  Tensor e = (*this - stable_shift(*this, {dim}, mask)).exp();
-  return e / e.sum({dim}, true);
-}
-
-Tensor Tensor::log_softmax(int64_t dim) const {
-  reduced_mask(*this, {dim}, "log_softmax");  // checks dim, naming log_softmax
-  check<DtypeError>(is_floating_point(), "log_softmax: expected a floating tensor, got ",
-                    dtype_name(dtype()));
-  return *this - logsumexp({dim}, true);
 }
 
 Tensor Tensor::norm() const {

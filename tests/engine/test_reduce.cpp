@@ -146,6 +146,71 @@ TEST_CASE("softmax and log_softmax are numerically stable for large inputs", "[r
   CHECK_FALSE(big.grad().isnan().any());
 }
 
+TEST_CASE("softmax and log_softmax along a middle dim pass gradcheck, first and second order",
+          "[reduce]") {
+  // (a dim with dims after it: the kernels' strided path; engine/ops/softmax.cpp)
+  Tensor x = leaf({2, 3, 4});
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].softmax(1); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].log_softmax(1); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].log_softmax(0); }, {x}));
+}
+
+TEST_CASE("softmax and log_softmax equal their composed definitions, edge cases included",
+          "[reduce]") {
+  // softmax = exp(x - m) / sum, log_softmax = x - logsumexp, m the slice's maximum (0 where it
+  // is not finite): an all -inf slice gives NaN, a +inf entry NaN there and 0 (-inf) elsewhere,
+  // a NaN makes its slice NaN, as PyTorch 1.13.
+  const double inf = INFINITY, nan = NAN;
+  Tensor x = tensor({1.0, 2.0, 3.0, -inf, -inf, -inf, inf, 1.0, 0.0, nan, 1.0, 2.0}, {4, 3},
+                    kFloat64);
+  const std::vector<double> s = x.softmax(1).tolist(), ls = x.log_softmax(1).tolist();
+  const double e = std::exp(1.0), z = 1 + e + e * e;
+  CHECK(s[0] == Approx(1 / z).epsilon(1e-14));
+  CHECK(s[2] == Approx(e * e / z).epsilon(1e-14));
+  CHECK(ls[0] == Approx(1.0 - (3.0 + std::log(z / (e * e)))).epsilon(1e-14));
+  for (int i = 3; i < 6; ++i) CHECK(std::isnan(s[size_t(i)]));
+  for (int i = 3; i < 6; ++i) CHECK(std::isnan(ls[size_t(i)]));
+  CHECK(std::isnan(s[6]));
+  CHECK(s[7] == 0.0);
+  CHECK(std::isnan(ls[6]));
+  CHECK(ls[7] == -inf);
+  for (int i = 9; i < 12; ++i) CHECK(std::isnan(s[size_t(i)]));
+  // random values, every dim of a 3-d tensor, float32 and float64: as the composed forms
+  manual_seed(11);
+  for (Dtype t : {kFloat32, kFloat64}) {
+    Tensor r = (randn({3, 4, 5}) * 4.0).to(t);
+    for (int64_t d : {0, 1, 2, -1}) {
+      const Tensor ref_ls = r - r.logsumexp({d}, true);
+      const Tensor ex = (r - r.amax({d}, true)).exp();
+      const Tensor ref_s = ex / ex.sum({d}, true);
+      const double tol = t == kFloat32 ? 1e-5 : 1e-12;
+      CHECK(allclose(r.log_softmax(d), ref_ls, tol, tol));
+      CHECK(allclose(r.softmax(d), ref_s, tol, tol));
+    }
+  }
+  // a 0-d tensor (a slice of one), an empty one
+  CHECK(scalar(3.0, kFloat64).softmax(0).item<double>() == 1.0);
+  CHECK(scalar(3.0, kFloat64).log_softmax(-1).item<double>() == 0.0);
+  CHECK(zeros({0, 3}).log_softmax(1).shape() == Shape{0, 3});
+  CHECK(zeros({2, 0}).softmax(1).shape() == Shape{2, 0});
+}
+
+TEST_CASE("softmax's and log_softmax's one-kernel backward equals the recorded one", "[reduce]") {
+  // A plain backward runs one kernel; create_graph runs the rule in Tensor ops.
+  manual_seed(12);
+  for (int64_t d : {1, 0}) {
+    for (bool log : {false, true}) {
+      Tensor x = randn({5, 6}, kFloat64).requires_grad_();
+      Tensor w = randn({5, 6}, kFloat64);
+      auto f = [&] { return ((log ? x.log_softmax(d) : x.softmax(d)) * w).sum(); };
+      const Tensor plain = autograd::grad({f()}, {x})[0];
+      const Tensor recorded = autograd::grad({f()}, {x}, {}, true, true)[0];
+      CHECK(recorded.requires_grad());
+      CHECK(allclose(plain, recorded.detach(), 1e-13, 1e-13));
+    }
+  }
+}
+
 TEST_CASE("softmax rows sum to one", "[reduce]") {
   manual_seed(3);
   Tensor s = randn({4, 5}).softmax(-1);

@@ -1,0 +1,199 @@
+// softmax and log_softmax along one dim: each one op with its own backward rule, as PyTorch's
+// _softmax and _log_softmax. The forward makes one pass over each slice where the composition
+// (max, shift, exp, sum, log, subtract) made nine ops and nine tensors; a plain backward is one
+// kernel too, and under create_graph the rule is written in Tensor ops (so every order works).
+//
+// Both are the stable forms: the slice's maximum m is subtracted first, and taken as 0 where it
+// is not finite, so an all -inf slice gives NaN (0/0, as PyTorch) and a +inf entry NaN there.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/loops.hpp>
+#include <paragrad/engine/detail/parallel.hpp>
+
+namespace paragrad {
+
+using autograd::needs_grad;
+using autograd::record;
+using autograd::SavedTensor;
+
+namespace {
+
+// A contiguous tensor seen as blocks [outer][n][inner] around the dim: each block holds `inner`
+// slices of n elements, element c of slice i at c * inner + i. The loops run over i innermost,
+// so the dim-not-last case reads memory in order too.
+struct Slices {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+Slices slices_of(const Tensor& x, int64_t dim) {
+  Slices s;
+  const auto& sizes = x.sizes();
+  for (int64_t i = 0; i < int64_t(sizes.size()); ++i) {
+    if (i < dim) s.outer *= sizes[size_t(i)];
+    if (i == dim) s.n = sizes[size_t(i)];
+    if (i > dim) s.inner *= sizes[size_t(i)];
+  }
+  return s;
+}
+
+// Runs body(block pointer offset, m, sum) over blocks split among the pool's threads; m and sum
+// are per-thread scratch of `inner` entries.
+template <class Body>
+void for_blocks(const Slices& s, Body&& body) {
+  const int64_t block = s.n * s.inner;
+  const int64_t grain =
+      std::max<int64_t>(1, detail::kParallelElementwiseGrain / std::max<int64_t>(block, 1));
+  detail::parallel_for(s.outer, grain, [&](int64_t lo, int64_t hi) {
+    std::vector<double> m(size_t(s.inner)), sum(size_t(s.inner));
+    for (int64_t o = lo; o < hi; ++o) body(o * block, m.data(), sum.data());
+  });
+}
+
+// One slice of n contiguous elements (the dim is the last one, the usual case).
+template <class T>
+void softmax_row(const T* x, T* y, int64_t n, bool log) {
+  T m = x[0];
+  for (int64_t c = 1; c < n; ++c) m = x[c] > m ? x[c] : m;
+  if (!std::isfinite(m)) m = T(0);
+  double sum = 0;  // of e = exp(x - m), each in T
+  for (int64_t c = 0; c < n; ++c) {
+    const T e = std::exp(x[c] - m);
+    y[c] = e;
+    sum += double(e);
+  }
+  if (log) {
+    const T lse = T(std::log(T(sum))) + m;
+    for (int64_t c = 0; c < n; ++c) y[c] = x[c] - lse;
+  } else {
+    const T total = T(sum);
+    for (int64_t c = 0; c < n; ++c) y[c] /= total;
+  }
+}
+
+// softmax (log = false) or log_softmax (log = true) of contiguous x into y, along s.n: the same
+// arithmetic as softmax_row, on `inner` slices at once.
+template <class T>
+void softmax_kernel(const T* x, T* y, const Slices& s, bool log) {
+  const int64_t inner = s.inner, n = s.n;
+  if (inner == 1) {
+    for_blocks(s, [&](int64_t at, double*, double*) { softmax_row(x + at, y + at, n, log); });
+    return;
+  }
+  for_blocks(s, [&](int64_t at, double* m, double* sum) {
+    const T* xb = x + at;
+    T* yb = y + at;
+    for (int64_t i = 0; i < inner; ++i) m[i] = double(xb[i]);
+    for (int64_t c = 1; c < n; ++c)
+      for (int64_t i = 0; i < inner; ++i) {
+        const T v = xb[c * inner + i];
+        m[i] = v > T(m[i]) ? double(v) : m[i];
+      }
+    for (int64_t i = 0; i < inner; ++i) {
+      if (!std::isfinite(m[i])) m[i] = 0;
+      sum[i] = 0;
+    }
+    for (int64_t c = 0; c < n; ++c)
+      for (int64_t i = 0; i < inner; ++i) {
+        const T e = std::exp(xb[c * inner + i] - T(m[i]));
+        yb[c * inner + i] = e;
+        sum[i] += double(e);
+      }
+    if (log) {
+      for (int64_t i = 0; i < inner; ++i) sum[i] = double(T(std::log(T(sum[i]))) + T(m[i]));
+      for (int64_t c = 0; c < n; ++c)
+        for (int64_t i = 0; i < inner; ++i) yb[c * inner + i] = xb[c * inner + i] - T(sum[i]);
+    } else {
+      for (int64_t c = 0; c < n; ++c)
+        for (int64_t i = 0; i < inner; ++i) yb[c * inner + i] /= T(sum[i]);
+    }
+  });
+}
+
+// The plain backward of either, in one pass: with s the slice's sum of g (log_softmax) or of
+// g·y (softmax), gx = g - exp(y)·s or y·(g - s).
+template <bool Log, class T>
+T softmax_grad(T g, T y, T s) {
+  if constexpr (Log)
+    return g - std::exp(y) * s;
+  else
+    return y * (g - s);
+}
+template <bool Log, class T>
+void softmax_backward_kernel(const T* g, const T* y, T* gx, const Slices& s) {
+  const int64_t inner = s.inner, n = s.n;
+  auto term = [](T gk, T yk) { return Log ? double(gk) : double(gk * yk); };
+  if (inner == 1) {
+    for_blocks(s, [&](int64_t at, double*, double*) {
+      double sum = 0;
+      for (int64_t c = 0; c < n; ++c) sum += term(g[at + c], y[at + c]);
+      for (int64_t c = 0; c < n; ++c) gx[at + c] = softmax_grad<Log>(g[at + c], y[at + c], T(sum));
+    });
+    return;
+  }
+  for_blocks(s, [&](int64_t at, double*, double* sum) {
+    for (int64_t i = 0; i < inner; ++i) sum[i] = 0;
+    for (int64_t c = 0; c < n; ++c)
+      for (int64_t i = 0; i < inner; ++i) {
+        const int64_t k = at + c * inner + i;
+        sum[i] += term(g[k], y[k]);
+      }
+    for (int64_t c = 0; c < n; ++c)
+      for (int64_t i = 0; i < inner; ++i) {
+        const int64_t k = at + c * inner + i;
+        gx[k] = softmax_grad<Log>(g[k], y[k], T(sum[i]));
+      }
+  });
+}
+
+Tensor softmax_forward(const Tensor& x, int64_t dim, bool log, const char* op) {
+  check_defined(op, x);
+  const int64_t d = detail::wrap_dim(dim, x.dim(), op, x.sizes());
+  check<DtypeError>(x.is_floating_point(), op, ": expected a floating tensor, got ",
+                    dtype_name(x.dtype()), " of shape ", shape_str(x.sizes()));
+  const Tensor xc = x.detach().contiguous();
+  Tensor out = empty(x.shape(), x.dtype());
+  const Slices s = slices_of(x, x.dim() == 0 ? 0 : d);
+  if (x.numel() > 0)
+    dispatch_floating(x.dtype(), op, [&](auto tag) {
+      using T = decltype(tag);
+      softmax_kernel<T>(xc.data_ptr<T>(), out.data_ptr<T>(), s, log);
+    });
+  if (!needs_grad(x)) return out;
+  const Shape dims{d};
+  // The rules read the saved output in place in a plain backward (one kernel); under
+  // create_graph they are Tensor ops on the output, which carries this node's history then.
+  auto rule = [so = SavedTensor(out, true), dims, s, log](const Tensor& g) {
+    const Tensor y = so.unpack();
+    if (is_grad_enabled() || g.dtype() != y.dtype() || g.sizes() != y.sizes() || y.numel() == 0)
+      return log ? g - y.exp() * g.sum(dims, true) : y * (g - (g * y).sum(dims, true));
+    const Tensor gc = g.contiguous(), yc = y.contiguous();
+    Tensor gx = empty(yc.shape(), yc.dtype());
+    dispatch_floating(yc.dtype(), log ? "log_softmax_backward" : "softmax_backward", [&](auto tag) {
+      using T = decltype(tag);
+      if (log)
+        softmax_backward_kernel<true, T>(gc.data_ptr<T>(), yc.data_ptr<T>(), gx.data_ptr<T>(), s);
+      else
+        softmax_backward_kernel<false, T>(gc.data_ptr<T>(), yc.data_ptr<T>(), gx.data_ptr<T>(), s);
+    });
+    return gx;
+  };
+  if (log)
+    // grad LogSoftmaxBackward: log_softmax(x, dim) => g - exp(out) * g.sum(dim, keepdim)
+    record("LogSoftmaxBackward", out, {x}, std::move(rule));
+  else
+    // grad SoftmaxBackward: softmax(x, dim) => out * (g - (g * out).sum(dim, keepdim))
+    record("SoftmaxBackward", out, {x}, std::move(rule));
+  return out;
+}
+
+}  // namespace
+
+Tensor Tensor::softmax(int64_t dim) const { return softmax_forward(*this, dim, false, "softmax"); }
+
+Tensor Tensor::log_softmax(int64_t dim) const {
+  return softmax_forward(*this, dim, true, "log_softmax");
+}
+
+}  // namespace paragrad
