@@ -161,8 +161,8 @@ TEST_CASE("softmax and log_softmax equal their composed definitions, edge cases 
   // is not finite): an all -inf slice gives NaN, a +inf entry NaN there and 0 (-inf) elsewhere,
   // a NaN makes its slice NaN, as PyTorch 1.13.
   const double inf = INFINITY, nan = NAN;
-  Tensor x = tensor({1.0, 2.0, 3.0, -inf, -inf, -inf, inf, 1.0, 0.0, nan, 1.0, 2.0}, {4, 3},
-                    kFloat64);
+  Tensor x =
+      tensor({1.0, 2.0, 3.0, -inf, -inf, -inf, inf, 1.0, 0.0, nan, 1.0, 2.0}, {4, 3}, kFloat64);
   const std::vector<double> s = x.softmax(1).tolist(), ls = x.log_softmax(1).tolist();
   const double e = std::exp(1.0), z = 1 + e + e * e;
   CHECK(s[0] == Approx(1 / z).epsilon(1e-14));
