@@ -38,16 +38,22 @@ Slices slices_of(const Tensor& x, int64_t dim) {
   return s;
 }
 
-// Runs body(block pointer offset, m, sum) over blocks split among the pool's threads; m and sum
-// are per-thread scratch of `inner` entries.
+// Slices side by side are taken kTile at a time (their scratch, m and sum, on the stack); a piece
+// of work is one tile of one block. Runs body(offset of the block, first slice, past the last
+// slice, m, sum) over every piece, the pieces split among the pool's threads.
+constexpr int64_t kTile = 256;
 template <class Body>
-void for_blocks(const Slices& s, Body&& body) {
-  const int64_t block = s.n * s.inner;
+void for_tiles(const Slices& s, Body&& body) {
+  const int64_t block = s.n * s.inner, tiles = (s.inner + kTile - 1) / kTile;
+  const int64_t per_piece = s.n * std::min(s.inner, kTile);
   const int64_t grain =
-      std::max<int64_t>(1, detail::kParallelElementwiseGrain / std::max<int64_t>(block, 1));
-  detail::parallel_for(s.outer, grain, [&](int64_t lo, int64_t hi) {
-    std::vector<double> m(size_t(s.inner)), sum(size_t(s.inner));
-    for (int64_t o = lo; o < hi; ++o) body(o * block, m.data(), sum.data());
+      std::max<int64_t>(1, detail::kParallelElementwiseGrain / std::max<int64_t>(per_piece, 1));
+  detail::parallel_for(s.outer * tiles, grain, [&](int64_t lo, int64_t hi) {
+    double m[kTile], sum[kTile];
+    for (int64_t p = lo; p < hi; ++p) {
+      const int64_t o = p / tiles, i0 = p % tiles * kTile;
+      body(o * block, i0, std::min(s.inner, i0 + kTile), m, sum);
+    }
   });
 }
 
@@ -73,40 +79,38 @@ void softmax_row(const T* x, T* y, int64_t n, bool log) {
 }
 
 // softmax (log = false) or log_softmax (log = true) of contiguous x into y, along s.n: the same
-// arithmetic as softmax_row, on `inner` slices at once.
+// arithmetic as softmax_row, on the slices i0..i1 of a block at once.
 template <class T>
 void softmax_kernel(const T* x, T* y, const Slices& s, bool log) {
   const int64_t inner = s.inner, n = s.n;
-  if (inner == 1) {
-    for_blocks(s, [&](int64_t at, double*, double*) { softmax_row(x + at, y + at, n, log); });
-    return;
-  }
-  for_blocks(s, [&](int64_t at, double* m, double* sum) {
+  for_tiles(s, [&](int64_t at, int64_t i0, int64_t i1, double* m, double* sum) {
+    if (inner == 1) return softmax_row(x + at, y + at, n, log);
     const T* xb = x + at;
     T* yb = y + at;
-    for (int64_t i = 0; i < inner; ++i) m[i] = double(xb[i]);
+    for (int64_t i = i0; i < i1; ++i) m[i - i0] = double(xb[i]);
     for (int64_t c = 1; c < n; ++c)
-      for (int64_t i = 0; i < inner; ++i) {
+      for (int64_t i = i0; i < i1; ++i) {
         const T v = xb[c * inner + i];
-        m[i] = v > T(m[i]) ? double(v) : m[i];
+        m[i - i0] = v > T(m[i - i0]) ? double(v) : m[i - i0];
       }
-    for (int64_t i = 0; i < inner; ++i) {
-      if (!std::isfinite(m[i])) m[i] = 0;
-      sum[i] = 0;
+    for (int64_t i = i0; i < i1; ++i) {
+      if (!std::isfinite(m[i - i0])) m[i - i0] = 0;
+      sum[i - i0] = 0;
     }
     for (int64_t c = 0; c < n; ++c)
-      for (int64_t i = 0; i < inner; ++i) {
-        const T e = std::exp(xb[c * inner + i] - T(m[i]));
+      for (int64_t i = i0; i < i1; ++i) {
+        const T e = std::exp(xb[c * inner + i] - T(m[i - i0]));
         yb[c * inner + i] = e;
-        sum[i] += double(e);
+        sum[i - i0] += double(e);
       }
     if (log) {
-      for (int64_t i = 0; i < inner; ++i) sum[i] = double(T(std::log(T(sum[i]))) + T(m[i]));
+      for (int64_t i = i0; i < i1; ++i)
+        sum[i - i0] = double(T(std::log(T(sum[i - i0]))) + T(m[i - i0]));
       for (int64_t c = 0; c < n; ++c)
-        for (int64_t i = 0; i < inner; ++i) yb[c * inner + i] = xb[c * inner + i] - T(sum[i]);
+        for (int64_t i = i0; i < i1; ++i) yb[c * inner + i] = xb[c * inner + i] - T(sum[i - i0]);
     } else {
       for (int64_t c = 0; c < n; ++c)
-        for (int64_t i = 0; i < inner; ++i) yb[c * inner + i] /= T(sum[i]);
+        for (int64_t i = i0; i < i1; ++i) yb[c * inner + i] /= T(sum[i - i0]);
     }
   });
 }
@@ -124,25 +128,24 @@ template <bool Log, class T>
 void softmax_backward_kernel(const T* g, const T* y, T* gx, const Slices& s) {
   const int64_t inner = s.inner, n = s.n;
   auto term = [](T gk, T yk) { return Log ? double(gk) : double(gk * yk); };
-  if (inner == 1) {
-    for_blocks(s, [&](int64_t at, double*, double*) {
-      double sum = 0;
-      for (int64_t c = 0; c < n; ++c) sum += term(g[at + c], y[at + c]);
-      for (int64_t c = 0; c < n; ++c) gx[at + c] = softmax_grad<Log>(g[at + c], y[at + c], T(sum));
-    });
-    return;
-  }
-  for_blocks(s, [&](int64_t at, double*, double* sum) {
-    for (int64_t i = 0; i < inner; ++i) sum[i] = 0;
+  for_tiles(s, [&](int64_t at, int64_t i0, int64_t i1, double*, double* sum) {
+    if (inner == 1) {  // one contiguous slice
+      double total = 0;
+      for (int64_t c = 0; c < n; ++c) total += term(g[at + c], y[at + c]);
+      for (int64_t c = 0; c < n; ++c)
+        gx[at + c] = softmax_grad<Log>(g[at + c], y[at + c], T(total));
+      return;
+    }
+    for (int64_t i = i0; i < i1; ++i) sum[i - i0] = 0;
     for (int64_t c = 0; c < n; ++c)
-      for (int64_t i = 0; i < inner; ++i) {
+      for (int64_t i = i0; i < i1; ++i) {
         const int64_t k = at + c * inner + i;
-        sum[i] += term(g[k], y[k]);
+        sum[i - i0] += term(g[k], y[k]);
       }
     for (int64_t c = 0; c < n; ++c)
-      for (int64_t i = 0; i < inner; ++i) {
+      for (int64_t i = i0; i < i1; ++i) {
         const int64_t k = at + c * inner + i;
-        gx[k] = softmax_grad<Log>(g[k], y[k], T(sum[i]));
+        gx[k] = softmax_grad<Log>(g[k], y[k], T(sum[i - i0]));
       }
   });
 }

@@ -392,6 +392,19 @@ TEST_CASE("large elementwise ops are bitwise identical for 1, 2 and 3 threads", 
   CHECK(bad == 0);
 }
 
+TEST_CASE("large softmax and log_softmax are bitwise identical for 1, 2 and 3 threads",
+          "[parallel]") {
+  // (pieces of whole slices on the pool: along the last dim, rows; along the first, tiles of
+  // 256 slices side by side; engine/ops/softmax.cpp)
+  Tensor x = seeded({300, 700}, kFloat32, 33).requires_grad_();
+  require_same_for_all_counts([&] {
+    x.zero_grad();
+    const Tensor a = x.softmax(1), b = x.log_softmax(0);
+    (a * 2.0 + b).sum().backward();
+    return TensorList{a, b, x.grad()};
+  });
+}
+
 TEST_CASE("large full reductions are bitwise identical for 1, 2 and 3 threads", "[parallel]") {
   const int64_t n = 5 * detail::kParallelReduceGrain + 7;
   const Tensor f = seeded({n}, kFloat32, 41), d = seeded({n}, kFloat64, 42);

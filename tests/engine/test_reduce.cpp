@@ -188,6 +188,13 @@ TEST_CASE("softmax and log_softmax equal their composed definitions, edge cases 
       CHECK(allclose(r.softmax(d), ref_s, tol, tol));
     }
   }
+  // more slices side by side than one tile of the kernels (256): dims 0 and 1 of [3, 2, 300]
+  Tensor wide = randn({3, 2, 300}, kFloat64) * 3.0;
+  for (int64_t d : {0, 1}) {
+    CHECK(allclose(wide.log_softmax(d), wide - wide.logsumexp({d}, true), 1e-12, 1e-12));
+    const Tensor ew = (wide - wide.amax({d}, true)).exp();
+    CHECK(allclose(wide.softmax(d), ew / ew.sum({d}, true), 1e-12, 1e-12));
+  }
   // a 0-d tensor (a slice of one), an empty one
   CHECK(scalar(3.0, kFloat64).softmax(0).item<double>() == 1.0);
   CHECK(scalar(3.0, kFloat64).log_softmax(-1).item<double>() == 0.0);
@@ -200,8 +207,9 @@ TEST_CASE("softmax's and log_softmax's one-kernel backward equals the recorded o
   manual_seed(12);
   for (int64_t d : {1, 0}) {
     for (bool log : {false, true}) {
-      Tensor x = randn({5, 6}, kFloat64).requires_grad_();
-      Tensor w = randn({5, 6}, kFloat64);
+      // (along dim 0: 300 slices side by side, more than one tile)
+      Tensor x = randn({5, 300}, kFloat64).requires_grad_();
+      Tensor w = randn({5, 300}, kFloat64);
       auto f = [&] { return ((log ? x.log_softmax(d) : x.softmax(d)) * w).sum(); };
       const Tensor plain = autograd::grad({f()}, {x})[0];
       const Tensor recorded = autograd::grad({f()}, {x}, {}, true, true)[0];
