@@ -91,14 +91,12 @@ Tensor Tensor::isfinite() const {
 namespace detail {
 namespace {
 // c ? u : v on the bits, with no branch: where's masks are often random (ReLU's, a clamp's), and
-// a branch mispredicted half the time ran where at ~3.4 ns per element against 0.1 for a sum
-// (32,768 floats: 112 µs, and no SIMD); this form vectorizes.
+// a branch mispredicted half the time ran where at ~3.4 ns per element against ~0.1 for an add
+// (32,768 floats: 112 µs against 3.4, one-off timings); this form vectorizes (3.7 µs).
 template <class T>
 T select_bits(uint8_t c, T u, T v) {
-  using Bits =
-      std::conditional_t<sizeof(T) == 8, uint64_t,
-                         std::conditional_t<sizeof(T) == 4, uint32_t,
-                                            std::conditional_t<sizeof(T) == 2, uint16_t, uint8_t>>>;
+  using Bits = std::conditional_t<sizeof(T) == 8, uint64_t,
+                                  std::conditional_t<sizeof(T) == 4, uint32_t, uint8_t>>;
   static_assert(sizeof(Bits) == sizeof(T), "select_bits: no unsigned type of T's size");
   Bits a, b;
   std::memcpy(&a, &u, sizeof(T));

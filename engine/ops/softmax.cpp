@@ -1,13 +1,13 @@
 // softmax and log_softmax along one dim: each one op with its own backward rule, as PyTorch's
 // _softmax and _log_softmax. The forward makes one pass over each slice where the composition
-// (max, shift, exp, sum, log, subtract) made nine ops and nine tensors; a plain backward is one
-// kernel too, and under create_graph the rule is written in Tensor ops (so every order works).
+// (max, its finiteness, shift, exp, sum, then a division or a log and a subtraction) made eight
+// to ten ops and as many tensors; a plain backward is one kernel too, and under create_graph the
+// rule is written in Tensor ops (so every order works).
 //
 // Both are the stable forms: the slice's maximum m is subtracted first, and taken as 0 where it
 // is not finite, so an all -inf slice gives NaN (0/0, as PyTorch) and a +inf entry NaN there.
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/detail/loops.hpp>
@@ -57,96 +57,84 @@ void for_tiles(const Slices& s, Body&& body) {
   });
 }
 
-// One slice of n contiguous elements (the dim is the last one, the usual case).
-template <class T>
-void softmax_row(const T* x, T* y, int64_t n, bool log) {
-  T m = x[0];
-  for (int64_t c = 1; c < n; ++c) m = x[c] > m ? x[c] : m;
-  if (!std::isfinite(m)) m = T(0);
-  double sum = 0;  // of e = exp(x - m), each in T
-  for (int64_t c = 0; c < n; ++c) {
-    const T e = std::exp(x[c] - m);
-    y[c] = e;
-    sum += double(e);
-  }
-  if (log) {
-    const T lse = T(std::log(T(sum))) + m;
-    for (int64_t c = 0; c < n; ++c) y[c] = x[c] - lse;
-  } else {
-    const T total = T(sum);
-    for (int64_t c = 0; c < n; ++c) y[c] /= total;
-  }
-}
+// Each kernel works on one piece at a time: `width` slices side by side, element c of slice i at
+// c * stride + i (stride = Slices::inner). Row: the dim is the last one (one slice, stride 1),
+// as compile-time constants, so the loops over i vanish and m and sum stay in registers.
+template <bool Row>
+struct Piece {
+  int64_t stride, width;
+  Piece(int64_t stride_, int64_t width_) : stride(Row ? 1 : stride_), width(Row ? 1 : width_) {}
+};
 
-// softmax (log = false) or log_softmax (log = true) of contiguous x into y, along s.n: the same
-// arithmetic as softmax_row, on the slices i0..i1 of a block at once.
-template <class T>
-void softmax_kernel(const T* x, T* y, const Slices& s, bool log) {
-  const int64_t inner = s.inner, n = s.n;
-  for_tiles(s, [&](int64_t at, int64_t i0, int64_t i1, double* m, double* sum) {
-    if (inner == 1) return softmax_row(x + at, y + at, n, log);
-    const T* xb = x + at;
-    T* yb = y + at;
-    for (int64_t i = i0; i < i1; ++i) m[i - i0] = double(xb[i]);
-    for (int64_t c = 1; c < n; ++c)
-      for (int64_t i = i0; i < i1; ++i) {
-        const T v = xb[c * inner + i];
-        m[i - i0] = v > T(m[i - i0]) ? double(v) : m[i - i0];
-      }
-    for (int64_t i = i0; i < i1; ++i) {
-      if (!std::isfinite(m[i - i0])) m[i - i0] = 0;
-      sum[i - i0] = 0;
+// softmax (log = false) or log_softmax (log = true) of one piece of contiguous x into y.
+template <bool Row, class T>
+void softmax_piece(const T* x, T* y, int64_t n, Piece<Row> p, bool log, double* m, double* sum) {
+  const int64_t st = p.stride, w = p.width;
+  for (int64_t i = 0; i < w; ++i) m[i] = double(x[i]);
+  for (int64_t c = 1; c < n; ++c)
+    for (int64_t i = 0; i < w; ++i) {
+      const T v = x[c * st + i];
+      m[i] = v > T(m[i]) ? double(v) : m[i];
     }
+  for (int64_t i = 0; i < w; ++i) {
+    if (!std::isfinite(m[i])) m[i] = 0;
+    sum[i] = 0;  // of e = exp(x - m), each in T
+  }
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t i = 0; i < w; ++i) {
+      const T e = std::exp(x[c * st + i] - T(m[i]));
+      y[c * st + i] = e;
+      sum[i] += double(e);
+    }
+  if (log) {
+    for (int64_t i = 0; i < w; ++i) sum[i] = double(T(std::log(T(sum[i]))) + T(m[i]));
     for (int64_t c = 0; c < n; ++c)
-      for (int64_t i = i0; i < i1; ++i) {
-        const T e = std::exp(xb[c * inner + i] - T(m[i - i0]));
-        yb[c * inner + i] = e;
-        sum[i - i0] += double(e);
-      }
-    if (log) {
-      for (int64_t i = i0; i < i1; ++i)
-        sum[i - i0] = double(T(std::log(T(sum[i - i0]))) + T(m[i - i0]));
-      for (int64_t c = 0; c < n; ++c)
-        for (int64_t i = i0; i < i1; ++i) yb[c * inner + i] = xb[c * inner + i] - T(sum[i - i0]);
-    } else {
-      for (int64_t c = 0; c < n; ++c)
-        for (int64_t i = i0; i < i1; ++i) yb[c * inner + i] /= T(sum[i - i0]);
-    }
-  });
+      for (int64_t i = 0; i < w; ++i) y[c * st + i] = x[c * st + i] - T(sum[i]);  // x - lse
+  } else {
+    for (int64_t c = 0; c < n; ++c)
+      for (int64_t i = 0; i < w; ++i) y[c * st + i] /= T(sum[i]);
+  }
 }
 
 // The plain backward of either, in one pass: with s the slice's sum of g (log_softmax) or of
 // g·y (softmax), gx = g - exp(y)·s or y·(g - s).
-template <bool Log, class T>
-T softmax_grad(T g, T y, T s) {
-  if constexpr (Log)
-    return g - std::exp(y) * s;
-  else
-    return y * (g - s);
+template <bool Log, bool Row, class T>
+void softmax_backward_piece(const T* g, const T* y, T* gx, int64_t n, Piece<Row> p, double* sum) {
+  const int64_t st = p.stride, w = p.width;
+  for (int64_t i = 0; i < w; ++i) sum[i] = 0;
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t i = 0; i < w; ++i) {
+      const int64_t k = c * st + i;
+      sum[i] += Log ? double(g[k]) : double(g[k] * y[k]);
+    }
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t i = 0; i < w; ++i) {
+      const int64_t k = c * st + i;
+      const T si = T(sum[i]);
+      if constexpr (Log)
+        gx[k] = g[k] - std::exp(y[k]) * si;
+      else
+        gx[k] = y[k] * (g[k] - si);
+    }
+}
+
+template <class T>
+void softmax_kernel(const T* x, T* y, const Slices& s, bool log) {
+  for_tiles(s, [&](int64_t at, int64_t i0, int64_t i1, double* m, double* sum) {
+    if (s.inner == 1)
+      softmax_piece(x + at, y + at, s.n, Piece<true>(1, 1), log, m, sum);
+    else
+      softmax_piece(x + at + i0, y + at + i0, s.n, Piece<false>(s.inner, i1 - i0), log, m, sum);
+  });
 }
 template <bool Log, class T>
 void softmax_backward_kernel(const T* g, const T* y, T* gx, const Slices& s) {
-  const int64_t inner = s.inner, n = s.n;
-  auto term = [](T gk, T yk) { return Log ? double(gk) : double(gk * yk); };
   for_tiles(s, [&](int64_t at, int64_t i0, int64_t i1, double*, double* sum) {
-    if (inner == 1) {  // one contiguous slice
-      double total = 0;
-      for (int64_t c = 0; c < n; ++c) total += term(g[at + c], y[at + c]);
-      for (int64_t c = 0; c < n; ++c)
-        gx[at + c] = softmax_grad<Log>(g[at + c], y[at + c], T(total));
-      return;
-    }
-    for (int64_t i = i0; i < i1; ++i) sum[i - i0] = 0;
-    for (int64_t c = 0; c < n; ++c)
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t k = at + c * inner + i;
-        sum[i - i0] += term(g[k], y[k]);
-      }
-    for (int64_t c = 0; c < n; ++c)
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t k = at + c * inner + i;
-        gx[k] = softmax_grad<Log>(g[k], y[k], T(sum[i - i0]));
-      }
+    const int64_t o = at + i0;
+    if (s.inner == 1)
+      softmax_backward_piece<Log>(g + o, y + o, gx + o, s.n, Piece<true>(1, 1), sum);
+    else
+      softmax_backward_piece<Log>(g + o, y + o, gx + o, s.n, Piece<false>(s.inner, i1 - i0), sum);
   });
 }
 
@@ -157,7 +145,7 @@ Tensor softmax_forward(const Tensor& x, int64_t dim, bool log, const char* op) {
                     dtype_name(x.dtype()), " of shape ", shape_str(x.sizes()));
   const Tensor xc = x.detach().contiguous();
   Tensor out = empty(x.shape(), x.dtype());
-  const Slices s = slices_of(x, x.dim() == 0 ? 0 : d);
+  const Slices s = slices_of(x, d);  // (a 0-d x: d is 0, one slice of one)
   if (x.numel() > 0)
     dispatch_floating(x.dtype(), op, [&](auto tag) {
       using T = decltype(tag);
@@ -168,7 +156,8 @@ Tensor softmax_forward(const Tensor& x, int64_t dim, bool log, const char* op) {
   // The rules read the saved output in place in a plain backward (one kernel); under
   // create_graph they are Tensor ops on the output, which carries this node's history then.
   auto rule = [so = SavedTensor(out, true), dims, s, log](const Tensor& g) {
-    const Tensor y = so.unpack();
+    Tensor holder;  // (set only when the rule is recorded: create_graph)
+    const Tensor& y = so.unpack(holder);
     if (is_grad_enabled() || g.dtype() != y.dtype() || g.sizes() != y.sizes() || y.numel() == 0)
       return log ? g - y.exp() * g.sum(dims, true) : y * (g - (g * y).sum(dims, true));
     const Tensor gc = g.contiguous(), yc = y.contiguous();

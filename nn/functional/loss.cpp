@@ -58,17 +58,17 @@ std::pair<Tensor, Tensor> class_targets(const Tensor& input, const Tensor& targe
   const int64_t* tv = t.data_ptr<int64_t>();
   Tensor mask = empty(expected, input.dtype()), safe = empty(expected, kInt64);
   int64_t* sv = safe.data_ptr<int64_t>();
-  for (int64_t i = 0, n = t.numel(); i < n; ++i) {
-    const int64_t v = tv[i];
-    const bool ignored = v == ignore_index;
-    check<IndexError>(ignored || (v >= 0 && v < C), op, ": target ", v, " is out of bounds for ", C,
-                      " classes");
-    sv[i] = ignored ? 0 : v;
-  }
   dispatch_floating(input.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     T* mv = mask.template data_ptr<T>();
-    for (int64_t i = 0, n = t.numel(); i < n; ++i) mv[i] = tv[i] == ignore_index ? T(0) : T(1);
+    for (int64_t i = 0, n = t.numel(); i < n; ++i) {
+      const int64_t v = tv[i];
+      const bool ignored = v == ignore_index;
+      check<IndexError>(ignored || (v >= 0 && v < C), op, ": target ", v, " is out of bounds for ",
+                        C, " classes");
+      sv[i] = ignored ? 0 : v;
+      mv[i] = ignored ? T(0) : T(1);
+    }
   });
   return {mask, safe};
 }
@@ -88,13 +88,9 @@ Tensor class_broadcast(const Tensor& input, const Tensor& weight) {
   return weight.reshape(s);
 }
 
-}  // namespace
-
-namespace {
-// nll_loss on checked class targets (class_targets' mask and safe targets).
-Tensor nll_of(const Tensor& input, const Tensor& mask, const Tensor& safe,
+// nll_loss on checked class targets (class_targets' mask and safe targets), class dim cd.
+Tensor nll_of(const Tensor& input, int64_t cd, const Tensor& mask, const Tensor& safe,
               const std::string& reduction, const Tensor& weight) {
-  const int64_t cd = input.dim() == 1 ? 0 : 1;
   // w_n: the target's class weight, 0 where ignored.
   const Tensor w =
       weight.defined()
@@ -147,7 +143,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const std::string& re
   check_reduction(reduction, "nll_loss");
   check_class_weight(input, weight, "nll_loss");
   const auto [mask, safe] = class_targets(input, target, ignore_index, "nll_loss");
-  return nll_of(input, mask, safe, reduction, weight);
+  return nll_of(input, class_dim_of(input, "nll_loss"), mask, safe, reduction, weight);
 }
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const std::string& reduction,
@@ -175,7 +171,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const std::strin
   }
   // Class indices: checked here first, so that a bad target names cross_entropy.
   const auto [mask, safe] = class_targets(input, target, ignore_index, "cross_entropy");
-  const Tensor nll = nll_of(logp, mask, safe, reduction, weight);  // (targets checked once)
+  const Tensor nll = nll_of(logp, cd, mask, safe, reduction, weight);  // (targets checked once)
   if (label_smoothing == 0) return nll;
   const Tensor smooth =
       -(weight.defined() ? logp * class_broadcast(input, weight) : logp).sum({cd}) * mask;

@@ -273,5 +273,13 @@ TEST_CASE("reductions reject out-of-range and repeated dims naming the op", "[re
   REQUIRE_THROWS_WITH(zeros({2, 0}).max(1), Catch::Contains("max") && Catch::Contains("[2, 0]"));
   REQUIRE_THROWS_WITH(ones({2}, kInt64).mean(),
                       Catch::Contains("mean") && Catch::Contains("int64"));
+  // softmax and log_softmax of an integer tensor: a DtypeError naming the op, dtype and shape
+  const Tensor ints = ones({2, 3}, kInt64);
+  REQUIRE_THROWS_AS(ints.softmax(1), DtypeError);
+  REQUIRE_THROWS_WITH(ints.softmax(1), Catch::StartsWith("softmax") && Catch::Contains("int64") &&
+                                           Catch::Contains("[2, 3]"));
+  REQUIRE_THROWS_WITH(ints.log_softmax(0), Catch::StartsWith("log_softmax") &&
+                                               Catch::Contains("int64") &&
+                                               Catch::Contains("[2, 3]"));
   REQUIRE_THROWS_WITH(ones({2}, kInt64).norm(), Catch::Contains("norm"));
 }
