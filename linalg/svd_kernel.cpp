@@ -1,6 +1,6 @@
 // The SVD kernel (see svd_kernel.hpp): LAPACK's ?gesdd when built with it, else the CPU level's
-// kernel (svd_level.cpp: Eigen's Householder bidiagonalization, then implicit QR sweeps on the
-// bidiagonal that rotate the columns of U and V as they go).
+// kernel (svd_level.cpp: Eigen's Householder bidiagonalization, then the bidiagonal's SVD by
+// divide and conquer or by implicit QR sweeps).
 #include <paragrad/linalg/svd_kernel.hpp>
 
 #include <type_traits>

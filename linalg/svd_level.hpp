@@ -10,7 +10,7 @@ namespace paragrad::kernels {
 struct SvdKernels {
   // The SVD of the row-major m×n matrix a: s[0..k) descending, k = min(m, n); with U and Vh
   // non-null also U (row-major m×ucols) and Vh (row-major vrows×n), ucols = full ? m : k,
-  // vrows = full ? n : k. a must be finite. False when the QR sweeps did not converge.
+  // vrows = full ? n : k. a must be finite. False when the iteration did not converge.
   bool (*f32)(const float* a, int64_t m, int64_t n, float* s, float* U, float* Vh, bool full);
   bool (*f64)(const double* a, int64_t m, int64_t n, double* s, double* U, double* Vh, bool full);
 };

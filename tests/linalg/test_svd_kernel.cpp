@@ -1,7 +1,8 @@
 // The SVD kernel (linalg/svd_kernel.hpp) on the matrices that exercise each of its paths:
 // Gaussian (plain QR sweeps), low rank and zero rows/columns (zeros on the bidiagonal's
 // diagonal, chased out), graded and clustered spectra (deflation), power-of-two sizes (the
-// padded leading dimension) and sizes that are not multiples of the rotation block. Checked
+// padded leading dimension), sizes that are not multiples of the rotation block, and from 80
+// columns on the divide-and-conquer path with spectra that deflate in its merges. Checked
 // against Eigen's JacobiSVD (one-sided Jacobi, an independent algorithm) and by the SVD's
 // defining properties. With -DPARAGRAD_LAPACK=ON the same checks run on the LAPACK path.
 #include <algorithm>
@@ -107,9 +108,9 @@ TEST_CASE("svd kernel: power-of-two sizes (padded columns) and odd sizes",
   }
 }
 
-// Large enough for many sweeps between two flushes of the rotation queue; beyond 128 columns
-// the bidiagonalization and the forming of U and V take Eigen's blocked paths (square U and V
-// from the identity, a tall reduced U in full).
+// Large: from 80 columns the kernel divides and conquers (the sweeps only in its leaves), from
+// 112 the bidiagonalization takes Eigen's blocked path; a tall reduced U and the wide case
+// through Aᵀ write U and Vh in their two layouts.
 TEST_CASE("svd kernel: large matrices keep full accuracy through many queued sweeps",
           "[linalg][svd][kernel]") {
   check_svd<double>(gaussian(256, 256, 7), false, 4 * kTol64);
@@ -117,7 +118,7 @@ TEST_CASE("svd kernel: large matrices keep full accuracy through many queued swe
   check_svd<float>(gaussian(230, 190, 9), true, 4 * kTol32);
   check_svd<double>(gaussian(300, 140, 10), false, 4 * kTol64);  // tall reduced U, blocked
   check_svd<double>(gaussian(140, 300, 11), false, 4 * kTol64);  // the same through Aᵀ
-  check_svd<float>(gaussian(129, 129, 12), true, 4 * kTol32);    // just past both thresholds
+  check_svd<float>(gaussian(129, 129, 12), true, 4 * kTol32);    // past both thresholds
 }
 
 TEST_CASE("svd kernel: low rank, zero rows and columns, zero matrix", "[linalg][svd][kernel]") {
@@ -185,11 +186,59 @@ TEST_CASE("svd kernel: float32 matrices graded over ten decades in rows and colu
   }
 }
 
+// From 80 rows and columns the kernel divides and conquers (linalg/svd_divide.hpp): these
+// spectra deflate in the merges (tiny z: low rank, zeros; close d: repeated and clustered
+// values), push roots against their poles (graded) or leave nothing to solve (diagonal,
+// identity, zero). Sizes put the cut in odd places and leaves of unequal sizes.
+TEST_CASE("svd kernel: divide and conquer on deflating, clustered and graded spectra",
+          "[linalg][svd][kernel]") {
+  const double tol = 4 * kTol64;
+  const Mat<double> low = gaussian(120, 7, 21) * gaussian(7, 100, 22);  // rank 7 of 100
+  check_both<double>(low, tol);
+  check_both<double>(low.transpose(), tol);
+  check_both<float>(low, 4 * kTol32);
+
+  Eigen::VectorXd rep(100), clu(97), grad(90);
+  for (int i = 0; i < 100; ++i) rep(i) = i < 30 ? 3 : i < 60 ? 1 : i < 80 ? 1e-9 : 0;
+  for (int i = 0; i < 97; ++i) clu(i) = (i < 50 ? 1 : 0.5) + 1e-13 * (i % 7);
+  for (int i = 0; i < 90; ++i) grad(i) = std::pow(10.0, -15.0 * i / 89);
+  check_both<double>(orthogonal(100, 23) * rep.asDiagonal() * orthogonal(100, 24), tol);
+  check_both<double>(orthogonal(97, 25) * clu.asDiagonal() * orthogonal(97, 26), tol);
+  check_both<double>(orthogonal(90, 27) * grad.asDiagonal() * orthogonal(90, 28), tol);
+
+  Mat<double> G = gaussian(110, 90, 29);
+  for (int j = 0; j < 90; ++j) G.col(j) *= std::pow(10.0, -j / 6.0);  // 1 down to 1e-15
+  check_both<double>(G, tol);
+  Mat<double> G32 = gaussian(90, 90, 30);
+  for (int j = 0; j < 90; ++j) G32.col(j) *= std::pow(10.0, -j / 15.0);  // down to 1e-6
+  check_both<float>(G32, 4 * kTol32);
+
+  Mat<double> D = Mat<double>::Zero(100, 100);
+  for (int i = 0; i < 100; ++i) D(i, i) = i % 5 == 0 ? 0.0 : (i % 2 ? -1.0 : 2.0) * (1 + i % 3);
+  check_both<double>(D, tol);
+  Mat<double> B = Mat<double>::Zero(96, 96);  // bidiagonal, zeros on its diagonal
+  for (int i = 0; i < 96; ++i) B(i, i) = i % 9 == 4 ? 0.0 : 1.0 + 0.01 * i;
+  for (int i = 0; i + 1 < 96; ++i) B(i, i + 1) = i % 11 == 3 ? 0.0 : 0.5;
+  check_both<double>(B, tol);
+  check_both<double>(B.transpose(), tol);
+  check_both<double>(Mat<double>::Identity(96, 96), tol);
+  check_both<double>(-Mat<double>::Identity(85, 120), tol);
+  check_both<double>(Mat<double>::Zero(90, 84), tol);
+  Mat<double> Z = gaussian(100, 88, 31);
+  Z.middleRows(10, 20).setZero();
+  Z.middleCols(40, 9).setZero();
+  check_both<double>(Z, tol);
+  check_both<double>(1e-200 * gaussian(100, 85, 32), tol);
+  check_both<double>(1e200 * gaussian(85, 100, 33), tol);
+  check_both<float>(gaussian(85, 120, 34), 4 * kTol32);
+}
+
 TEST_CASE("the SVD kernel of every CPU level gives the same factorization", "[svd][cpu_dispatch]") {
   const std::string saved = paragrad::cpu_capability();
   for (paragrad::Dtype dt : {paragrad::kFloat64, paragrad::kFloat32}) {
     const double tol = dt == paragrad::kFloat64 ? 1e-12 : 2e-5;
-    for (auto [m, n] : {std::array<int64_t, 2>{70, 70}, {90, 33}, {20, 75}}) {
+    // (The last two divide and conquer: linalg/svd_divide.hpp.)
+    for (auto [m, n] : {std::array<int64_t, 2>{70, 70}, {90, 33}, {20, 75}, {96, 96}, {81, 130}}) {
       paragrad::manual_seed(uint64_t(m * 100 + n));
       const paragrad::Tensor a = paragrad::randn({m, n}, dt);
       std::vector<paragrad::Tensor> per_level;
