@@ -233,6 +233,30 @@ TEST_CASE("svd kernel: divide and conquer on deflating, clustered and graded spe
   check_both<float>(gaussian(85, 120, 34), 4 * kTol32);
 }
 
+// Random spectra mixing the hard cases of the merges: values drawn from a few repeated ones, from
+// clusters 1e-15 apart, graded over sixteen decades, and zeros, in random order, on shapes from
+// 80 to 160 columns, tall and wide, float64 and float32.
+TEST_CASE("svd kernel: divide and conquer on random mixtures of hard spectra",
+          "[linalg][svd][kernel]") {
+  std::mt19937 gen(2024);
+  std::uniform_real_distribution<double> unit(0, 1);
+  for (int trial = 0; trial < 24; ++trial) {
+    const int64_t n = 80 + (trial * 37) % 81, m = n + (trial % 3) * 13;
+    Eigen::VectorXd sv(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const double u = unit(gen);
+      sv(i) = u < 0.3   ? double(1 + int(unit(gen) * 3))            // repeated: 1, 2 or 3
+              : u < 0.6 ? 0.5 + 1e-15 * double(int(unit(gen) * 5))  // a cluster
+              : u < 0.9 ? std::pow(10.0, -16 * unit(gen))           // graded
+                        : 0.0;
+    }
+    const Mat<double> Q = orthogonal(m, unsigned(100 + trial)).leftCols(n);
+    const Mat<double> A = Q * sv.asDiagonal() * orthogonal(n, unsigned(200 + trial));
+    check_svd<double>(trial % 2 ? Mat<double>(A.transpose()) : A, trial % 4 < 2, 4 * kTol64);
+    if (trial % 3 == 0) check_svd<float>(A, false, 4 * kTol32);
+  }
+}
+
 TEST_CASE("the SVD kernel of every CPU level gives the same factorization", "[svd][cpu_dispatch]") {
   const std::string saved = paragrad::cpu_capability();
   for (paragrad::Dtype dt : {paragrad::kFloat64, paragrad::kFloat32}) {
