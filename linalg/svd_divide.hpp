@@ -4,7 +4,7 @@
 // secular equation): cut B at a middle row, solve both halves, and join them through the SVD of
 // a matrix that is diagonal but for its first row, whose singular values are the roots of a
 // secular equation. The vectors are joined by matrix products, where QR sweeps rotate columns
-// pair by pair: at 256 columns the sweeps' rotations took 60% of an SVD.
+// pair by pair: at 256×256 applying the sweeps' rotations took 4.7 of an SVD's 11.5 ms.
 #pragma once
 #ifndef PARAGRAD_KERNEL_LEVEL
 #error "svd_divide.hpp belongs to svd_level.cpp, compiled once per CPU level"
