@@ -1,7 +1,8 @@
 // The bidiagonal SVD's building blocks for one CPU level, included by linalg/svd_level.cpp only
 // (compiled once per level, see there): Givens rotations, a queue that applies many QR sweeps'
-// rotations together, and implicit QR sweeps on a bidiagonal (Demmel and Kahan's algorithm with
-// LAPACK's ?bdsqr's convergence tests). Like the level file it uses no standard-library templates.
+// rotations together, and implicit QR sweeps on a bidiagonal (Golub and Kahan's, with Wilkinson's
+// shift and a zero shift when the sweeps stall). Like the level file it uses no standard-library
+// templates.
 #pragma once
 #ifndef PARAGRAD_KERNEL_LEVEL
 #error "svd_qr_sweeps.hpp belongs to svd_level.cpp, compiled once per CPU level"
