@@ -37,8 +37,8 @@ class SecularRoots {
   Index origin() const { return o_; }
   T tau() const { return tau_; }
 
-  // Finds root i; false if it did not converge (the bracket is halved at least every other
-  // step, so this means NaN input).
+  // Finds root i; false if it did not converge (after 16 steps the bracket is halved at least
+  // every other step, so this means NaN input).
   bool find(Index i) {
     const T eps = Limits<T>::eps;
     T eta, lo, hi;
@@ -153,17 +153,7 @@ class DivideAndConquer {
       memset(V_.col(j), 0, size_t(n_) * sizeof(T));
     }
     if (!solve(0, n_, 0)) return false;
-    for (Index i = 0; i < n_; ++i) {  // descending, with U's and V's columns
-      Index best = i;
-      for (Index j = i + 1; j < n_; ++j)
-        if (d_[j] > d_[best]) best = j;
-      if (best == i) continue;
-      const T di = d_[i];
-      d_[i] = d_[best];
-      d_[best] = di;
-      swap_entries(U_.col(i), U_.col(best), n_);
-      swap_entries(V_.col(i), V_.col(best), n_);
-    }
+    sort_descending(d_, n_, U_, V_);
     return true;
   }
 

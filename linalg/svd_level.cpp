@@ -39,33 +39,20 @@ void bidiagonalize(Mat& A, Buffer<T>& d, Buffer<T>& e) {
 }
 
 // Ub ← Q_U·Ub and Vb ← Q_V·Vb for Ub, Vb holding the identity (Ub m×n or m×m, Vb n×n), with Q_U
-// and Q_V as bidiagonalize leaves them in H. The reflectors go in from the last: reflector k
-// leaves the first k columns of the identity alone, so it is applied to the bottom-right corner
-// only (a third of the work of applying it to all of Ub: LAPACK's ?orgbr). Below 128 columns one
-// reflector at a time, from 128 on in Eigen's blocks (at 128 the blocks were already faster,
-// while the unblocked bidiagonalization still was).
+// and Q_V as bidiagonalize leaves them in H; n < kDivideFrom (larger ones divide and conquer).
+// The reflectors go in from the last, one at a time: reflector k leaves the first k columns of
+// the identity alone, so it is applied to the bottom-right corner only (a third of the work of
+// applying it to all of Ub: LAPACK's ?orgbr).
 template <class T, class Dest>
 void form_q(const ColMat<T>& H, Dest& Ub, Dest& Vb) {
   const Index m = H.rows(), n = H.cols();
-  if (n < 128) {
-    Eigen::Matrix<T, Eigen::Dynamic, 1> work(Ub.cols());
-    for (Index k = n - 1; k >= 0; --k)
-      Ub.bottomRightCorner(m - k, Ub.cols() - k)
-          .applyHouseholderOnTheLeft(H.col(k).tail(m - k - 1), H(k, k), work.data());
-    for (Index k = n - 2; k >= 0; --k)
-      Vb.bottomRightCorner(n - k - 1, n - k - 1)
-          .applyHouseholderOnTheLeft(H.row(k).tail(n - k - 2).transpose(), H(k, k + 1),
-                                     work.data());
-    return;
-  }
-  using Coeffs = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  const Coeffs tau_u = H.diagonal(), tau_v = H.template diagonal<1>();
-  Eigen::HouseholderSequence<ColMat<T>, Coeffs> qu(H, tau_u);
-  // (Eigen's shortcut for an identity input assumes a square one.)
-  qu.applyThisOnTheLeft(Ub, /*inputIsIdentity=*/Ub.rows() == Ub.cols());
-  Eigen::HouseholderSequence<ColMat<T>, Coeffs, Eigen::OnTheRight> qv(H, tau_v);
-  qv.setLength(n - 1).setShift(1);
-  qv.applyThisOnTheLeft(Vb, /*inputIsIdentity=*/true);
+  Eigen::Matrix<T, Eigen::Dynamic, 1> work(Ub.cols());
+  for (Index k = n - 1; k >= 0; --k)
+    Ub.bottomRightCorner(m - k, Ub.cols() - k)
+        .applyHouseholderOnTheLeft(H.col(k).tail(m - k - 1), H(k, k), work.data());
+  for (Index k = n - 2; k >= 0; --k)
+    Vb.bottomRightCorner(n - k - 1, n - k - 1)
+        .applyHouseholderOnTheLeft(H.row(k).tail(n - k - 2).transpose(), H(k, k + 1), work.data());
 }
 
 // X ← H₀H₁···H_{c−1}·X for the reflectors Hⱼ = I − τⱼvⱼvⱼᵀ whose vⱼ is column j of `vecs`

@@ -145,6 +145,22 @@ struct Columns {
   explicit operator bool() const { return data != nullptr; }
 };
 
+// d[0..n) sorted descending, with the columns of U and V (either may be absent) moved along.
+template <class T>
+void sort_descending(T* d, Index n, Columns<T> U, Columns<T> V) {
+  for (Index i = 0; i < n; ++i) {
+    Index best = i;
+    for (Index j = i + 1; j < n; ++j)
+      if (d[j] > d[best]) best = j;
+    if (best == i) continue;
+    const T di = d[i];
+    d[i] = d[best];
+    d[best] = di;
+    if (U) swap_entries(U.col(i), U.col(best), U.rows);
+    if (V) swap_entries(V.col(i), V.col(best), V.rows);
+  }
+}
+
 // A leading dimension for `rows` rows that is not a multiple of 512 bytes: walking along a row
 // of a column-major matrix with a power-of-two stride would map every column to the same few
 // cache sets (at 256×256 doubles that made the rotations 3x slower).
@@ -395,17 +411,7 @@ class Bidiagonal {
       d(i) = -d(i);
       if (V_) Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>(V_.col(i), V_.rows) *= T(-1);
     }
-    for (Index i = 0; i < n; ++i) {
-      Index best = i;
-      for (Index j = i + 1; j < n; ++j)
-        if (d(j) > d(best)) best = j;
-      if (best == i) continue;
-      const T di = d(i);
-      d(i) = d(best);
-      d(best) = di;
-      if (U_) swap_entries(U_.col(i), U_.col(best), U_.rows);
-      if (V_) swap_entries(V_.col(i), V_.col(best), V_.rows);
-    }
+    sort_descending(d_.data(), n, U_, V_);
   }
 
   Buffer<T> d_, e_;

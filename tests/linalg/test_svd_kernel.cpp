@@ -233,6 +233,15 @@ TEST_CASE("svd kernel: divide and conquer on deflating, clustered and graded spe
   check_both<float>(gaussian(85, 120, 34), 4 * kTol32);
 }
 
+// The divide-and-conquer path keeps its scratch per thread up to 8 MiB; a larger call (a
+// 10500×96 float64 matrix needs about 8.6 MB) takes its own, and the next call the kept one again.
+TEST_CASE("svd kernel: divide and conquer with scratch beyond what the thread keeps",
+          "[linalg][svd][kernel]") {
+  check_svd<double>(gaussian(10500, 96, 36), false, 4 * kTol64);
+  check_svd<double>(gaussian(96, 10500, 37), false, 4 * kTol64);
+  check_svd<double>(gaussian(100, 90, 38), true, 4 * kTol64);
+}
+
 // Random spectra mixing the hard cases of the merges: values drawn from a few repeated ones, from
 // clusters 1e-15 apart, graded over sixteen decades, and zeros, in random order, on shapes from
 // 80 to 160 columns, tall and wide, float64 and float32.
