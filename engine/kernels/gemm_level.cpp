@@ -17,7 +17,67 @@ template <class T, int Order>
 using MatrixMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Order>, 0,
                              Eigen::OuterStride<>>;
 
-// C is column-major here (gemm() transposes the problem when it is not).
+// Eigen's packed copies of the operands' blocks (its "blocking"), kept by the thread from one
+// product to the next. Eigen's own product allocates them on every call (on the heap beyond
+// 128 KiB), and glibc hands such blocks back to the system when they are freed at the top of the
+// heap, so in a loop each product of mlp_sgd's size faulted its ~850 KB of packed blocks in again
+// (175 page faults per 128x784 by 784x256 product, which then took 420 instead of 249 us;
+// docs/memory.md). The blocking sizes are Eigen's own (computeProductBlockingSizes, as its
+// gemm_blocking_space), and general_matrix_matrix_product is the routine Eigen's product calls with
+// them, so the result is bitwise what `C.noalias() += A * B` gives.
+template <class T>
+class Blocking : public Eigen::internal::level3_blocking<T, T> {
+ public:
+  Blocking(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth) {
+    this->m_mc = rows;
+    this->m_nc = cols;
+    this->m_kc = depth;
+    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc,
+                                                          Eigen::Index(1));
+    const size_t size_a = round_up(size_t(this->m_kc * this->m_mc));
+    T* block = buffer(size_a + size_t(this->m_kc * this->m_nc));
+    this->m_blockA = block;
+    this->m_blockB = block + size_a;
+  }
+  ~Blocking() {
+    if (temporary_) Eigen::internal::aligned_free(temporary_);
+  }
+  Blocking(const Blocking&) = delete;
+  Blocking& operator=(const Blocking&) = delete;
+
+ private:
+  // A thread keeps up to this much (float: 1 Mi elements); Eigen's blocking keeps its blocks
+  // near the L2 cache's size, so this is a bound that products do not reach, not a tuning.
+  static constexpr size_t kKeptBytes = size_t(4) << 20;
+  static size_t round_up(size_t n) {  // to whole SIMD-aligned runs, so block B starts aligned
+    constexpr size_t per =
+        EIGEN_MAX_ALIGN_BYTES / sizeof(T) > 0 ? EIGEN_MAX_ALIGN_BYTES / sizeof(T) : 1;
+    return (n + per - 1) / per * per;
+  }
+  struct Kept {
+    T* data = nullptr;
+    size_t size = 0;
+    ~Kept() { Eigen::internal::aligned_free(data); }
+  };
+  T* buffer(size_t n) {
+    if (n * sizeof(T) > kKeptBytes) {
+      temporary_ = static_cast<T*>(Eigen::internal::aligned_malloc(n * sizeof(T)));
+      return temporary_;
+    }
+    thread_local Kept kept;
+    if (kept.size < n) {
+      T* grown = static_cast<T*>(Eigen::internal::aligned_malloc(n * sizeof(T)));
+      Eigen::internal::aligned_free(kept.data);
+      kept.data = grown;
+      kept.size = n;
+    }
+    return kept.data;
+  }
+  T* temporary_ = nullptr;
+};
+
+// C is column-major here (gemm() transposes the problem when it is not). What Eigen's product
+// does for `C = A B` and `C += A B`, with the thread's kept blocking for the blocked product.
 template <class T, int AOrder, int BOrder>
 void product(const GemmProblem<T>& p) {
   const MatrixMap<T, AOrder> A(p.a, p.rows, p.inner,
@@ -27,10 +87,26 @@ void product(const GemmProblem<T>& p) {
   Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>, 0,
              Eigen::OuterStride<>>
       C(p.c, p.rows, p.cols, Eigen::OuterStride<>(p.c_cs));
-  if (p.accumulate)
-    C.noalias() += A * B;
-  else
-    C.noalias() = A * B;
+  // Eigen's product itself where it does not run the blocked kernel: tiny products (coefficient
+  // by coefficient) and matrix-vector ones.
+  if (p.rows == 1 || p.cols == 1 ||
+      p.inner + p.rows + p.cols < EIGEN_GEMM_TO_COEFFBASED_THRESHOLD) {
+    if (p.accumulate)
+      C.noalias() += A * B;
+    else
+      C.noalias() = A * B;
+    return;
+  }
+  if (!p.accumulate) C.setZero();
+  if (p.inner == 0 || p.rows == 0 || p.cols == 0) return;
+  Blocking<T> blocking(p.rows, p.cols, p.inner);
+  Eigen::internal::general_matrix_matrix_product<Eigen::Index, T, AOrder, false, T, BOrder, false,
+                                                 Eigen::ColMajor, 1>::run(p.rows, p.cols, p.inner,
+                                                                          A.data(), A.outerStride(),
+                                                                          B.data(), B.outerStride(),
+                                                                          C.data(), 1,
+                                                                          C.outerStride(), T(1),
+                                                                          blocking);
 }
 
 template <class T>
