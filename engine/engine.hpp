@@ -13,6 +13,7 @@
 #include <paragrad/engine/error.hpp>
 #include <paragrad/engine/indexing.hpp>
 #include <paragrad/engine/interop.hpp>   // from_blob, from_eigen, as_eigen, to_eigen<T>
+#include <paragrad/engine/memory.hpp>    // empty_cache, set_memory_cache_limit
 #include <paragrad/engine/parallel.hpp>  // set_num_threads, get_num_threads
 #include <paragrad/engine/random.hpp>
 #include <paragrad/engine/tensor.hpp>

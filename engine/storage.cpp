@@ -4,6 +4,7 @@
 #include <new>
 #include <utility>
 
+#include <paragrad/engine/detail/large_alloc.hpp>
 #include <paragrad/engine/detail/shared_block.hpp>
 #include <paragrad/engine/detail/small_alloc.hpp>
 #include <paragrad/engine/error.hpp>
@@ -36,12 +37,13 @@ IntrusivePtr<Storage> Storage::allocate(size_t nbytes, const char* op) {
   check<ValueError>(nbytes <= kMaxBytes, op, ": cannot allocate ", nbytes,
                     " bytes: more than any tensor may hold (2^46 bytes)");
   const bool small = nbytes <= kSmall;
-  // The nothrow form for large blocks: a refusal is a null pointer here even under
-  // AddressSanitizer (with allocator_may_return_null=1), whose operator new cannot throw.
+  // Large blocks come from the cache of freed ones (engine/memory.hpp), else from the system
+  // through the nothrow form: a refusal is a null pointer even under AddressSanitizer (with
+  // allocator_may_return_null=1), whose operator new cannot throw.
   void* block = nullptr;
   try {
-    block = small ? detail::small_alloc(kSmallHeader + nbytes)
-                  : ::operator new(kHeader + nbytes, std::align_val_t(kAlign), std::nothrow);
+    block =
+        small ? detail::small_alloc(kSmallHeader + nbytes) : detail::large_alloc(kHeader + nbytes);
   } catch (const std::bad_alloc&) {
     block = nullptr;
   }
@@ -93,7 +95,7 @@ void IntrusiveDeleter<Storage>::destroy(Storage* s) {
   if (nbytes <= kSmall)
     detail::small_free(static_cast<void*>(s), kSmallHeader + nbytes);
   else
-    ::operator delete(static_cast<void*>(s), std::align_val_t(kAlign));
+    detail::large_free(static_cast<void*>(s), kHeader + nbytes);
 }
 
 }  // namespace paragrad
