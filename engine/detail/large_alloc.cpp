@@ -66,13 +66,13 @@ class Cache {
     evict_to(limit_ - cls);
     try {
       order_.push_back(Entry{cls, p});
-      try {
-        by_class_[cls].push_back(std::prev(order_.end()));
-      } catch (const std::bad_alloc&) {
-        order_.pop_back();
-        return false;
-      }
     } catch (const std::bad_alloc&) {
+      return false;
+    }
+    try {
+      by_class_[cls].push_back(std::prev(order_.end()));
+    } catch (const std::bad_alloc&) {
+      order_.pop_back();
       return false;
     }
     bytes_ += cls;
