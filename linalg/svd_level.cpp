@@ -10,6 +10,7 @@
 #endif
 #include <Eigen/SVD>  // Eigen::internal::upperbidiagonalization_inplace_*
 
+#include <paragrad/engine/kernels/kept_scratch.hpp>
 #include <paragrad/linalg/svd_divide.hpp>
 #include <paragrad/linalg/svd_level.hpp>
 #include <paragrad/linalg/svd_qr_sweeps.hpp>
@@ -101,25 +102,11 @@ void apply_q(const H& h, X& x, Y& y) {
   apply_reflectors(ht.bottomLeftCorner(n - 1, n - 1), tau.data(), y.bottomRows(n - 1));
 }
 
-// Scratch of `count` entries. Up to kKeepBytes the thread keeps it from call to call: fresh
-// pages cost a page fault each (a 256×256 float64 SVD took 1,270 of them a call before its 4 MB
-// of scratch was kept and its output written in place, 350 after).
+// The divide and conquer's scratch, kept by the thread up to 8 MiB: a 256×256 float64 SVD took
+// 1,270 page faults a call before its 4 MB of scratch was kept and its output written in place,
+// 350 after.
 template <class T>
-class Scratch {
- public:
-  explicit Scratch(size_t count)
-      : p_(count * sizeof(T) <= kKeepBytes ? kept().room(count) : own_.room(count)) {}
-  T* data() const { return p_; }
-
- private:
-  static constexpr size_t kKeepBytes = size_t(8) << 20;
-  static Buffer<T>& kept() {
-    static thread_local Buffer<T> buffer;
-    return buffer;
-  }
-  Buffer<T> own_;
-  T* p_;
-};
+using Scratch = KeptScratch<T, size_t(8) << 20>;
 
 // The SVD of the row-major m×n matrix a by divide and conquer, U and Vh wanted (see SvdKernels),
 // written straight into U and Vh. The tall one of A and Aᵀ, P (p×q), is factored: P = L S Rᵀ

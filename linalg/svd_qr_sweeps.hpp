@@ -78,11 +78,6 @@ class Buffer {
   const T* begin() const { return p_; }
   const T* end() const { return p_ + n_; }
   void clear() { n_ = 0; }
-  // Room for n entries, their values unspecified (the size is unchanged).
-  T* room(size_t n) {
-    reserve(n);
-    return p_;
-  }
   void push_back(const T& v) { append(&v, 1); }
   void append(const T* v, size_t count) {
     reserve(n_ + count);

@@ -2,13 +2,14 @@
 // x86-64, x86-64-v3 = AVX2+FMA, x86-64-v4 = AVX-512) with PARAGRAD_KERNEL_LEVEL naming the level
 // and `Eigen` defined to a level-specific name: Eigen is header-only, and two levels'
 // instantiations of the same Eigen template under the same name would be merged by the linker (one
-// level's code would run for both). Nothing else is included here but Eigen and a plain header.
+// level's code would run for both). Nothing else is included here but Eigen and plain headers.
 #ifndef PARAGRAD_KERNEL_LEVEL
 #error "gemm_level.cpp is compiled once per CPU level with -DPARAGRAD_KERNEL_LEVEL=<level>"
 #endif
 #include <Eigen/Core>
 
 #include <paragrad/engine/kernels/gemm.hpp>
+#include <paragrad/engine/kernels/kept_scratch.hpp>
 
 namespace paragrad::kernels::PARAGRAD_KERNEL_LEVEL {
 namespace {
@@ -28,52 +29,30 @@ using MatrixMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynam
 template <class T>
 class Blocking : public Eigen::internal::level3_blocking<T, T> {
  public:
-  Blocking(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth) {
-    this->m_mc = rows;
-    this->m_nc = cols;
-    this->m_kc = depth;
-    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc,
-                                                          Eigen::Index(1));
-    const size_t size_a = round_up(size_t(this->m_kc * this->m_mc));
-    T* block = buffer(size_a + size_t(this->m_kc * this->m_nc));
-    this->m_blockA = block;
-    this->m_blockB = block + size_a;
-  }
-  ~Blocking() {
-    if (temporary_) Eigen::internal::aligned_free(temporary_);
-  }
-  Blocking(const Blocking&) = delete;
-  Blocking& operator=(const Blocking&) = delete;
+  Blocking(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth)
+      : Blocking(sizes_for(rows, cols, depth)) {}
 
  private:
-  // A thread keeps up to this much (float: 1 Mi elements); Eigen's blocking keeps its blocks
-  // near the L2 cache's size, so this is a bound that products do not reach, not a tuning.
-  static constexpr size_t kKeptBytes = size_t(4) << 20;
-  static size_t round_up(size_t n) {  // to whole SIMD-aligned runs, so block B starts aligned
+  struct Sizes {
+    Eigen::Index kc, mc, nc;
+    size_t a;  // block A's entries, rounded up so that block B starts SIMD-aligned
+  };
+  static Sizes sizes_for(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth) {
+    Eigen::Index kc = depth, mc = rows, nc = cols;
+    Eigen::internal::computeProductBlockingSizes<T, T, 1>(kc, mc, nc, Eigen::Index(1));
     constexpr size_t per =
         EIGEN_MAX_ALIGN_BYTES / sizeof(T) > 0 ? EIGEN_MAX_ALIGN_BYTES / sizeof(T) : 1;
-    return (n + per - 1) / per * per;
+    return {kc, mc, nc, (size_t(kc * mc) + per - 1) / per * per};
   }
-  struct Kept {
-    T* data = nullptr;
-    size_t size = 0;
-    ~Kept() { Eigen::internal::aligned_free(data); }
-  };
-  T* buffer(size_t n) {
-    if (n * sizeof(T) > kKeptBytes) {
-      temporary_ = static_cast<T*>(Eigen::internal::aligned_malloc(n * sizeof(T)));
-      return temporary_;
-    }
-    thread_local Kept kept;
-    if (kept.size < n) {
-      T* grown = static_cast<T*>(Eigen::internal::aligned_malloc(n * sizeof(T)));
-      Eigen::internal::aligned_free(kept.data);
-      kept.data = grown;
-      kept.size = n;
-    }
-    return kept.data;
+  explicit Blocking(const Sizes& s) : scratch_(s.a + size_t(s.kc * s.nc)) {
+    this->m_kc = s.kc;
+    this->m_mc = s.mc;
+    this->m_nc = s.nc;
+    this->m_blockA = scratch_.data();
+    this->m_blockB = scratch_.data() + s.a;
   }
-  T* temporary_ = nullptr;
+  // Eigen sizes its blocks to fit the L2 cache (about 1.3 MB at most), well below the 4 MiB kept.
+  KeptScratch<T, size_t(4) << 20> scratch_;
 };
 
 // C is column-major here (gemm() transposes the problem when it is not). What Eigen's product
