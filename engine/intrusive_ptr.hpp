@@ -63,20 +63,16 @@ class IntrusivePtr {
     std::swap(p_, o.p_);
     return *this;
   }
-  ~IntrusivePtr() { reset(); }
+  // (Not through reset(): nulling a handle that is going away is a store the compiler cannot
+  // prove dead across the call that may free the object, one per handle dropped.)
+  ~IntrusivePtr() {
+    if (p_) drop(p_);
+  }
 
   void reset() {
     T* p = p_;
     p_ = nullptr;
-    if (!p) return;
-    // The last reference needs no atomic read-modify-write: with a count of 1 no other owner is
-    // left to copy or drop one concurrently, and the acquire load sees what every earlier owner
-    // did before its release. Most objects of a chain of small ops die this way (one handle).
-    if ((!IntrusiveHasWeakRefs<T>::value || !p->weakly_held_) && p->sole_reference()) {
-      IntrusiveDeleter<T>::destroy(p);
-      return;
-    }
-    if (p->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) IntrusiveDeleter<T>::destroy(p);
+    if (p) drop(p);
   }
   // Gives up ownership without decrementing.
   T* release() {
@@ -117,6 +113,17 @@ class IntrusivePtr {
   friend class IntrusivePtr;
   void retain() {
     if (p_) p_->refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  // Gives up a reference to p.
+  static void drop(T* p) {
+    // The last reference needs no atomic read-modify-write: with a count of 1 no other owner is
+    // left to copy or drop one concurrently, and the acquire load sees what every earlier owner
+    // did before its release. Most objects of a chain of small ops die this way (one handle).
+    if ((!IntrusiveHasWeakRefs<T>::value || !p->weakly_held_) && p->sole_reference()) {
+      IntrusiveDeleter<T>::destroy(p);
+      return;
+    }
+    if (p->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) IntrusiveDeleter<T>::destroy(p);
   }
   T* p_ = nullptr;
 };
