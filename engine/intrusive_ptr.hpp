@@ -64,7 +64,8 @@ class IntrusivePtr {
     return *this;
   }
   // (Not through reset(): nulling a handle that is going away is a store the compiler cannot
-  // prove dead across the call that may free the object, one per handle dropped.)
+  // prove dead across the call that may free the object, one per handle dropped. As with
+  // std::shared_ptr, nothing may read the handle while its destructor runs.)
   ~IntrusivePtr() {
     if (p_) drop(p_);
   }
