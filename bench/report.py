@@ -21,7 +21,8 @@ CHECK_TOLERANCE = 1e-3  # relative disagreement of the sides' checks that the ta
 
 SIDE_LABELS = {"paragrad": "paragrad", "torch": "LibTorch", "eigen": "raw Eigen",
                "eigen_2t": "raw Eigen on 2 threads",
-               "floor": "minimal-tape floor", "bare": "bare forward ops"}
+               "floor": "minimal-tape floor", "bare": "bare forward ops",
+               "fused": "fused-design prototype"}
 
 
 def label(side):

@@ -25,7 +25,7 @@ const std::vector<Row>& rows() {
                  "ns/op",
                  double(kOpChainOps),
                  {{K::kTimeRatioAtMost, "floor", 3.0}, {K::kSpeedupAtLeast, "torch", 40.0}},
-                 {"paragrad", "floor", "torch", "eigen"},
+                 {"paragrad", "floor", "torch", "eigen", "fused"},
                  "4 floats, 33 × (mul, add, tanh) + sum = 100 ops, forward and backward"});
     v.push_back({"small_mlp_adam",
                  "µs/step",
