@@ -16,10 +16,14 @@ namespace {
 
 // Subproblems of at most this many rows are solved by QR sweeps (LAPACK's default is 25).
 constexpr Index kLeafRows = 24;
-// The SVD divides and conquers from this many columns (and rows) on; below, QR sweeps were as
-// fast or faster (one thread, 64×64: 323 against 324 µs, 96×96: 827 against 810, 128×128: 1.79
-// against 1.60 ms; 512×512: 81 against 57 ms).
-constexpr Index kDivideFrom = 80;
+// The SVD divides and conquers from this many columns (and rows) on; below, QR sweeps are as fast
+// or faster. One thread, AVX-512, alternating one-off runs of linalg::svd (2026-12-07), QR sweeps
+// against divide and conquer: float64 40×40 110–112 against 110–111 µs, 48×48 167–169 against
+// 154–156, 64×64 281–307 against 269–279, 512×64 1,233 against 971–978; float32 64×64 192–198
+// against 205 (the one size measured where the sweeps are still ahead), 72×72 284–298 against
+// 250–257. (It was 80, from timings taken before the divide and conquer kept its scratch and
+// applied the reflectors in blocks: docs/ops.md.)
+constexpr Index kDivideFrom = 48;
 
 // The singular values of the n×n arrow matrix M = e₀zᵀ + diag(d), with d ascending, d[0] = 0,
 // the gaps between the d's and every |z| above the deflation tolerance: σ² are the roots of

@@ -1,7 +1,7 @@
 // The SVD kernel (linalg/svd_kernel.hpp) on the matrices that exercise each of its paths:
 // Gaussian (plain QR sweeps), low rank and zero rows/columns (zeros on the bidiagonal's
 // diagonal, chased out), graded and clustered spectra (deflation), power-of-two sizes (the
-// padded leading dimension), sizes that are not multiples of the rotation block, and from 80
+// padded leading dimension), sizes that are not multiples of the rotation block, and from 48
 // columns on the divide-and-conquer path with spectra that deflate in its merges. Checked
 // against Eigen's JacobiSVD (one-sided Jacobi, an independent algorithm) and by the SVD's
 // defining properties. With -DPARAGRAD_LAPACK=ON the same checks run on the LAPACK path.
@@ -108,7 +108,7 @@ TEST_CASE("svd kernel: power-of-two sizes (padded columns) and odd sizes",
   }
 }
 
-// Large: from 80 columns the kernel divides and conquers (the sweeps only in its leaves), from
+// Large: from 48 columns the kernel divides and conquers (the sweeps only in its leaves), from
 // 112 the bidiagonalization takes Eigen's blocked path; a tall reduced U and the wide case
 // through Aᵀ write U and Vh in their two layouts.
 TEST_CASE("svd kernel: large matrices keep full accuracy through many queued sweeps",
@@ -186,7 +186,7 @@ TEST_CASE("svd kernel: float32 matrices graded over ten decades in rows and colu
   }
 }
 
-// From 80 rows and columns the kernel divides and conquers (linalg/svd_divide.hpp): these
+// From 48 rows and columns the kernel divides and conquers (linalg/svd_divide.hpp): these
 // spectra deflate in the merges (tiny z: low rank, zeros; close d: repeated and clustered
 // values), push roots against their poles (graded) or leave nothing to solve (diagonal,
 // identity, zero). Sizes put the cut in odd places and leaves of unequal sizes.
@@ -270,7 +270,7 @@ TEST_CASE("the SVD kernel of every CPU level gives the same factorization", "[sv
   const std::string saved = paragrad::cpu_capability();
   for (paragrad::Dtype dt : {paragrad::kFloat64, paragrad::kFloat32}) {
     const double tol = dt == paragrad::kFloat64 ? 1e-12 : 2e-5;
-    // (The last two divide and conquer: linalg/svd_divide.hpp.)
+    // (70×70, 96×96 and 81×130 divide and conquer: linalg/svd_divide.hpp.)
     for (auto [m, n] : {std::array<int64_t, 2>{70, 70}, {90, 33}, {20, 75}, {96, 96}, {81, 130}}) {
       paragrad::manual_seed(uint64_t(m * 100 + n));
       const paragrad::Tensor a = paragrad::randn({m, n}, dt);
