@@ -17,12 +17,9 @@ namespace {
 // Subproblems of at most this many rows are solved by QR sweeps (LAPACK's default is 25).
 constexpr Index kLeafRows = 24;
 // The SVD divides and conquers from this many columns (and rows) on; below, QR sweeps are as fast
-// or faster. One thread, AVX-512, alternating one-off runs of linalg::svd (2026-12-07), QR sweeps
-// against divide and conquer: float64 40×40 110–112 against 110–111 µs, 48×48 167–169 against
-// 154–156, 64×64 281–307 against 269–279, 512×64 1,233 against 971–978; float32 64×64 192–198
-// against 205 (the one size measured where the sweeps are still ahead), 72×72 284–298 against
-// 250–257. (It was 80, from timings taken before the divide and conquer kept its scratch and
-// applied the reflectors in blocks: docs/ops.md.)
+// or faster (docs/ops.md has the timings: float64 64×64, 281–307 µs by QR sweeps against 269–279;
+// 40×40 the same either way). It was 80, from timings taken before the divide and conquer kept
+// its scratch and applied the reflectors in blocks.
 constexpr Index kDivideFrom = 48;
 
 // The singular values of the n×n arrow matrix M = e₀zᵀ + diag(d), with d ascending, d[0] = 0,
