@@ -96,7 +96,7 @@ class LambdaNode final : public Node {
   void release_saved() override { fn_.reset(); }
   std::vector<SavedInfo> saved_info() const override {
     if constexpr (std::is_copy_constructible_v<F>) {
-      if (fn_) return SavedTensor::list_saved(*fn_);
+      if (fn_) return SavedTensor::list_saved(*fn_, *this);
     }
     return {};
   }

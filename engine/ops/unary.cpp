@@ -72,6 +72,27 @@ Tensor sigmoid_backward_of(const Tensor& g, const Tensor& y, Tensor* over) {
            });
   return out;
 }
+
+// In a plain backward, g written over with f(g, y) elementwise, y the op's output saved as its
+// elements and read in place (SavedTensor::plain_elements): no header made for y, no new tensor.
+// False, nothing done, when g may not be written over (detail::can_write_over) or y is not kept
+// so; the rule then goes the general way.
+template <class F>
+bool over_with_output(Tensor& g, const SavedTensor& so, F f) {
+  if (!detail::can_write_over(g, g.sizes(), g.dtype())) return false;
+  const int64_t n = g.numel();
+  const void* y = so.plain_elements(n, g.dtype());
+  if (!y) return false;
+  dispatch_floating(g.dtype(), "backward", [&](auto tag) {
+    using T = decltype(tag);
+    T* pg = g.data_ptr<T>();
+    const T* py = static_cast<const T*>(y);
+    detail::parallel_for(n, detail::kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) pg[i] = f(pg[i], py[i]);
+    });
+  });
+  return true;
+}
 }  // namespace
 
 Tensor tanh_backward(const Tensor& g, const Tensor& y) { return tanh_backward_of(g, y, nullptr); }
@@ -191,8 +212,8 @@ Tensor Tensor::tanh() const {
   if (needs_grad(*this))
     // grad TanhBackward: tanh(x) => tanh_backward(g, out) = g * (1 - out²)
     record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
-      Tensor holder;  // (set only when the rule is recorded: create_graph)
-      return tanh_backward_of(g, so.unpack(holder), &g);
+      if (over_with_output(g, so, [](auto a, auto y) { return a * (1 - y * y); })) return g;
+      return tanh_backward_of(g, so.unpack(), &g);
     });
   return out;
 }
@@ -202,8 +223,8 @@ Tensor Tensor::sigmoid() const {
   if (needs_grad(*this))
     // grad SigmoidBackward: sigmoid(x) => sigmoid_backward(g, out) = g * out * (1 - out)
     record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
-      Tensor holder;
-      return sigmoid_backward_of(g, so.unpack(holder), &g);
+      if (over_with_output(g, so, [](auto a, auto y) { return a * y * (1 - y); })) return g;
+      return sigmoid_backward_of(g, so.unpack(), &g);
     });
   return out;
 }

@@ -122,7 +122,8 @@ TEST_CASE("a chain of small ops that save their output holds what docs/autograd.
   PARAGRAD_SKIP("the quoted sizes are those of x86-64 with GCC");
 #endif
   if (!pages_on()) PARAGRAD_SKIP("under AddressSanitizer small blocks come from malloc");
-  // Per tanh on 4 floats, until backward: the node, the saved header and the output's block.
+  // Per tanh on 4 floats, until backward: the node and the output's block, which the node's saved
+  // output keeps (its elements: no header of its own, autograd/saved_tensor.hpp).
   constexpr int kOps = 100000;
   const Tensor x = counting(4, 0).requires_grad_();
   const int64_t before = small_page_counts().this_thread;
@@ -130,8 +131,8 @@ TEST_CASE("a chain of small ops that save their output holds what docs/autograd.
   for (int i = 0; i < kOps; ++i) y = y.tanh();
   const double per_op =
       double(small_page_counts().this_thread - before) * double(small_page_bytes()) / kOps;
-  CHECK(per_op > 600);
-  CHECK(per_op < 680);
+  CHECK(per_op > 440);
+  CHECK(per_op < 490);
   y.sum().backward();
 }
 
