@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/saved_output.hpp>
 #include <paragrad/engine/detail/unary_helpers.hpp>
 
 namespace paragrad {
@@ -17,7 +18,8 @@ Tensor Tensor::tan() const {
   Tensor out = detail::float_unary("tan", *this, [](auto v) { return std::tan(v); });
   if (needs_grad(*this))  // 1 + tan²
     // grad TanBackward: tan(x) => g * (1 + out²)
-    record("TanBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+    record("TanBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
+      if (detail::over_with_output(g, so, [](auto a, auto y) { return a * (y * y + 1); })) return g;
       Tensor y = so.unpack();
       return g * (y * y + 1.0);
     });

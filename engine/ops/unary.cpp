@@ -9,6 +9,7 @@
 #include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
 #include <paragrad/engine/detail/promotion.hpp>
+#include <paragrad/engine/detail/saved_output.hpp>
 
 namespace paragrad {
 
@@ -73,26 +74,6 @@ Tensor sigmoid_backward_of(const Tensor& g, const Tensor& y, Tensor* over) {
   return out;
 }
 
-// In a plain backward, g written over with f(g, y) elementwise, y the op's output saved as its
-// elements and read in place (SavedTensor::plain_elements): no header made for y, no new tensor.
-// False, nothing done, when g may not be written over (detail::can_write_over) or y is not kept
-// so; the rule then goes the general way.
-template <class F>
-bool over_with_output(Tensor& g, const SavedTensor& so, F f) {
-  if (!detail::can_write_over(g, g.sizes(), g.dtype())) return false;
-  const int64_t n = g.numel();
-  const void* y = so.plain_elements(n, g.dtype());
-  if (!y) return false;
-  dispatch_floating(g.dtype(), "backward", [&](auto tag) {
-    using T = decltype(tag);
-    T* pg = g.data_ptr<T>();
-    const T* py = static_cast<const T*>(y);
-    detail::parallel_for(n, detail::kParallelElementwiseGrain, [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i) pg[i] = f(pg[i], py[i]);
-    });
-  });
-  return true;
-}
 }  // namespace
 
 Tensor tanh_backward(const Tensor& g, const Tensor& y) { return tanh_backward_of(g, y, nullptr); }
@@ -113,8 +94,10 @@ Tensor Tensor::exp() const {
   Tensor out = float_map(*this, "exp", [](auto x) { return std::exp(x); });
   if (needs_grad(*this))
     // grad ExpBackward: exp(x) => g * out
-    record("ExpBackward", out, {*this},
-           [so = SavedTensor(out, true)](const Tensor& g) { return g * so.unpack(); });
+    record("ExpBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
+      if (detail::over_with_output(g, so, [](auto a, auto y) { return a * y; })) return g;
+      return g * so.unpack();
+    });
   return out;
 }
 
@@ -122,8 +105,10 @@ Tensor Tensor::expm1() const {
   Tensor out = float_map(*this, "expm1", [](auto x) { return std::expm1(x); });
   if (needs_grad(*this))
     // grad Expm1Backward: expm1(x) => g * (out + 1)
-    record("Expm1Backward", out, {*this},
-           [so = SavedTensor(out, true)](const Tensor& g) { return g * (so.unpack() + 1.0); });
+    record("Expm1Backward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
+      if (detail::over_with_output(g, so, [](auto a, auto y) { return a * (y + 1); })) return g;
+      return g * (so.unpack() + 1.0);
+    });
   return out;
 }
 
@@ -149,8 +134,10 @@ Tensor Tensor::sqrt() const {
   Tensor out = float_map(*this, "sqrt", [](auto x) { return std::sqrt(x); });
   if (needs_grad(*this))
     // grad SqrtBackward: sqrt(x) => g / (2 * out)
-    record("SqrtBackward", out, {*this},
-           [so = SavedTensor(out, true)](const Tensor& g) { return g / (so.unpack() * 2.0); });
+    record("SqrtBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
+      if (detail::over_with_output(g, so, [](auto a, auto y) { return a / (y * 2); })) return g;
+      return g / (so.unpack() * 2.0);
+    });
   return out;
 }
 
@@ -158,7 +145,10 @@ Tensor Tensor::rsqrt() const {
   Tensor out = float_map(*this, "rsqrt", [](auto x) { return decltype(x)(1) / std::sqrt(x); });
   if (needs_grad(*this))
     // grad RsqrtBackward: rsqrt(x) => -½ * g * out³
-    record("RsqrtBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+    record("RsqrtBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
+      if (detail::over_with_output(
+              g, so, [](auto a, auto y) { return a * y * y * y * decltype(a)(-0.5); }))
+        return g;
       Tensor y = so.unpack();
       return g * y * y * y * -0.5;
     });
@@ -212,7 +202,7 @@ Tensor Tensor::tanh() const {
   if (needs_grad(*this))
     // grad TanhBackward: tanh(x) => tanh_backward(g, out) = g * (1 - out²)
     record("TanhBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
-      if (over_with_output(g, so, [](auto a, auto y) { return a * (1 - y * y); })) return g;
+      if (detail::over_with_output(g, so, [](auto a, auto y) { return a * (1 - y * y); })) return g;
       return tanh_backward_of(g, so.unpack(), &g);
     });
   return out;
@@ -223,7 +213,7 @@ Tensor Tensor::sigmoid() const {
   if (needs_grad(*this))
     // grad SigmoidBackward: sigmoid(x) => sigmoid_backward(g, out) = g * out * (1 - out)
     record("SigmoidBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
-      if (over_with_output(g, so, [](auto a, auto y) { return a * y * (1 - y); })) return g;
+      if (detail::over_with_output(g, so, [](auto a, auto y) { return a * y * (1 - y); })) return g;
       return sigmoid_backward_of(g, so.unpack(), &g);
     });
   return out;
@@ -253,7 +243,10 @@ Tensor Tensor::relu() const {
       *this, "relu", [](auto x) { return x <= 0 ? decltype(x)(0) : x; });
   if (needs_grad(*this))
     // grad ReluBackward: relu(x) => g * [out > 0]
-    record("ReluBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+    record("ReluBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
+      if (detail::over_with_output(g, so,
+                                   [](auto a, auto y) { return y <= 0 ? decltype(a)(0) : a; }))
+        return g;
       return where(so.unpack() <= 0.0, scalar(0.0, g.dtype()), g);
     });
   return out;
@@ -274,7 +267,8 @@ Tensor Tensor::reciprocal() const {
   Tensor out = float_map(*this, "reciprocal", [](auto x) { return decltype(x)(1) / x; });
   if (needs_grad(*this))
     // grad ReciprocalBackward: reciprocal(x) => -g * out²
-    record("ReciprocalBackward", out, {*this}, [so = SavedTensor(out, true)](const Tensor& g) {
+    record("ReciprocalBackward", out, {*this}, [so = SavedTensor(out, true)](Tensor g) {
+      if (detail::over_with_output(g, so, [](auto a, auto y) { return -a * y * y; })) return g;
       Tensor y = so.unpack();
       return -g * y * y;
     });

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/detail/saved_output.hpp>
 #include <paragrad/nn/functional/functional.hpp>
 
 namespace paragrad::nn::functional {
@@ -20,7 +21,11 @@ Tensor relu(const Tensor& x) {
   if (!needs_grad(x)) return x.relu();
   Tensor out = x.detach().relu();
   // grad ReluBackward: relu(x) => g * [out > 0]
-  record("ReluBackward", out, {x}, [so = SavedTensor(out, true)](const Tensor& g) {
+  record("ReluBackward", out, {x}, [so = SavedTensor(out, true)](Tensor g) {
+    // (A gradient the rule alone holds is written over, the output read where it lies.)
+    if (paragrad::detail::over_with_output(
+            g, so, [](auto a, auto y) { return y > 0 ? a : decltype(a)(0); }))
+      return g;
     const Tensor y = so.unpack();
     if (is_grad_enabled() || !g.is_floating_point() || g.dtype() != y.dtype() ||
         g.sizes() != y.sizes())

@@ -206,3 +206,25 @@ TEST_CASE("nn::functional::relu matches Tensor::relu in value, gradient and seco
                             1e-6, 1e-5, 1e-3, true));
   CHECK(nn::functional::relu(x).grad_fn_name() == "ReluBackward");
 }
+
+TEST_CASE("nn::functional::relu's rule writes over a gradient it alone holds") {
+  // relu(relu(x)): the outer rule gets sum's gradient (an expanded view) and makes a fresh one,
+  // which the inner rule alone holds and writes over, reading its saved output in place; x's
+  // gradient lies where the hook on the inner output saw its gradient, and is 1 where x > 0.
+  Tensor x = tensor({-0.5, 0.0, 0.25, 1.5, -2.0, 3.0}, {2, 3}, kFloat64).requires_grad_();
+  const void* at_inner = nullptr;
+  const void* at_x = nullptr;
+  Tensor inner = nn::functional::relu(x);
+  inner.register_hook([&at_inner](const Tensor& g) {
+    at_inner = g.data_ptr<double>();
+    return Tensor();
+  });
+  x.register_hook([&at_x](const Tensor& g) {
+    at_x = g.data_ptr<double>();
+    return Tensor();
+  });
+  nn::functional::relu(inner).sum().backward();
+  REQUIRE(at_inner != nullptr);
+  CHECK(at_x == at_inner);
+  CHECK(x.grad().tolist() == std::vector<double>{0, 0, 1, 1, 0, 1});
+}
