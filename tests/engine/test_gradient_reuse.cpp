@@ -12,6 +12,7 @@
 #include <paragrad/engine/engine.hpp>
 
 #include "check_values.hpp"
+#include "gradient_address.hpp"
 
 using namespace paragrad;
 
@@ -26,14 +27,6 @@ std::vector<double> dtanh(double k) {
   std::vector<double> d;
   for (double x : kX) d.push_back(k * (1 - std::tanh(k * x) * std::tanh(k * x)));
   return d;
-}
-
-// Where the gradient of `t` lies in memory when it reaches t's node (the hook keeps no handle).
-autograd::Hook address_of(const void*& where) {
-  return [&where](const Tensor& g) {
-    where = g.data_ptr<double>();
-    return Tensor();
-  };
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <paragrad/engine/engine.hpp>
 
 #include "check_values.hpp"
+#include "gradient_address.hpp"
 
 using namespace paragrad;
 
@@ -127,14 +128,8 @@ TEST_CASE("every rule that reads its saved output writes over a gradient it alon
     const void* at_inner = nullptr;
     const void* at_x = nullptr;
     Tensor inner = op.f(x);
-    inner.register_hook([&at_inner](const Tensor& g) {
-      at_inner = g.data_ptr<double>();
-      return Tensor();
-    });
-    x.register_hook([&at_x](const Tensor& g) {
-      at_x = g.data_ptr<double>();
-      return Tensor();
-    });
+    inner.register_hook(address_of(at_inner));
+    x.register_hook(address_of(at_x));
     op.f(inner).sum().backward();
     REQUIRE(at_inner != nullptr);
     CHECK(at_x == at_inner);

@@ -5,6 +5,7 @@
 
 #include <paragrad/nn/nn.hpp>
 
+#include "gradient_address.hpp"
 #include "nn/module_repr.hpp"
 
 using namespace paragrad;
@@ -215,14 +216,8 @@ TEST_CASE("nn::functional::relu's rule writes over a gradient it alone holds") {
   const void* at_inner = nullptr;
   const void* at_x = nullptr;
   Tensor inner = nn::functional::relu(x);
-  inner.register_hook([&at_inner](const Tensor& g) {
-    at_inner = g.data_ptr<double>();
-    return Tensor();
-  });
-  x.register_hook([&at_x](const Tensor& g) {
-    at_x = g.data_ptr<double>();
-    return Tensor();
-  });
+  inner.register_hook(address_of(at_inner));
+  x.register_hook(address_of(at_x));
   nn::functional::relu(inner).sum().backward();
   REQUIRE(at_inner != nullptr);
   CHECK(at_x == at_inner);
