@@ -132,13 +132,13 @@ const Tensor& SavedTensor::unpack(Tensor& holder) const {
   return holder;
 }
 
-const void* SavedTensor::plain_elements(int64_t numel, Dtype dtype) const {
+const void* SavedTensor::plain_elements(const Tensor& like) const {
   if (!elements_ || reattaches()) return nullptr;
   check_version();
   const OutputMeta* m = output_record(current_node(), output_nr_);
-  if (!m || m->dtype != dtype ||
-      numel * int64_t(element_size(dtype)) > int64_t(elements_->nbytes()))
-    return nullptr;
+  if (!m || m->dtype != like.dtype() || m->shape != like.sizes() ||
+      like.numel() * int64_t(element_size(m->dtype)) > int64_t(elements_->nbytes()))
+    return nullptr;  // (unpack() then raises for a record its storage does not fit)
   return elements_->data();
 }
 

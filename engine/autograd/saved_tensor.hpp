@@ -7,8 +7,8 @@
 //
 // A contiguous output is kept as its elements alone (its storage, no tensor header): its shape
 // and dtype are the node's record of that output (Node::outputs), so unpack() builds the header
-// when the rule asks for one, and a rule that reads the elements in place (tanh's, sigmoid's:
-// plain_elements) needs none. A tensor header is the largest part of what an op writes.
+// when the rule asks for one, and a rule that reads the elements in place (plain_elements,
+// detail::over_with_output) needs none. A header is the largest part of what an op writes.
 #include <atomic>
 #include <cstdint>
 #include <vector>
@@ -46,11 +46,11 @@ class SavedTensor {
   // return it as is (a plain backward), else `holder`, set to what unpack() returns. A handle
   // copied and dropped costs two atomic operations.
   const Tensor& unpack(Tensor& holder) const;
-  // The saved output's elements read in place, contiguous, in the output's dtype, when unpack()
-  // would return the output as is (a plain backward: not re-attached for create_graph) and it
-  // was kept as its elements, `numel` of them of `dtype`; else null, and the rule calls
-  // unpack(). Checks the version as unpack() does. (tanh's and sigmoid's rules: no header.)
-  const void* plain_elements(int64_t numel, Dtype dtype) const;
+  // The saved output's elements read in place, contiguous, when unpack() would return the
+  // output as is (a plain backward: not re-attached for create_graph), it was kept as its
+  // elements and its shape and dtype are those of `like` (the rule's gradient); else null, and
+  // the rule calls unpack(). Checks the version as unpack() does (detail::over_with_output).
+  const void* plain_elements(const Tensor& like) const;
   bool defined() const { return data_.defined() || elements_; }
 
   // The saved tensors held by an object (a backward rule's closure): copies it once while

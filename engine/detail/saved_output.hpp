@@ -15,13 +15,13 @@
 namespace paragrad::detail {
 
 // False, nothing done, when g may not be written over (can_write_over) or the output is not kept
-// as its elements of g's dtype (plain_elements: also under create_graph).
+// as its elements of g's shape and dtype (plain_elements: also under create_graph).
 template <class F>
 bool over_with_output(Tensor& g, const autograd::SavedTensor& so, F f) {
   if (!can_write_over(g, g.sizes(), g.dtype())) return false;
-  const int64_t n = g.numel();
-  const void* y = so.plain_elements(n, g.dtype());
+  const void* y = so.plain_elements(g);
   if (!y) return false;
+  const int64_t n = g.numel();
   dispatch_floating(g.dtype(), "backward", [&](auto tag) {
     using T = decltype(tag);
     T* pg = g.data_ptr<T>();

@@ -99,6 +99,7 @@ TEST_CASE("every rule that reads its saved output writes over a gradient it alon
     Tensor (*f)(const Tensor&);
     double (*value)(double);
     double (*derivative)(double);
+    bool any_sign = false;  // defined for every x (relu: its zero branch too), not only x > 0
   };
   const Op ops[] = {
       {"exp", [](const Tensor& t) { return t.exp(); }, [](double v) { return std::exp(v); },
@@ -119,11 +120,13 @@ TEST_CASE("every rule that reads its saved output writes over a gradient it alon
       {"sigmoid", [](const Tensor& t) { return t.sigmoid(); }, sigmoid,
        [](double v) { return dsigmoid_of_y(sigmoid(v)); }},
       {"relu", [](const Tensor& t) { return t.relu(); }, [](double v) { return v > 0 ? v : 0; },
-       [](double v) { return v > 0 ? 1.0 : 0.0; }},
+       [](double v) { return v > 0 ? 1.0 : 0.0; }, true},
   };
-  const std::vector<double> xs = {0.2, 0.45, 0.7, 0.9, 1.05, 1.2};
   for (const Op& op : ops) {
     INFO(op.name);
+    const std::vector<double> xs = op.any_sign
+                                       ? std::vector<double>{-0.8, 0.45, -0.1, 0.9, 0, 1.2}
+                                       : std::vector<double>{0.2, 0.45, 0.7, 0.9, 1.05, 1.2};
     Tensor x = tensor(xs, {2, 3}, kFloat64).requires_grad_();
     const void* at_inner = nullptr;
     const void* at_x = nullptr;
@@ -220,4 +223,24 @@ TEST_CASE("a saved output is unpacked only inside its node's backward", "[saved_
   const autograd::SavedTensor as_input(y);
   CHECK(as_input.unpack().impl() == y.impl());
   CHECK(!autograd::SavedTensor().defined());
+}
+
+TEST_CASE("a saved output whose node's record it does not fit is an Error, not a read past it",
+          "[saved_output]") {
+  // A rule written by hand that saves output 1 (2 elements) as if it were output 0 (6): its
+  // storage cannot hold the shape the node recorded for output 0.
+  Tensor x = leaf();
+  TensorList outs;
+  {
+    NoGradGuard ng;
+    outs = {x.detach() * 2.0, x.detach().sum(1).clone()};
+  }
+  autograd::record_multi("MislabeledBackward", outs, {x},
+                         [so = autograd::SavedTensor(outs[1], true, 0)](const TensorList& gs) {
+                           return autograd::grad_list(gs[0] * so.unpack());
+                         });
+  CHECK_THROWS_AS(outs[0].sum().backward(), AutogradError);
+  CHECK_THROWS_WITH(outs[0].sum().backward(),
+                    Catch::Contains("MislabeledBackward: the saved output of shape [2, 3] does "
+                                    "not fit its storage of 16 bytes"));
 }
