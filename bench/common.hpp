@@ -1,7 +1,8 @@
 #pragma once
 // Shared by every side of the benchmarks (paragrad, raw Eigen, LibTorch, the floor): the
 // workloads' sizes, the seeded inputs (a private generator, so every side and every build sees
-// bit-identical data) and the /proc/self/status memory probes. Depends on Eigen only.
+// bit-identical data) the /proc/self/status memory probes and deep_chain_memory's case. Depends on
+// Eigen only.
 #include <Eigen/Core>
 #include <Eigen/QR>
 #include <algorithm>
@@ -9,8 +10,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "harness.hpp"
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -303,5 +307,20 @@ class PeakMemory {
   bool reset_;
   double rss0_, live_;
 };
+
+// deep_chain_memory's case on any side: `once` runs deep_chain, sampling the probe where the
+// whole graph is alive; `before`, if given, runs ahead of the probe (a side that keeps the blocks
+// it freed gives them back there, so that a previous run's blocks do not hide this run's growth).
+inline Case deep_chain_memory_case(double (*once)(PeakMemory*), void (*before)() = nullptr) {
+  auto bytes = std::make_shared<double>(0);
+  return {[bytes, once, before] {
+            if (before) before();
+            PeakMemory probe;
+            const double g = once(&probe);
+            *bytes = probe.bytes();
+            return g;
+          },
+          nullptr, [bytes](Metrics& m) { m["peak_bytes_per_op"] = *bytes / kDeepChainOps; }};
+}
 
 }  // namespace bench

@@ -108,6 +108,14 @@ void deallocate(void* p, size_t n) {
   b->next = free_blocks;
   free_blocks = b;
 }
+// Gives the thread's kept blocks back to the heap (before a memory measurement, so that blocks a
+// previous run left on the list do not hide the next run's growth).
+void release_free_blocks() {
+  while (FreeBlock* b = free_blocks) {
+    free_blocks = b->next;
+    ::operator delete(b);
+  }
+}
 
 void destroy(Impl* p);
 void retain(Impl* p) { p->refs.fetch_add(1, std::memory_order_relaxed); }
@@ -443,5 +451,30 @@ bench::Case op_chain() {
           [s] { return double(in<float>(*s->x.impl()->grad).sum()); }};
 }
 BENCH_SIDE("op_chain", "fused", op_chain);
+
+// deep_chain and deep_chain_memory (as bench_engine.cpp): a float32 scalar through 1,000,000 ops
+// alternating mul and add, backward, the graph freed. In this layout every op's block (its output's
+// header, its node and its element) stays until the graph goes, the header's bytes with it.
+double deep_chain_once(bench::PeakMemory* probe) {
+  Engine engine;
+  Tensor x(make(Dtype::kFloat32, 0, nullptr));
+  *x.impl()->ptr<float>() = 1;
+  x.impl()->requires_grad = true;
+  Tensor y = x;
+  for (int i = 0; i < bench::kDeepChainOps; ++i)
+    y = (i % 2 == 0) ? mul(y, 0.9999999) : add(y, 1e-7);
+  if (probe) probe->sample();  // the whole graph is alive here
+  engine.backward(y);
+  return double(*x.impl()->grad->ptr<float>());
+}
+bench::Case deep_chain() {
+  return {[] { return deep_chain_once(nullptr); }};
+}
+BENCH_SIDE("deep_chain", "fused", deep_chain);
+
+bench::Case deep_chain_memory() {
+  return bench::deep_chain_memory_case(deep_chain_once, release_free_blocks);
+}
+BENCH_SIDE("deep_chain_memory", "fused", deep_chain_memory);
 
 }  // namespace

@@ -197,7 +197,7 @@ const std::vector<Row>& rows() {
              "ms",
              kMs,
              {{K::kValueAtMost, "", 600.0}},
-             kVsTorch,
+             {"paragrad", "torch", "fused"},
              "a scalar through 1,000,000 ops (mul, add alternating), backward, graph freed"};
     deep.iterations = 1;
     v.push_back(deep);
@@ -205,7 +205,7 @@ const std::vector<Row>& rows() {
                  "B/op",
                  1.0,
                  {{K::kValueAtMost, "", 200.0, "peak_bytes_per_op"}},
-                 kVsTorch,
+                 {"paragrad", "torch", "fused"},
                  "deep_chain's peak resident memory above the start, per op"};
     deep_mem.iterations = 1;
     deep_mem.rounds = 1;

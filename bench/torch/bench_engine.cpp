@@ -71,17 +71,7 @@ bench::Case deep_chain() {
 }
 BENCH_SIDE("deep_chain", "torch", deep_chain);
 
-bench::Case deep_chain_memory() {
-  auto bytes = std::make_shared<double>(0);
-  return {[bytes] {
-            bench::PeakMemory probe;
-            const double g = deep_chain_once(&probe);
-            *bytes = probe.bytes();
-            return g;
-          },
-          nullptr,
-          [bytes](bench::Metrics& m) { m["peak_bytes_per_op"] = *bytes / bench::kDeepChainOps; }};
-}
+bench::Case deep_chain_memory() { return bench::deep_chain_memory_case(deep_chain_once); }
 BENCH_SIDE("deep_chain_memory", "torch", deep_chain_memory);
 
 }  // namespace
