@@ -1,8 +1,9 @@
 // A design prototype for op_chain (issue 18): what a general engine pays per op when an op's
 // output tensor, its graph node and (for a small tensor) its elements are one block. It measures
 // the design that docs/autograd.md §8 proposes for paragrad's tiny tensors, against the floor
-// (floor_tape.cpp) and against paragrad itself. It is a measurement, not a second engine: it has
-// only op_chain's ops (mul and add by a scalar, tanh, sum) on contiguous tensors.
+// (floor_tape.cpp) and against paragrad itself, and what it costs in memory (deep_chain_memory:
+// each op's block stays with the graph). It is a measurement, not a second engine: it has only
+// op_chain's ops (mul and add by a scalar, tanh, sum) on contiguous tensors.
 //
 // What it does that the minimal-tape floor leaves out, as paragrad does it:
 //   - tensors are handles to reference-counted headers (atomic counts: handles may cross threads;
