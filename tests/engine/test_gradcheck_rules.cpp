@@ -99,7 +99,7 @@ TEST_CASE("sigmoid_backward (SigmoidBackwardBackward) passes gradcheck to second
 TEST_CASE("tanh_backward (TanhBackwardBackward) passes gradcheck to second order",
           "[gradcheck_rules]") {
   // f(x) = tanh'(x) through tanh's rule, which reads its saved output in place in a plain backward
-  // and re-attaches it (SavedTensor::unpack(holder)) here, under create_graph: third order.
+  // and re-attaches it (SavedTensor::unpack()) here, under create_graph: third order.
   auto f = [](const TensorList& in) {
     return autograd::grad({in[0].tanh()}, {in[0]}, {ones_like(in[0])}, true, true)[0];
   };

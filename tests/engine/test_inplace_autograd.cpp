@@ -409,8 +409,8 @@ TEST_CASE("a recorded in-place op on a saved input raises at backward naming the
 
 TEST_CASE("tanh and sigmoid read their saved output in place and still check its version",
           "[inplace][autograd][errors]") {
-  // Their rules read the output with SavedTensor::unpack(holder), no handle copied: the version
-  // check must hold there too.
+  // Their rules read the output's elements where they lie (SavedTensor::plain_elements, no
+  // header made): the version check must hold there too.
   for (const bool sigmoid : {false, true}) {
     Tensor x = tensor({0.5, -1.0, 2.0}, kFloat64).requires_grad_();
     Tensor y = sigmoid ? x.sigmoid() : x.tanh();
