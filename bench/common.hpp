@@ -1,8 +1,8 @@
 #pragma once
 // Shared by every side of the benchmarks (paragrad, raw Eigen, LibTorch, the floor): the
 // workloads' sizes, the seeded inputs (a private generator, so every side and every build sees
-// bit-identical data) the /proc/self/status memory probes and deep_chain_memory's case. Depends on
-// Eigen only.
+// bit-identical data), the /proc/self/status memory probes and deep_chain_memory's case. Depends
+// on Eigen and the harness only.
 #include <Eigen/Core>
 #include <Eigen/QR>
 #include <algorithm>
