@@ -61,20 +61,28 @@ uint32_t SavedTensor::saved_version() const {
   return data_.defined() ? data_.version() : elements_->version();
 }
 
-void SavedTensor::check_version() const {
-  const uint32_t version = saved_version();
-  if (version == version_) return;
+namespace {
+// The error for a saved tensor modified in place since it was saved (out of line, so that the check
+// itself is a load and a compare).
+[[noreturn]] __attribute__((noinline)) void throw_modified(const Tensor& data, uint32_t nr,
+                                                           uint32_t version, uint32_t expected) {
   Node* n = current_node();
   // Which op's output the tensor is now (PyTorch says so too): the in-place op, usually.
-  const TensorImpl* impl = data_.impl();
+  const TensorImpl* impl = data.impl();
   const std::string now = impl && impl->grad_fn && !impl->view_base
                               ? cat(", now output ", impl->output_nr, " of ", impl->grad_fn->name())
                               : std::string();
-  const OutputMeta* m = output_record(n, output_nr_);
+  const OutputMeta* m = output_record(n, nr);
   const std::string shape = impl ? cat(shape_str(impl->sizes)) : m ? cat(shape_str(m->shape)) : "?";
   throw AutogradError(cat(n ? n->name() : "backward", ": a tensor saved for backward (shape ",
                           shape, now, ") was modified by an in-place operation: it is at version ",
-                          version, ", expected version ", version_));
+                          version, ", expected version ", expected));
+}
+}  // namespace
+
+void SavedTensor::check_version() const {
+  const uint32_t version = saved_version();
+  if (version != version_) throw_modified(data_, output_nr_, version, version_);
 }
 
 // Re-attach the saving node as the output's grad_fn, so the rule stays differentiable, when

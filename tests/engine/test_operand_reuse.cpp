@@ -5,6 +5,8 @@
 // that an operand anyone else can see (another handle, a view, a saved input, a leaf, a from_blob
 // buffer, hooks, a broadcast or converted result, history under no_grad) is left as it was.
 // Expected values are worked out here elementwise.
+#include <cmath>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -23,6 +25,13 @@ const std::vector<double> kX = {-1.5, -0.4, 0.25, 0.3, 1.1};
 
 Tensor fresh() { return tensor({-1.5, -0.4, 0.25, 0.3, 1.1}, kFloat64); }
 Tensor leaf() { return fresh().requires_grad_(); }
+
+// An operator in its two forms: taking its first operand as an rvalue, and copying it.
+struct OperatorCase {
+  const char* name;
+  std::function<Tensor(Tensor&&)> taking;
+  std::function<Tensor(const Tensor&)> copying;
+};
 
 std::vector<double> map(const std::function<double(double)>& f) {
   std::vector<double> out;
@@ -58,12 +67,7 @@ TEST_CASE("an rvalue operand is written over and its header taken: (x * 3) + 1")
 TEST_CASE("each operator taking an rvalue writes over it, with the const& form's values") {
   const Tensor b = tensor({2.0, -3.0, 0.5, 4.0, -1.25}, kFloat64);
   const std::vector<double> bv = b.tolist();
-  struct Case {
-    const char* name;
-    std::function<Tensor(Tensor&&)> taking;
-    std::function<Tensor(const Tensor&)> copying;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<OperatorCase> cases = {
       {"t + b", [&](Tensor&& t) { return std::move(t) + b; },
        [&](const Tensor& t) { return t + b; }},
       {"t - b", [&](Tensor&& t) { return std::move(t) - b; },
@@ -89,7 +93,7 @@ TEST_CASE("each operator taking an rvalue writes over it, with the const& form's
       {"s / t", [](Tensor&& t) { return 3.0 / std::move(t); },
        [](const Tensor& t) { return 3.0 / t; }},
   };
-  for (const Case& c : cases) {
+  for (const OperatorCase& c : cases) {
     INFO(c.name);
     const Tensor want = c.copying(fresh());
     Tensor t = fresh();
@@ -101,6 +105,50 @@ TEST_CASE("each operator taking an rvalue writes over it, with the const& form's
     CHECK_FALSE(r.grad_fn());
     check_values(r, want.tolist());
     CHECK(b.tolist() == bv);  // the second operand is never written
+  }
+}
+
+TEST_CASE("an op by a scalar written over computes the same bits as a new tensor, in each dtype") {
+  // Ops by a scalar that write over a float operand take a path of their own (scalar_map in
+  // arithmetic.cpp); the elements must be the very bits the general path makes.
+  std::vector<double> values;
+  for (int i = 0; i < 37; ++i) values.push_back(std::sin(1.7 * i) * std::pow(10.0, i % 7 - 3));
+  const double s = 0.1;  // (not exact in binary: the conversion to the dtype matters)
+  const std::vector<OperatorCase> cases = {
+      {"t + s", [&](Tensor&& t) { return std::move(t) + s; },
+       [&](const Tensor& t) { return t + s; }},
+      {"t - s", [&](Tensor&& t) { return std::move(t) - s; },
+       [&](const Tensor& t) { return t - s; }},
+      {"t * s", [&](Tensor&& t) { return std::move(t) * s; },
+       [&](const Tensor& t) { return t * s; }},
+      {"t / s", [&](Tensor&& t) { return std::move(t) / s; },
+       [&](const Tensor& t) { return t / s; }},
+      {"s - t", [&](Tensor&& t) { return s - std::move(t); },
+       [&](const Tensor& t) { return s - t; }},
+  };
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    for (const OperatorCase& c : cases) {
+      INFO(c.name << " in " << dtype_name(dtype));
+      const Tensor want = c.copying(tensor(values, {int64_t(values.size())}, dtype));
+      Tensor t = tensor(values, {int64_t(values.size())}, dtype);
+      const void* at = t.impl()->raw_data();
+      Tensor r = c.taking(std::move(t));
+      CHECK(r.impl()->raw_data() == at);  // written over
+      REQUIRE(r.dtype() == want.dtype());
+      REQUIRE(r.sizes() == want.sizes());
+      CHECK(std::memcmp(r.impl()->raw_data(), want.impl()->raw_data(),
+                        values.size() * element_size(dtype)) == 0);
+    }
+  }
+  // In a backward rule: the gradient of `x * s` and `x / s` from a gradient the rule writes over.
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    INFO(dtype_name(dtype));
+    Tensor x = tensor(values, {int64_t(values.size())}, dtype).requires_grad_();
+    Tensor seed = tensor(values, {int64_t(values.size())}, dtype);
+    ((x * s) / s).backward(seed);
+    const Tensor want = (seed / s) * s;  // (backward runs the quotient first)
+    CHECK(std::memcmp(x.grad().impl()->raw_data(), want.impl()->raw_data(),
+                      values.size() * element_size(dtype)) == 0);
   }
 }
 
