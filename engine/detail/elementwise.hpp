@@ -74,6 +74,12 @@ struct Over {
   Tensor* t;
   bool is_operand = false;
 };
+// Whether `over` may be written over with a result of `sizes` and `dtype` (the gradient's test or
+// the operand's, above).
+inline bool may_write_over(Over over, const Dims& sizes, Dtype dtype) {
+  return over.t && (over.is_operand ? can_take_over(*over.t, sizes, dtype)
+                                    : can_write_over(*over.t, sizes, dtype));
+}
 
 // The output of an elementwise op: `over` itself when its elements may be written over, else a
 // new tensor. An elementwise kernel may write over its own operand: element i is read before
@@ -82,11 +88,6 @@ struct Over {
 // reference and the handle's drop remove it: two atomic operations per op). So the maps below
 // read their operand from the result then, and an op whose operand was taken records the result
 // as its input (`taken_or`: the result holds the operand's header and its grad_fn).
-// Whether `over` may be written over with a result of `sizes` and `dtype`.
-inline bool may_write_over(Over over, const Dims& sizes, Dtype dtype) {
-  return over.t && (over.is_operand ? can_take_over(*over.t, sizes, dtype)
-                                    : can_write_over(*over.t, sizes, dtype));
-}
 inline Tensor output_for(const char* op, const Dims& sizes, Dtype dtype, Over over,
                          int64_t numel = -1) {
   if (may_write_over(over, sizes, dtype)) return std::move(*over.t);
