@@ -50,7 +50,8 @@ Tensor scalar_map(const char* op, const Tensor& a, double s, Dtype out_dtype, F&
   // a quarter of a scalar op on four floats: 234 instructions for `std::move(g) * s` without grad,
   // 179 with this path; callgrind. A new output here as well cost the written-over case more than
   // it saved.)
-  if (over.t == &a && (out_dtype == kFloat32 || out_dtype == kFloat64) && a.dtype() == out_dtype &&
+  // (may_write_over also checks that `a` is of out_dtype, contiguous and of its own shape.)
+  if (over.t == &a && (out_dtype == kFloat32 || out_dtype == kFloat64) &&
       detail::may_write_over(over, a.sizes(), out_dtype)) {
     Tensor out = std::move(*over.t);
     dispatch_floating(out_dtype, op, [&](auto tag) {

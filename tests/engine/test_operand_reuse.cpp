@@ -140,13 +140,16 @@ TEST_CASE("an op by a scalar written over computes the same bits as a new tensor
                         values.size() * element_size(dtype)) == 0);
     }
   }
-  // In a backward rule: the gradient of `x * s` and `x / s` from a gradient the rule writes over.
+  // In backward rules: the rules of `/ s` and `* s` each write over the gradient they receive (the
+  // product by w hands the quotient's rule a gradient of its own, w's values: g is ones).
   for (Dtype dtype : {kFloat32, kFloat64}) {
     INFO(dtype_name(dtype));
     Tensor x = tensor(values, {int64_t(values.size())}, dtype).requires_grad_();
-    Tensor seed = tensor(values, {int64_t(values.size())}, dtype);
-    ((x * s) / s).backward(seed);
-    const Tensor want = (seed / s) * s;  // (backward runs the quotient first)
+    const Tensor w = tensor(values, {int64_t(values.size())}, dtype);
+    (((x * s) / s) * w).sum().backward();
+    const Tensor quotient =
+        w / s;  // the general path (no operand handed over), in the rules' order
+    const Tensor want = quotient * s;
     CHECK(std::memcmp(x.grad().impl()->raw_data(), want.impl()->raw_data(),
                       values.size() * element_size(dtype)) == 0);
   }
