@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <paragrad/engine/branch_hints.hpp>
 #include <paragrad/engine/export.hpp>
 
 PARAGRAD_API_BEGIN
@@ -120,7 +121,8 @@ class IntrusivePtr {
     // The last reference needs no atomic read-modify-write: with a count of 1 no other owner is
     // left to copy or drop one concurrently, and the acquire load sees what every earlier owner
     // did before its release. Most objects of a chain of small ops die this way (one handle).
-    if ((!IntrusiveHasWeakRefs<T>::value || !p->weakly_held_) && p->sole_reference()) {
+    if (PARAGRAD_LIKELY((!IntrusiveHasWeakRefs<T>::value || !p->weakly_held_) &&
+                        p->sole_reference())) {
       IntrusiveDeleter<T>::destroy(p);
       return;
     }

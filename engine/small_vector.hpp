@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <paragrad/engine/branch_hints.hpp>
 #include <paragrad/engine/export.hpp>
 
 PARAGRAD_API_BEGIN
@@ -47,8 +48,10 @@ class SmallVec {
         size_ = o.size_;
         return;
       }
+      copy_from_heap(o);
+    } else {
+      append(o.begin(), o.end());
     }
-    append(o.begin(), o.end());
   }
   SmallVec(SmallVec&& o) noexcept { steal(std::move(o)); }
   SmallVec& operator=(const SmallVec& o) {
@@ -86,16 +89,13 @@ class SmallVec {
   const T& back() const { return ptr()[size_ - 1]; }
 
   void reserve(size_t n) {
-    if (n <= cap_) return;
-    T* fresh = allocate(n);
-    move_into(fresh);
-    adopt(fresh, n);
+    if (n > cap_) grow_to(n);
   }
   void push_back(const T& v) { emplace_back(v); }
   void push_back(T&& v) { emplace_back(std::move(v)); }
   template <class... A>
   T& emplace_back(A&&... a) {
-    if (size_ == cap_) return grow_and_emplace(std::forward<A>(a)...);
+    if (PARAGRAD_UNLIKELY(size_ == cap_)) return grow_and_emplace(std::forward<A>(a)...);
     T* p = new (ptr() + size_) T(std::forward<A>(a)...);
     ++size_;
     return *p;
@@ -130,15 +130,15 @@ class SmallVec {
 
   friend bool operator==(const SmallVec& a, const SmallVec& b) {
     if (&a == &b) return true;  // (an op checking its result's shape against its operand's own)
-    if (a.size_ != b.size_) return false;
+    if (PARAGRAD_UNLIKELY(a.size_ != b.size_)) return false;
     for (size_t i = 0; i < a.size_; ++i)  // (a loop: shapes are short, a memcmp call is not)
-      if (!(a.ptr()[i] == b.ptr()[i])) return false;
+      if (PARAGRAD_UNLIKELY(!(a.ptr()[i] == b.ptr()[i]))) return false;
     return true;
   }
   friend bool operator!=(const SmallVec& a, const SmallVec& b) { return !(a == b); }
 
  private:
-  bool on_heap() const { return cap_ > N; }
+  bool on_heap() const { return PARAGRAD_UNLIKELY(cap_ > N); }
   // (The storage and the count read once: an element's destructor may free other objects, so the
   // compiler cannot keep them in registers across the calls.)
   void destroy_elements() {
@@ -172,7 +172,7 @@ class SmallVec {
   // Full: the new element is built in the new storage before the old elements move, so an
   // argument that refers to one of them (v.push_back(v[0])) is still alive when it is read.
   template <class... A>
-  T& grow_and_emplace(A&&... a) {
+  PARAGRAD_COLD T& grow_and_emplace(A&&... a) {
     const size_t n = size_t(cap_) * 2;
     T* fresh = allocate(n);
     T* p;
@@ -187,6 +187,14 @@ class SmallVec {
     ++size_;
     return *p;
   }
+  // (Growth and a copy from the heap are out of line and cold, branch_hints.hpp: the inline
+  // path, which every op's shapes take, stays short and falls through.)
+  PARAGRAD_COLD void grow_to(size_t n) {
+    T* fresh = allocate(n);
+    move_into(fresh);
+    adopt(fresh, n);
+  }
+  PARAGRAD_COLD void copy_from_heap(const SmallVec& o) { append(o.begin(), o.end()); }
   void release_heap() {
     if (on_heap()) ::operator delete(store_.heap);
     cap_ = N;

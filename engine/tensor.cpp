@@ -7,6 +7,7 @@
 
 #include <paragrad/engine/autograd/engine.hpp>
 #include <paragrad/engine/autograd/function.hpp>
+#include <paragrad/engine/branch_hints.hpp>
 #include <paragrad/engine/detail/checked_math.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 #include <paragrad/engine/detail/shared_block.hpp>
@@ -88,7 +89,7 @@ Storage* storage_in_block(TensorImpl* t) {
 IntrusivePtr<TensorImpl> TensorImpl::make_contiguous(const Dims& sizes, int64_t numel, Dtype dtype,
                                                      size_t nbytes, const char* op) {
   const size_t bytes = kStorageInBlock + kStorageHeader + nbytes;
-  if (bytes > detail::kMaxSmallBlock)
+  if (PARAGRAD_UNLIKELY(bytes > detail::kMaxSmallBlock))
     return make_intrusive<TensorImpl>(Contiguous{}, Storage::allocate(nbytes, op), sizes, numel,
                                       dtype);
   void* block = nullptr;
@@ -116,7 +117,7 @@ void IntrusiveDeleter<TensorImpl>::destroy(TensorImpl* t) noexcept {
   }
   void* block = reinterpret_cast<unsigned char*>(t) - kImplInBlock;
   Storage* own = storage_in_block(t);
-  if (t->storage.get() == own && own->sole_reference()) {
+  if (PARAGRAD_LIKELY(t->storage.get() == own && own->sole_reference())) {
     // The header holds its block's storage alone: both go now, the count untouched.
     const uint32_t bytes = static_cast<detail::SharedBlock*>(block)->bytes;
     t->storage.release();

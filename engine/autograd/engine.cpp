@@ -18,6 +18,7 @@
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/autograd/graph_task.hpp>
 #include <paragrad/engine/autograd/hooks.hpp>
+#include <paragrad/engine/branch_hints.hpp>
 #include <paragrad/engine/detail/elementwise.hpp>
 
 namespace paragrad::autograd {
@@ -239,7 +240,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         NodeTask& t = task.visit(e.fn.get(), fresh);
         ++t.dependencies;
         if (!fresh) continue;
-        if (next) stack.push_back(next);
+        if (PARAGRAD_UNLIKELY(next != nullptr)) stack.push_back(next);
         next = e.fn.get();
       }
       n = next;
@@ -311,7 +312,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
       // and a plain one must not be added in the broadcast shape.
       Tensor gk = conform(std::move(g), c->outputs[e.input_nr], c);
       Tensor& slot = ct.buffer[e.input_nr];
-      if (!slot.defined())
+      if (PARAGRAD_LIKELY(!slot.defined()))
         slot = std::move(gk);
       else if (!add_into_own(slot, gk))
         slot = slot + gk;
@@ -365,13 +366,14 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
             CurrentNodeScope scope(n);
             input_grad = n->apply_one(std::move(g));
           }
-          if (!retain_graph) n->release_saved();
+          if (PARAGRAD_LIKELY(!retain_graph)) n->release_saved();
           turn.end();
           // The one edge, as pass_on would take it; its node, when now ready, runs next, here.
           const Edge& e = n->next_edges[0];
           Node* c = e.fn.get();
           NodeTask* ct = c ? task.find(c) : nullptr;
-          if (!ct || (!ct->needed && !ct->captured) || !deliver(e, c, *ct, input_grad)) {
+          if (PARAGRAD_UNLIKELY(!ct || (!ct->needed && !ct->captured) ||
+                                !deliver(e, c, *ct, input_grad))) {
             done = true;
             break;
           }

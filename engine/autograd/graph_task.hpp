@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include <paragrad/engine/autograd/node.hpp>
+#include <paragrad/engine/branch_hints.hpp>
 
 namespace paragrad::autograd {
 
@@ -32,7 +33,7 @@ class GraphTask {
 
   // This pass's scratch for n; `fresh` is set on the first visit.
   NodeTask& visit(Node* n, bool& fresh) {
-    if (on_nodes_) {
+    if (PARAGRAD_LIKELY(on_nodes_)) {
       fresh = n->task.pass != id_;
       if (fresh) {
         n->task.pass = id_;
@@ -58,7 +59,8 @@ class GraphTask {
   }
   // This pass's scratch for n, or nullptr if the pass has not visited n.
   NodeTask* find(Node* n) {
-    if (on_nodes_) return n->task.pass == id_ ? &n->task : nullptr;
+    if (PARAGRAD_LIKELY(on_nodes_))
+      return PARAGRAD_LIKELY(n->task.pass == id_) ? &n->task : nullptr;
     auto it = side_.find(n);
     return it == side_.end() ? nullptr : &it->second;
   }
@@ -68,8 +70,8 @@ class GraphTask {
   class Turn {
    public:
     Turn(GraphTask& task, Node* n) {
-      if (!task.locking_.load(std::memory_order_relaxed)) {
-        if (!several_passes_.load(std::memory_order_relaxed)) return;
+      if (PARAGRAD_LIKELY(!task.locking_.load(std::memory_order_relaxed))) {
+        if (PARAGRAD_LIKELY(!several_passes_.load(std::memory_order_relaxed))) return;
         task.start_locking();
       }
       lock(n);
@@ -79,7 +81,7 @@ class GraphTask {
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
     void end() {
-      if (n_) n_->running.store(false, std::memory_order_release);
+      if (PARAGRAD_UNLIKELY(n_ != nullptr)) n_->running.store(false, std::memory_order_release);
       n_ = nullptr;
     }
 

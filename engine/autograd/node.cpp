@@ -6,6 +6,7 @@
 #include <paragrad/engine/autograd/anomaly.hpp>
 #include <paragrad/engine/autograd/function.hpp>
 #include <paragrad/engine/autograd/hooks.hpp>
+#include <paragrad/engine/branch_hints.hpp>
 
 namespace paragrad {
 
@@ -214,7 +215,7 @@ void connect_one(Node* node, const Tensor& input, Tensor& output) {
     node->next_edges.push_back(Edge{std::move(in->grad_fn), in->output_nr});
   else
     node->next_edges.push_back(input_edge(input, node));
-  if (anomaly) record_anomaly_trace(*node);
+  if (PARAGRAD_UNLIKELY(anomaly)) record_anomaly_trace(*node);
   attach_output(node, output.impl(), 0, true, owner);
 }
 

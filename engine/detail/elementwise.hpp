@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include <paragrad/engine/autograd/grad_mode.hpp>
+#include <paragrad/engine/branch_hints.hpp>
 #include <paragrad/engine/detail/loops.hpp>
 #include <paragrad/engine/detail/parallel.hpp>
 #include <paragrad/engine/kernels/elementwise.hpp>
@@ -216,7 +217,7 @@ Tensor unary_map(const Tensor& a_in, Dtype out_dtype, F&& f, const char* op, Ove
       const T* pa = a.data_ptr<T>();
       O* po = out.data_ptr<O>();
       const int64_t n = out.numel();
-      if (a.is_contiguous()) {
+      if (PARAGRAD_LIKELY(a.is_contiguous())) {
         if constexpr (K != kernels::Unary::none && level_kernel_types<T, O>) {
           const auto unary = kernels::elementwise<T>().unary;
           parallel_for(n, kParallelElementwiseGrain,

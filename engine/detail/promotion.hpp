@@ -10,6 +10,7 @@
 #include <optional>
 #include <type_traits>
 
+#include <paragrad/engine/branch_hints.hpp>
 #include <paragrad/engine/dtype.hpp>
 
 namespace paragrad::detail {
@@ -20,7 +21,7 @@ inline bool is_int64_value(double s) { return std::floor(s) == s && s >= -0x1p63
 // torch.result_type(tensor of dtype d, s): a floating tensor keeps its dtype; an int64 or bool
 // tensor gives int64 with an integral s and float32 with any other.
 inline Dtype scalar_result_type(Dtype d, double s) {
-  if (is_floating(d)) return d;
+  if (PARAGRAD_LIKELY(is_floating(d))) return d;
   return is_int64_value(s) ? kInt64 : kFloat32;
 }
 

@@ -23,6 +23,7 @@
 // - after the owner thread has ended: on its way out the heap marks each page with blocks still
 //   out as abandoned; whoever frees the last of them returns the page (under a global mutex,
 //   taken only for abandoned pages).
+#include <paragrad/engine/branch_hints.hpp>
 #include <paragrad/engine/detail/small_alloc_internal.hpp>
 
 #ifndef PARAGRAD_ASAN
@@ -236,12 +237,12 @@ class Heap {
     pg->free = b;
     --pg->used;
     const size_t c = small_class_of(pg->block);
-    if (pg->full) {
+    if (PARAGRAD_UNLIKELY(pg->full)) {
       full_[c].remove(pg);
       avail_[c].push_second(pg);
       pg->full = false;
     }
-    if (pg->used == 0 && pg != avail_[c].head) {
+    if (PARAGRAD_UNLIKELY(pg->used == 0 && pg != avail_[c].head)) {
       avail_[c].remove(pg);
       drop(pg);
     }
@@ -424,7 +425,7 @@ void small_free(void* p, size_t bytes) noexcept {
   }
   Page* pg = page_of(p);
   Heap* h = live_heap;
-  if (h && pg->owner == h->id())
+  if (PARAGRAD_LIKELY(h && pg->owner == h->id()))
     h->free_own(pg, p);
   else
     free_remote(pg, p);
