@@ -5,7 +5,8 @@
 // holds for any workload, not just a benchmark: a SmallVec is inline, a block is freed by the
 // thread that took it, one backward pass runs at a time, an object dies with its last handle.
 // PARAGRAD_COLD marks a slow path kept out of line (a SmallVec's growth): its caller's code stays
-// short. GCC and Clang only; other compilers see plain conditions.
+// short. GCC and Clang only; other compilers see plain conditions. (Macros need no visibility; the
+// bracket below is there because every installed header has one: the package's visibility check.)
 #include <paragrad/engine/export.hpp>
 
 PARAGRAD_API_BEGIN
