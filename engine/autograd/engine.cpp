@@ -9,6 +9,7 @@
 // at once on graphs that share nodes are in graph_task.hpp.
 #include <paragrad/engine/autograd/engine.hpp>
 
+#include <optional>
 #include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
@@ -24,6 +25,11 @@
 namespace paragrad::autograd {
 
 namespace {
+
+// A pass's roots (usually one: `loss.backward()`) and its stacks of nodes, inline up to a small
+// size: a backward pass allocates nothing for them on the heap unless the graph is wide.
+using Roots = SmallVec<Edge, 1>;
+using NodeStack = SmallVec<Node*, 16>;
 
 // Brings a gradient to the shape and dtype the node's output had (conform, below).
 Tensor conform_slow(Tensor g, const OutputMeta& meta, const Node* n) {
@@ -67,7 +73,7 @@ TensorList apply_node(Node& n, TensorList& grads) {
 
 // Marks the nodes that lead to a captured node (a requested input's): they are `needed`, the
 // others do not run. A depth-first walk, post-order, with an explicit stack.
-void mark_needed(GraphTask& task, const std::vector<Edge>& roots) {
+void mark_needed(GraphTask& task, const Roots& roots) {
   struct Frame {
     Node* node;
     NodeTask* t;
@@ -112,8 +118,7 @@ thread_local GraphTask* running_task = nullptr;  // the pass running nodes on th
 // destroys; this empties them when the pass unwinds. Error path only: no cost on the hot path.
 class DropBuffersOnThrow {
  public:
-  DropBuffersOnThrow(GraphTask& task, const std::vector<Edge>& roots)
-      : task_(task), roots_(roots) {}
+  DropBuffersOnThrow(GraphTask& task, const Roots& roots) : task_(task), roots_(roots) {}
   DropBuffersOnThrow(const DropBuffersOnThrow&) = delete;
   DropBuffersOnThrow& operator=(const DropBuffersOnThrow&) = delete;
   void disarm() { armed_ = false; }
@@ -140,7 +145,7 @@ class DropBuffersOnThrow {
 
  private:
   GraphTask& task_;
-  const std::vector<Edge>& roots_;
+  const Roots& roots_;
   bool armed_ = true;
 };
 
@@ -197,8 +202,8 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
                        "backward: got ", grad_outputs.size(), " gradients for ", outputs.size(),
                        " outputs");
   // Roots.
-  std::vector<Edge> roots;
-  TensorList root_grads;
+  Roots roots;
+  SmallVec<Tensor, 1> root_grads;
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
     check<AutogradError>(out.defined() && out.requires_grad(), "backward: element ", i,
@@ -214,13 +219,13 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
                         shape_str(out.sizes()));
     }
     roots.push_back(edge_to(out, "backward"));
-    root_grads.push_back(g);
+    root_grads.push_back(std::move(g));
   }
   GraphTask task;
   DropBuffersOnThrow drop_buffers(task, roots);
 
   // 1. Count dependencies, iteratively.
-  std::vector<Node*> stack;
+  NodeStack stack;
   bool fresh = false;
   for (const Edge& e : roots) {
     if (!e.fn) continue;  // (a view made under NoGradGuard: no edge)
@@ -281,12 +286,12 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   }
 
   // 3. Execute.
-  std::unique_ptr<NoGradGuard> no_grad;
-  std::unique_ptr<EnableGradGuard> with_grad;
+  std::optional<NoGradGuard> no_grad;
+  std::optional<EnableGradGuard> with_grad;
   if (create_graph)
-    with_grad = std::make_unique<EnableGradGuard>();
+    with_grad.emplace();
   else
-    no_grad = std::make_unique<NoGradGuard>();
+    no_grad.emplace();
 
   struct RunningTask {  // (a node's apply() may run a nested pass: restore the outer one)
     GraphTask* prev = running_task;
@@ -295,8 +300,8 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   } running(&task);
   // Under anomaly mode the leaves' accumulators run after every other node, so that a node
   // returning NaN or Inf raises before any leaf's .grad() is touched (anomaly.hpp).
-  std::vector<Node*> deferred;
-  std::vector<Node*> ready;
+  NodeStack deferred;
+  NodeStack ready;
   for (const Edge& e : roots) {
     if (!e.fn) continue;
     NodeTask& t = *task.find(e.fn.get());
@@ -305,7 +310,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
       ready.push_back(e.fn.get());
     }
   }
-  TensorList grads;  // reused for every node
+  TensorList grads = take_grad_list(1);  // reused for every node
   // Adds gradient g (if defined) for edge e into the buffer of e's node c, whose scratch is ct;
   // true when that was c's last missing gradient.
   auto deliver = [](const Edge& e, Node* c, NodeTask& ct, Tensor& g) {
@@ -405,7 +410,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         recycle_grad_list(std::move(input_grads));
       }
       if (last || deferred.empty()) break;
-      ready.swap(deferred);
+      std::swap(ready, deferred);
     }
   };
   if (is_anomaly_enabled())
@@ -413,6 +418,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   else
     drain(std::false_type{});
   drop_buffers.disarm();  // (every buffer that got a gradient was consumed)
+  recycle_grad_list(std::move(grads));
 
   for (size_t j = 0; j < inputs.size(); ++j) {
     if (!results[j].defined())

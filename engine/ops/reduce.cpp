@@ -149,7 +149,42 @@ Tensor Tensor::sum(Shape dims, bool keepdim) const {
   }
   return out;
 }
-Tensor Tensor::sum() const { return sum({}, false); }
+
+namespace {
+// SumBackward of a whole-tensor sum: g (0-dim) spread over the input's shape `in`. In a plain
+// backward (grad mode off) it is a new tensor filled with g's value, not a broadcast view of g:
+// the next rule may write its result over it, and a leaf takes it as its .grad without a copy.
+// Under create_graph it is the broadcast, which is itself differentiable.
+Tensor spread_sum_grad(const Tensor& g, const Dims& in) {
+  if (!is_grad_enabled() && g.dim() == 0 && is_floating(g.dtype()))
+    return detail::full_for("sum", in, g.item<double>(), g.dtype(), false);
+  return broadcast_to(g, in);
+}
+}  // namespace
+
+// The whole tensor's sum, the usual `loss.sum()`. A contiguous floating tensor of up to one
+// chunk (the general path's small-op case) is folded straight into a 0-dim result, in double and
+// in the same order as the general path; the general path builds a [1] result, an accumulator
+// vector and a reshaped view of the result, which for a small tensor cost several times the sum.
+Tensor Tensor::sum() const {
+  check_defined("sum", *this);
+  const TensorImpl& x = *impl_;
+  if (!x.contiguous || !is_floating(x.dtype) || x.numel > detail::kParallelReduceGrain)
+    return sum({}, false);
+  Tensor out = detail::empty_for("sum", Dims(), x.dtype, 1);
+  dispatch_floating(x.dtype, "sum", [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = data_ptr<T>();
+    double a = 0.0;
+    for (int64_t i = 0, n = x.numel; i < n; ++i) a = detail::wrap_add(a, static_cast<double>(p[i]));
+    *out.data_ptr<T>() = static_cast<T>(a);
+  });
+  if (needs_grad(*this))
+    // grad SumBackward: sum(x) => g broadcast to x.shape
+    record("SumBackward", out, {*this},
+           [in = x.sizes](const Tensor& g) { return spread_sum_grad(g, in); });
+  return out;
+}
 
 Tensor Tensor::mean(Shape dims, bool keepdim) const {
   check_defined("mean", *this);
@@ -159,7 +194,7 @@ Tensor Tensor::mean(Shape dims, bool keepdim) const {
   int64_t count = 1;
   for (size_t i = 0; i < mask.size(); ++i)
     if (mask[i]) count *= sizes()[i];
-  return sum(dims, keepdim) / double(count);
+  return (dims.empty() && !keepdim ? sum() : sum(dims, keepdim)) / double(count);
 }
 Tensor Tensor::mean() const { return mean({}, false); }
 

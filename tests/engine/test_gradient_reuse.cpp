@@ -31,19 +31,50 @@ std::vector<double> dtanh(double k) {
 
 }  // namespace
 
-TEST_CASE("a backward rule writes its result over a gradient it alone holds") {
-  Tensor x = leaf();
+namespace {
+
+// Runs backward of loss(t), t = x * 3, and returns where the gradients of t and of x lay (hooks
+// that note the address and keep nothing); `x_grad` gets x's gradient.
+struct Addresses {
   const void* at_t = nullptr;
   const void* at_x = nullptr;
+};
+Addresses gradient_addresses(Tensor (*loss)(const Tensor&), Tensor& x_grad) {
+  Tensor x = leaf();
+  Addresses a;
   Tensor t = x * 3.0;
-  t.register_hook(address_of(at_t));
-  x.register_hook(address_of(at_x));
-  t.tanh().sum().backward();
-  // TanhBackward made t's gradient (sum's is an expanded view: not written over); MulBackward,
+  t.register_hook(address_of(a.at_t));
+  x.register_hook(address_of(a.at_x));
+  loss(t).backward();
+  x_grad = x.grad();
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("a backward rule writes its result over a gradient it alone holds") {
+  Tensor x_grad;
+  const Addresses a = gradient_addresses([](const Tensor& t) { return t.tanh().sum(); }, x_grad);
+  // TanhBackward wrote t's gradient over sum's (a new tensor in a plain backward); MulBackward,
   // its only holder, wrote g * 3 over it, and that is what x received.
-  REQUIRE(at_t != nullptr);
-  CHECK(at_x == at_t);
-  check_values(x.grad(), dtanh(3));
+  REQUIRE(a.at_t != nullptr);
+  CHECK(a.at_x == a.at_t);
+  check_values(x_grad, dtanh(3));
+}
+
+TEST_CASE("the whole sum's rule gives a gradient the next rule writes over") {
+  // In a plain backward sum()'s rule makes a new tensor of g's value, not a broadcast view of g:
+  // MulBackward, its only holder, writes g * 3 over it, so x receives t's very gradient. (Over a
+  // view it could not: sum over named dims still broadcasts, and x then gets a new tensor.)
+  Tensor x_grad;
+  const Addresses whole = gradient_addresses([](const Tensor& t) { return t.sum(); }, x_grad);
+  REQUIRE(whole.at_t != nullptr);
+  CHECK(whole.at_x == whole.at_t);
+  check_values(x_grad, std::vector<double>(kX.size(), 3.0));
+  const Addresses dims = gradient_addresses([](const Tensor& t) { return t.sum({0}); }, x_grad);
+  REQUIRE(dims.at_t != nullptr);
+  CHECK(dims.at_x != dims.at_t);
+  check_values(x_grad, std::vector<double>(kX.size(), 3.0));
 }
 
 TEST_CASE("tanh's, sigmoid's, the products' and the quotient's rules write over their gradient") {
@@ -55,7 +86,7 @@ TEST_CASE("tanh's, sigmoid's, the products' and the quotient's rules write over 
   const void* at_x = nullptr;
   Tensor v = (w * x.sigmoid().tanh()) / 4.0;
   v.register_hook([&made](const Tensor& g) {
-    Tensor fresh = g * 1.0;  // (g is sum's expanded view: not written over)
+    Tensor fresh = g * 1.0;  // (a new tensor: the hook's result replaces g)
     made = fresh.data_ptr<double>();
     return fresh;
   });

@@ -21,6 +21,53 @@ TEST_CASE("sum and mean over all elements and over dims pass gradcheck", "[reduc
   // non-contiguous input
   CHECK(gradcheck2([](const TensorList& in) { return in[0].transpose(0, 2).sum({0}); }, {x}));
   CHECK(gradcheck2([](const TensorList& in) { return (in[0] * in[0]).sum({1}).sum(); }, {x}));
+  // the whole sum of a non-contiguous input (the general path, not sum()'s small-tensor one)
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].transpose(0, 2).sum(); }, {x}));
+  CHECK(gradcheck2([](const TensorList& in) { return in[0].transpose(0, 2).mean(); }, {x}));
+}
+
+TEST_CASE("the whole sum of a small float tensor matches the general path bit for bit",
+          "[reduce]") {
+  // sum() folds a contiguous float tensor of up to one chunk straight into a 0-dim result; the
+  // general path (sum over every dim named) must give the very same bits, in the same order.
+  for (Dtype dtype : {kFloat32, kFloat64}) {
+    INFO(dtype_name(dtype));
+    for (int64_t n : {0, 1, 4, 37, 1000}) {
+      INFO(n);
+      Tensor x = randn({n}, dtype) * 1000.0 + 0.001;
+      Tensor fast = x.sum();
+      Tensor general = x.sum({0});
+      CHECK(fast.dim() == 0);
+      CHECK(fast.dtype() == dtype);
+      CHECK_FALSE(fast.impl()->view_base);  // a tensor of its own, not a view of a [1] result
+      CHECK(fast.item<double>() == general.item<double>());
+      if (n > 0)
+        CHECK(x.mean().item<double>() == x.mean({0}).item<double>());
+      else
+        CHECK(std::isnan(x.mean().item<double>()));  // (0 / 0, as the general path)
+    }
+  }
+  // A transposed (non-contiguous) tensor takes the general path: the same value, in its order.
+  Tensor m = arange(0.0, 12.0, 1.0, kFloat64).reshape({3, 4});
+  CHECK(m.t().sum().item<double>() == 66.0);
+  CHECK(m.t().sum().dim() == 0);
+}
+
+TEST_CASE(
+    "the whole sum's gradient is a new tensor in a plain backward, a broadcast with "
+    "create_graph",
+    "[reduce]") {
+  Tensor x = leaf({2, 3});
+  (x * 2.0).sum().backward();
+  // MulBackward wrote 2 over sum's gradient of ones: what x received is that tensor, contiguous.
+  CHECK(x.grad().is_contiguous());
+  CHECK(x.grad().tolist() == std::vector<double>(6, 2.0));
+  // With create_graph the rule is recorded (a broadcast of g) and can be differentiated again.
+  Tensor y = leaf({2, 3});
+  Tensor g = autograd::grad({(y * y).sum()}, {y}, {}, true, true)[0];
+  CHECK(g.requires_grad());
+  Tensor gg = autograd::grad({g.sum()}, {y})[0];
+  CHECK(gg.tolist() == std::vector<double>(6, 2.0));
 }
 
 TEST_CASE("sum and mean give the right shapes and values with keepdim", "[reduce]") {

@@ -78,22 +78,23 @@ Tensor twice_transposed(const Tensor& x, bool contiguous) {
 TEST_CASE("tanh and sigmoid read their saved output in place and give the chain rule's gradient",
           "[saved_output]") {
   for (Dtype dtype : {kFloat64, kFloat32}) {
-    // The first rule on the way back gets sum's gradient, an expanded view it may not write over
-    // (the general path); the two after it get a fresh one they alone hold (the in-place path).
+    // The first rule on the way back gets the gradient of a sum over named dims, an expanded view
+    // it may not write over (the general path); the two after it get a fresh one they alone hold
+    // (the in-place path).
     Tensor x = leaf(dtype);
-    x.tanh().tanh().tanh().sum().backward();
+    x.tanh().tanh().tanh().sum({0, 1}).backward();
     check_near(x.grad(), chain3(tanh_of, dtanh_of_y), dtype == kFloat64 ? 1e-12 : 1e-5);
     Tensor z = leaf(dtype);
-    z.sigmoid().sigmoid().sigmoid().sum().backward();
+    z.sigmoid().sigmoid().sigmoid().sum({0, 1}).backward();
     check_near(z.grad(), chain3(sigmoid, dsigmoid_of_y), dtype == kFloat64 ? 1e-12 : 1e-5);
   }
 }
 
 TEST_CASE("every rule that reads its saved output writes over a gradient it alone holds",
           "[saved_output]") {
-  // f(f(x)) for each op: the outer rule gets sum's gradient (an expanded view: the general way)
-  // and makes a fresh one, which the inner rule alone holds and writes its result over; so the
-  // gradient x receives lies where the hook on the inner output saw its gradient.
+  // f(f(x)) for each op: the outer rule gets sum's gradient (a new tensor in a plain backward)
+  // and writes over it; the inner rule then alone holds that gradient and writes its result over
+  // it too; so the gradient x receives lies where the hook on the inner output saw its gradient.
   struct Op {
     const char* name;
     Tensor (*f)(const Tensor&);
