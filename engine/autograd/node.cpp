@@ -54,12 +54,6 @@ void throw_gradient_count(const Node& n, size_t got) {
 }
 
 namespace {
-thread_local Node* running_node = nullptr;
-}
-Node* current_node() { return running_node; }
-void set_current_node(Node* n) { running_node = n; }
-
-namespace {
 // A leaf's accumulator is created on first use and kept through a weak pointer in the leaf, so
 // threads that share a model all find the same one. The pointer is read, set and cleared under
 // one of these locks (chosen by the leaf's address); a reader takes a reference only while
