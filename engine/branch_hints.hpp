@@ -15,10 +15,12 @@ PARAGRAD_API_BEGIN
 #define PARAGRAD_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PARAGRAD_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define PARAGRAD_COLD __attribute__((cold, noinline))
+#define PARAGRAD_ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
 #define PARAGRAD_LIKELY(x) (x)
 #define PARAGRAD_UNLIKELY(x) (x)
 #define PARAGRAD_COLD
+#define PARAGRAD_ALWAYS_INLINE inline
 #endif
 
 PARAGRAD_API_END

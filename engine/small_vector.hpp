@@ -128,7 +128,8 @@ class SmallVec {
     pop_back();
   }
 
-  friend bool operator==(const SmallVec& a, const SmallVec& b) {
+  // (Always inlined: GCC kept it out of line, a call in every elementwise op's shape test.)
+  friend PARAGRAD_ALWAYS_INLINE bool operator==(const SmallVec& a, const SmallVec& b) {
     if (&a == &b) return true;  // (an op checking its result's shape against its operand's own)
     if (PARAGRAD_UNLIKELY(a.size_ != b.size_)) return false;
     for (size_t i = 0; i < a.size_; ++i)  // (a loop: shapes are short, a memcmp call is not)

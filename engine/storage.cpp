@@ -52,12 +52,6 @@ IntrusivePtr<Storage> Storage::allocate(size_t nbytes, const char* op) {
   return IntrusivePtr<Storage>::from_new(new (block) Storage(data, nbytes));
 }
 
-IntrusivePtr<Storage> Storage::place_in_block(void* at, size_t nbytes, uint16_t block_offset) {
-  auto* s = new (at) Storage(static_cast<unsigned char*>(at) + kStorageHeader, nbytes);
-  s->block_offset_ = block_offset;
-  return IntrusivePtr<Storage>::from_new(s);
-}
-
 void Storage::raise_version_to(uint32_t v) {
   uint32_t now = version_.load(std::memory_order_relaxed);
   while (now < v && !version_.compare_exchange_weak(now, v, std::memory_order_relaxed)) {

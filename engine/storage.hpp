@@ -35,18 +35,17 @@ class Storage : public RefCounted {
 
  private:
   friend struct IntrusiveDeleter<Storage>;
-  friend class TensorImpl;  // make_contiguous places storages in shared blocks
-  // A storage of nbytes placed at `at`, its elements right after it (kStorageHeader bytes on),
-  // inside a small block shared with the header of the tensor made with it (TensorImpl::
-  // make_contiguous: one allocation per small tensor, not two). `block_offset` is its distance
-  // from the block's start, where a detail::SharedBlock counts who still uses the block.
-  static IntrusivePtr<Storage> place_in_block(void* at, size_t nbytes, uint16_t block_offset);
+  // TensorImpl::make_contiguous places a small tensor's storage in the block it shares with the
+  // header (one allocation per small tensor, not two): the storage's elements right after it
+  // (kStorageHeader bytes on), and `block_offset_` its distance from the block's start, where a
+  // detail::SharedBlock counts who still uses the block.
+  friend class TensorImpl;
   Storage(void* data, size_t nbytes) : data_(data), nbytes_(nbytes) {}
   void* data_;
   size_t nbytes_;
   std::atomic<uint32_t> version_{0};
   bool external_ = false;      // fits the padding after version_: sizeof(Storage) is unchanged
-  uint16_t block_offset_ = 0;  // in a shared block (place_in_block) when not 0; also padding
+  uint16_t block_offset_ = 0;  // in a shared block (make_contiguous) when not 0; also padding
 };
 
 // The bytes from a small storage's start to its elements (16-byte aligned).

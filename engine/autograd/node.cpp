@@ -36,7 +36,7 @@ void IntrusiveDeleter<autograd::Node>::destroy(autograd::Node* n) {
 
 namespace autograd {
 
-Node::~Node() { delete extra.load(std::memory_order_acquire); }
+void drop_extra(NodeExtra* x) noexcept { delete x; }
 
 Tensor Node::apply_one(Tensor&& grad) {
   TensorList grads = take_grad_list(1);

@@ -14,6 +14,7 @@ PARAGRAD_API_BEGIN
 namespace paragrad::autograd {
 
 struct NodeExtra;  // hooks on the node's outputs, anomaly mode's record (hooks.hpp)
+void drop_extra(NodeExtra* x) noexcept;  // deletes it (node.cpp, where it is a complete type)
 
 struct Edge {
   NodePtr fn;             // empty: this input needs no gradient
@@ -48,7 +49,11 @@ struct NodeTask {
 
 class Node : public RefCounted, public detail::SmallObject {
  public:
-  virtual ~Node();
+  // (Inline: freeing a node is then the one call to its deleting destructor, its members'
+  // destructors built into it, rather than two.)
+  virtual ~Node() {
+    if (NodeExtra* x = extra.load(std::memory_order_acquire)) drop_extra(x);
+  }
   virtual const char* name() const = 0;
   // grads[i] is the gradient of output i (undefined if none reached it); returns one
   // gradient per next edge (undefined where the input gets none).

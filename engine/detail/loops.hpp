@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 
+#include <paragrad/engine/branch_hints.hpp>
 #include <paragrad/engine/detail/parallel.hpp>
 #include <paragrad/engine/tensor.hpp>
 
@@ -117,7 +118,15 @@ void check_shape(const char* op, const Dims& sizes);
 // empty(sizes, dtype) with errors (bad shape, allocation failure) naming op. `numel`: the count of
 // elements of sizes when the caller knows it (sizes are an existing tensor's, already checked),
 // else -1.
-Tensor empty_for(const char* op, const Dims& sizes, Dtype dtype, int64_t numel = -1);
+Tensor empty_for_checked(const char* op, const Dims& sizes, Dtype dtype, int64_t numel);
+inline Tensor empty_for(const char* op, const Dims& sizes, Dtype dtype, int64_t numel = -1) {
+  // A count the caller knows needs no check but its bytes' (none up to 2^56 elements): every
+  // elementwise op's output goes from here straight to make_contiguous, one call and not two.
+  if (PARAGRAD_LIKELY(numel >= 0 && numel <= (int64_t(1) << 56)))
+    return Tensor(
+        TensorImpl::make_contiguous(sizes, numel, dtype, size_t(numel) * element_size(dtype), op));
+  return empty_for_checked(op, sizes, dtype, numel);
+}
 // full(sizes, value, dtype) with errors naming op. `checked` (PyTorch's full, fill_): a value
 // dtype cannot hold raises (NaN as int64, 1e300 as float32); unchecked, floating dtypes round
 // it (1e300 becomes inf, as a scalar operand of mul_ does in PyTorch).

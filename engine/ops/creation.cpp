@@ -101,7 +101,7 @@ Tensor full_for(const char* op, const Dims& sizes, double value, Dtype dtype, bo
   return t;
 }
 
-Tensor empty_for(const char* op, const Dims& sizes, Dtype dtype, int64_t numel) {
+Tensor empty_for_checked(const char* op, const Dims& sizes, Dtype dtype, int64_t numel) {
   const int64_t n = numel >= 0 ? numel : checked_numel(op, sizes);
   int64_t nbytes = 0;
   if (!mul_ok(n, int64_t(element_size(dtype)), nbytes))
