@@ -56,6 +56,14 @@ A initial(double init) {
   return static_cast<A>(init);
 }
 
+// a = combine(a, p[i]) for i in [lo, hi), in accumulator type A: one chunk of a full reduction
+// of contiguous elements (reduce_kernel's, and sum()'s small-tensor path).
+template <class A, class T, class F>
+A fold(A a, const T* p, int64_t lo, int64_t hi, F&& combine) {
+  for (int64_t i = lo; i < hi; ++i) a = combine(a, static_cast<A>(p[i]));
+  return a;
+}
+
 // out[j] = combine over the reduced elements, in accumulator type A, starting at init.
 // A full reduction of a contiguous tensor folds chunks of kParallelReduceGrain elements (on the
 // intra-op pool when there are several), each from init, and then merges the chunks' results in
@@ -77,17 +85,13 @@ Tensor reduce_kernel(const Tensor& x, const SmallVec<bool, 8>& mask, bool keepdi
       const T* px = x.data_ptr<T>();
       if (x.is_contiguous() && out.numel() == 1) {
         const int64_t n = x.numel(), grain = detail::kParallelReduceGrain;
-        auto fold = [&](int64_t lo, int64_t hi) {
-          A a = acc[0];
-          for (int64_t i = lo; i < hi; ++i) a = combine(a, static_cast<A>(px[i]));
-          return a;
-        };
         if (n <= grain) {  // one chunk: no partials (the small-op path)
-          acc[0] = fold(0, n);
+          acc[0] = fold(acc[0], px, 0, n, combine);
         } else {
           std::vector<A> part(size_t((n + grain - 1) / grain));
-          detail::parallel_for(
-              n, grain, [&](int64_t lo, int64_t hi) { part[size_t(lo / grain)] = fold(lo, hi); });
+          detail::parallel_for(n, grain, [&](int64_t lo, int64_t hi) {
+            part[size_t(lo / grain)] = fold(acc[0], px, lo, hi, combine);
+          });
           A a = part[0];
           for (size_t c = 1; c < part.size(); ++c) a = merge(a, part[c]);
           acc[0] = a;
@@ -175,8 +179,8 @@ Tensor Tensor::sum() const {
   dispatch_floating(x.dtype, "sum", [&](auto tag) {
     using T = decltype(tag);
     const T* p = data_ptr<T>();
-    double a = 0.0;
-    for (int64_t i = 0, n = x.numel; i < n; ++i) a = detail::wrap_add(a, static_cast<double>(p[i]));
+    const double a =
+        fold(0.0, p, 0, x.numel, [](double u, double v) { return detail::wrap_add(u, v); });
     *out.data_ptr<T>() = static_cast<T>(a);
   });
   if (needs_grad(*this))

@@ -54,7 +54,7 @@ TEST_CASE("the whole sum of a small float tensor matches the general path bit fo
 }
 
 TEST_CASE(
-    "the whole sum's gradient is a new tensor in a plain backward, a broadcast with "
+    "the whole sum's gradient is a new tensor in a plain backward, differentiable again with "
     "create_graph",
     "[reduce]") {
   Tensor x = leaf({2, 3});
